@@ -1,0 +1,194 @@
+//! `App::build(config)`: open storage, load the catalog, bootstrap the default environment,
+//! bind the listener and assemble the router. `run_until_stopped` serves with graceful
+//! shutdown.
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::crypto::{random, Cipher};
+use crate::error::{ApiError, ErrorCode};
+use crate::secret::Secret;
+use crate::state::AppState;
+use crate::store::{self, Environment, NewEnvironment};
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+
+/// Request bodies above this are refused with 413 (SPEC §5).
+const BODY_LIMIT_BYTES: usize = 256 * 1024;
+
+pub struct App {
+    listener: TcpListener,
+    router: Router,
+    state: AppState,
+    /// Keys generated on this start (to print once); `None` when they existed or were configured.
+    pub generated_keys: Option<Environment>,
+}
+
+impl App {
+    /// Everything that can fail at start fails here, with an error naming the setting.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let state = build_state(config).await?;
+        let generated_keys = bootstrap_environment(&state).await?;
+        crate::demo::ensure_demo_integration(&state).await?;
+        let addr = SocketAddr::new(state.config.host, state.config.port);
+        let listener = TcpListener::bind(addr)
+            .await
+            .map_err(|error| anyhow::anyhow!("NANGO_HOST/NANGO_PORT: cannot listen on {addr}: {error}"))?;
+        let router = router(state.clone());
+        Ok(Self { listener, router, state, generated_keys })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serve until `shutdown` completes, then finish in-flight requests.
+    pub async fn run_until_stopped(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let purge = tokio::spawn(purge_expired_flows(self.state.clone()));
+        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        purge.abort();
+        result
+    }
+}
+
+/// Open storage, the cipher, the catalog and the HTTP client.
+pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|error| {
+        anyhow::anyhow!("NANGO_DATA_DIR: cannot create {}: {error}", config.data_dir.display())
+    })?;
+    let cipher = match &config.encryption_key {
+        Some(key) => {
+            Cipher::from_base64(key).map_err(|error| anyhow::anyhow!("NANGO_ENCRYPTION_KEY: {error}"))?
+        }
+        None => {
+            let (cipher, generated) = Cipher::load_or_generate(&config.data_dir)
+                .map_err(|error| anyhow::anyhow!("NANGO_ENCRYPTION_KEY unset and {error}"))?;
+            if generated {
+                tracing::warn!(
+                    dir = %config.data_dir.display(),
+                    "NANGO_ENCRYPTION_KEY is not set: generated a key into the data directory; back it up, or set NANGO_ENCRYPTION_KEY"
+                );
+            }
+            cipher
+        }
+    };
+    let store = store::open(config.database_url.as_ref(), &config.data_dir).await?;
+    let catalog = Catalog::load(config.providers_file.as_deref(), &config.server_url)
+        .map_err(|error| anyhow::anyhow!("NANGO_PROVIDERS_FILE: {error}"))?;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(config.provider_timeout_seconds))
+        .connect_timeout(Duration::from_secs(config.provider_timeout_seconds.min(10)))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("nango-server/", env!("CARGO_PKG_VERSION")))
+        .build()?;
+    Ok(AppState {
+        config: Arc::new(config),
+        store,
+        catalog: Arc::new(catalog),
+        cipher: Arc::new(cipher),
+        http,
+    })
+}
+
+/// Create the default environment on first start; apply keys fixed by the operator.
+/// Returns the environment when its keys were generated now (to be printed once).
+pub async fn bootstrap_environment(state: &AppState) -> anyhow::Result<Option<Environment>> {
+    let now = crate::time::now();
+    let store = &state.store;
+    let configured_secret = state.config.secret_key.clone();
+    let configured_public = state.config.public_key.clone();
+    match store.default_environment().await? {
+        Some(environment) => {
+            let secret = configured_secret.unwrap_or_else(|| environment.secret_key.clone());
+            let public = configured_public.unwrap_or_else(|| environment.public_key.clone());
+            if secret.expose() != environment.secret_key.expose() || public != environment.public_key {
+                store.set_environment_keys(environment.id, &secret, &public, now).await?;
+            }
+            Ok(None)
+        }
+        None => {
+            let generated = configured_secret.is_none() || configured_public.is_none();
+            let new = NewEnvironment {
+                name: "dev".into(),
+                secret_key: configured_secret.unwrap_or_else(|| Secret::new(random::hex_key(32))),
+                public_key: configured_public.unwrap_or_else(|| random::hex_key(16)),
+            };
+            let environment = store.create_environment(new, now).await?;
+            Ok(generated.then_some(environment))
+        }
+    }
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(health))
+        .merge(crate::api::routes())
+        .merge(crate::oauth::routes())
+        .merge(crate::demo::routes())
+        .merge(crate::assets::routes(&state.config))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn health() -> Json<serde_json::Value> {
+    Json(serde_json::json!({ "result": "ok" }))
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        ErrorCode::MethodNotAllowed,
+        "method not allowed on this route",
+    )
+}
+
+/// Expired flow records are deleted an hour after their expiry, so the table stays small.
+async fn purge_expired_flows(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(300));
+    loop {
+        tick.tick().await;
+        if let Err(error) = state.store.purge_flows(crate::time::now() - 3600).await {
+            tracing::warn!(%error, "could not purge expired flows");
+        }
+    }
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,75 @@
+//! One catalog entry: the OAuth2 subset of Nango's `providers.yaml` (SPEC §4).
+//! Unknown fields are ignored. Every provider quirk is a field here, read by generic code.
+
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthMode {
+    OAuth2,
+    ApiKey,
+    Basic,
+}
+
+/// How the client authenticates at the token endpoint (`authorization_method`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClientAuth {
+    #[default]
+    Body,
+    /// HTTP Basic (`authorization_method: header`).
+    Header,
+}
+
+/// Encoding of the token request body (`body_format`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BodyFormat {
+    #[default]
+    Form,
+    Json,
+}
+
+/// A declared connection configuration parameter (`connection_config.<key>`).
+#[derive(Debug, Clone, Default)]
+pub struct ConfigParam {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Required unless `optional: true` in the YAML.
+    pub optional: bool,
+    /// A regular expression the value must match (Nango's `pattern`), if any.
+    pub pattern: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ProxyConfig {
+    pub base_url: String,
+    pub headers: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// The catalog key, e.g. `zendesk`.
+    pub name: String,
+    pub display_name: Option<String>,
+    pub auth_mode: AuthMode,
+    pub authorization_url: Option<String>,
+    pub token_url: Option<String>,
+    /// Defaults to `token_url` when absent.
+    pub refresh_url: Option<String>,
+    pub authorization_params: BTreeMap<String, String>,
+    pub token_params: BTreeMap<String, String>,
+    pub refresh_params: BTreeMap<String, String>,
+    /// Defaults to a space.
+    pub scope_separator: String,
+    pub default_scopes: Vec<String>,
+    pub disable_pkce: bool,
+    pub authorization_method: ClientAuth,
+    pub body_format: BodyFormat,
+    /// Keys copied from the token response into connection_config (e.g. `instance_url`).
+    pub token_response_metadata: Vec<String>,
+    /// Keys copied from the callback query into connection_config (e.g. `realmId`).
+    pub redirect_uri_metadata: Vec<String>,
+    pub connection_config: BTreeMap<String, ConfigParam>,
+    /// Seconds before expiry at which a token is refreshed on read (default 900).
+    pub token_expiration_buffer: Option<i64>,
+    pub proxy: Option<ProxyConfig>,
+    pub docs: Option<String>,
+}

@@ -1,0 +1,206 @@
+//! `Config::load`: an optional TOML file plus `NANGO_*` environment variables (env wins),
+//! validated once. The only reader of the process environment (SPEC §6).
+
+use crate::secret::Secret;
+use serde::Deserialize;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub host: IpAddr,
+    pub port: u16,
+    pub data_dir: PathBuf,
+    /// Public base URL without trailing slash, e.g. `http://localhost:3003`.
+    pub server_url: String,
+    /// `None` = SQLite in `data_dir`.
+    pub database_url: Option<Secret<String>>,
+    pub encryption_key: Option<Secret<String>>,
+    pub secret_key: Option<Secret<String>>,
+    pub public_key: Option<String>,
+    pub providers_file: Option<PathBuf>,
+    /// Directory of the built npm package served at `/sdk/` (default: `sdk-wasm/pkg` when present).
+    pub sdk_dir: Option<PathBuf>,
+    /// How long a started OAuth flow may take (SPEC §2: default 10 min).
+    pub flow_ttl_seconds: i64,
+    /// Time-out of requests to providers (token exchange, refresh, proxy).
+    pub provider_timeout_seconds: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("config file {path} is not valid TOML: {message}")]
+    Parse { path: String, message: String },
+    #[error("{setting}: {message}")]
+    Invalid { setting: &'static str, message: String },
+}
+
+/// The keys a TOML file may set; same names as the env variables without `NANGO_`, lowercase.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    host: Option<String>,
+    port: Option<u16>,
+    data_dir: Option<PathBuf>,
+    server_url: Option<String>,
+    database_url: Option<String>,
+    encryption_key: Option<String>,
+    secret_key: Option<String>,
+    public_key: Option<String>,
+    providers_file: Option<PathBuf>,
+    sdk_dir: Option<PathBuf>,
+    flow_ttl_seconds: Option<i64>,
+    provider_timeout_seconds: Option<u64>,
+}
+
+impl Config {
+    /// Load from an optional TOML file and the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::from_sources(file, &vars)
+    }
+
+    /// Load from a file and an explicit list of variables (tests pass their own).
+    pub fn from_sources(file: Option<&Path>, vars: &[(String, String)]) -> Result<Self, ConfigError> {
+        let file_config = match file {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let var = |name: &str| {
+            vars.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).filter(|v| !v.is_empty())
+        };
+        let host_text = var("NANGO_HOST").or(file_config.host).unwrap_or_else(|| "127.0.0.1".into());
+        let host: IpAddr = host_text.parse().map_err(|_| ConfigError::Invalid {
+            setting: "NANGO_HOST",
+            message: format!("`{host_text}` is not an IP address"),
+        })?;
+        let port = match var("NANGO_PORT") {
+            Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
+                setting: "NANGO_PORT",
+                message: format!("`{text}` is not a port number"),
+            })?,
+            None => file_config.port.unwrap_or(3003),
+        };
+        let data_dir = var("NANGO_DATA_DIR")
+            .map(PathBuf::from)
+            .or(file_config.data_dir)
+            .unwrap_or_else(|| "./data".into());
+        let server_url = var("NANGO_SERVER_URL").or(file_config.server_url).unwrap_or_else(|| {
+            format!(
+                "http://{}:{port}",
+                if host.is_loopback() || host.is_unspecified() {
+                    "localhost".to_string()
+                } else {
+                    host.to_string()
+                }
+            )
+        });
+        let server_url = validate_base_url("NANGO_SERVER_URL", &server_url)?;
+        let flow_ttl_seconds = match var("NANGO_FLOW_TTL_SECONDS") {
+            Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
+                setting: "NANGO_FLOW_TTL_SECONDS",
+                message: format!("`{text}` is not a number of seconds"),
+            })?,
+            None => file_config.flow_ttl_seconds.unwrap_or(600),
+        };
+        if flow_ttl_seconds <= 0 {
+            return Err(ConfigError::Invalid {
+                setting: "NANGO_FLOW_TTL_SECONDS",
+                message: "must be positive".into(),
+            });
+        }
+        let provider_timeout_seconds = match var("NANGO_PROVIDER_TIMEOUT_SECONDS") {
+            Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
+                setting: "NANGO_PROVIDER_TIMEOUT_SECONDS",
+                message: format!("`{text}` is not a number of seconds"),
+            })?,
+            None => file_config.provider_timeout_seconds.unwrap_or(15),
+        };
+        let public_key = var("NANGO_PUBLIC_KEY").or(file_config.public_key);
+        let secret_key = var("NANGO_SECRET_KEY").or(file_config.secret_key);
+        if let Some(key) = &secret_key {
+            if key.len() < 16 {
+                return Err(ConfigError::Invalid {
+                    setting: "NANGO_SECRET_KEY",
+                    message: "must be at least 16 characters".into(),
+                });
+            }
+        }
+        Ok(Self {
+            host,
+            port,
+            data_dir,
+            server_url,
+            database_url: var("DATABASE_URL").or(file_config.database_url).map(Secret::new),
+            encryption_key: var("NANGO_ENCRYPTION_KEY").or(file_config.encryption_key).map(Secret::new),
+            secret_key: secret_key.map(Secret::new),
+            public_key,
+            providers_file: var("NANGO_PROVIDERS_FILE").map(PathBuf::from).or(file_config.providers_file),
+            sdk_dir: var("NANGO_SDK_DIR").map(PathBuf::from).or(file_config.sdk_dir),
+            flow_ttl_seconds,
+            provider_timeout_seconds,
+        })
+    }
+
+    /// The server's own callback URL: `{server_url}/oauth/callback`.
+    pub fn default_callback_url(&self) -> String {
+        format!("{}/oauth/callback", self.server_url)
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
+    toml::from_str(&text)
+        .map_err(|error| ConfigError::Parse { path: path.display().to_string(), message: error.to_string() })
+}
+
+fn validate_base_url(setting: &'static str, raw: &str) -> Result<String, ConfigError> {
+    let parsed = url::Url::parse(raw)
+        .map_err(|error| ConfigError::Invalid { setting, message: format!("`{raw}`: {error}") })?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(ConfigError::Invalid {
+            setting,
+            message: format!("`{raw}` must be an absolute http(s) URL"),
+        });
+    }
+    Ok(raw.trim_end_matches('/').to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(list: &[(&str, &str)]) -> Vec<(String, String)> {
+        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn defaults() {
+        let config = Config::from_sources(None, &[]).unwrap();
+        assert_eq!(config.port, 3003);
+        assert_eq!(config.server_url, "http://localhost:3003");
+        assert_eq!(config.default_callback_url(), "http://localhost:3003/oauth/callback");
+        assert_eq!(config.flow_ttl_seconds, 600);
+    }
+
+    #[test]
+    fn env_wins_over_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nango.toml");
+        std::fs::write(&path, "port = 4000\ndata_dir = \"/tmp/x\"\n").unwrap();
+        let config = Config::from_sources(Some(&path), &vars(&[("NANGO_PORT", "5000")])).unwrap();
+        assert_eq!(config.port, 5000);
+        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let error = Config::from_sources(None, &vars(&[("NANGO_PORT", "x")])).unwrap_err();
+        assert!(error.to_string().starts_with("NANGO_PORT"));
+        let error = Config::from_sources(None, &vars(&[("NANGO_SERVER_URL", "ftp://x")])).unwrap_err();
+        assert!(error.to_string().starts_with("NANGO_SERVER_URL"));
+    }
+}

@@ -1,0 +1,140 @@
+//! AES-256-GCM encryption of credentials at rest.
+//!
+//! Each sealed value is `nonce (12 bytes) || ciphertext+tag`. The caller passes the row's
+//! identity as additional data, so a ciphertext copied onto another row fails to open
+//! (Hydra's `aead.Cipher`). The key comes from `NANGO_ENCRYPTION_KEY` or a key file.
+
+use crate::secret::Secret;
+use aes_gcm::aead::{Aead, KeyInit, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use rand::RngCore;
+use std::path::Path;
+
+const NONCE_LEN: usize = 12;
+
+#[derive(Debug, thiserror::Error)]
+pub enum CipherError {
+    #[error("the encryption key must be base64 of exactly 32 bytes")]
+    BadKey,
+    #[error("ciphertext is damaged or belongs to another record")]
+    Open,
+    #[error("encryption failed")]
+    Seal,
+    #[error("cannot read or write the key file {path}: {source}")]
+    KeyFile { path: String, source: std::io::Error },
+}
+
+#[derive(Clone)]
+pub struct Cipher {
+    aead: Aes256Gcm,
+}
+
+impl std::fmt::Debug for Cipher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cipher([redacted])")
+    }
+}
+
+impl Cipher {
+    /// Build from a base64-encoded 32-byte key.
+    pub fn from_base64(key: &Secret<String>) -> Result<Self, CipherError> {
+        let bytes = STANDARD.decode(key.expose().trim()).map_err(|_| CipherError::BadKey)?;
+        if bytes.len() != 32 {
+            return Err(CipherError::BadKey);
+        }
+        let aead = Aes256Gcm::new_from_slice(&bytes).map_err(|_| CipherError::BadKey)?;
+        Ok(Self { aead })
+    }
+
+    /// Read the key file in `dir`, or create it with a fresh random key.
+    /// Returns the cipher and whether a key was generated.
+    pub fn load_or_generate(dir: &Path) -> Result<(Self, bool), CipherError> {
+        let path = dir.join("encryption.key");
+        let io_err = |source| CipherError::KeyFile { path: path.display().to_string(), source };
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Ok((Self::from_base64(&Secret::new(text))?, false)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                let mut key = [0u8; 32];
+                rand::rngs::OsRng.fill_bytes(&mut key);
+                let encoded = STANDARD.encode(key);
+                std::fs::create_dir_all(dir).map_err(io_err)?;
+                write_private(&path, encoded.as_bytes()).map_err(io_err)?;
+                Ok((Self::from_base64(&Secret::new(encoded))?, true))
+            }
+            Err(error) => Err(io_err(error)),
+        }
+    }
+
+    pub fn seal(&self, plaintext: &[u8], aad: &[u8]) -> Result<Vec<u8>, CipherError> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let sealed = self
+            .aead
+            .encrypt(Nonce::from_slice(&nonce), Payload { msg: plaintext, aad })
+            .map_err(|_| CipherError::Seal)?;
+        let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Secret<Vec<u8>>, CipherError> {
+        if sealed.len() < NONCE_LEN {
+            return Err(CipherError::Open);
+        }
+        let (nonce, body) = sealed.split_at(NONCE_LEN);
+        self.aead
+            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
+            .map(Secret::new)
+            .map_err(|_| CipherError::Open)
+    }
+}
+
+fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options.open(path)?.write_all(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cipher() -> Cipher {
+        Cipher::from_base64(&Secret::new(STANDARD.encode([7u8; 32]))).unwrap()
+    }
+
+    #[test]
+    fn round_trip_and_aad_binding() {
+        let cipher = cipher();
+        let sealed = cipher.seal(b"token", b"row-1").unwrap();
+        assert!(!sealed.windows(5).any(|w| w == b"token"));
+        assert_eq!(cipher.open(&sealed, b"row-1").unwrap().expose(), b"token");
+        assert!(cipher.open(&sealed, b"row-2").is_err());
+    }
+
+    #[test]
+    fn rejects_short_keys() {
+        assert!(Cipher::from_base64(&Secret::new(STANDARD.encode([1u8; 16]))).is_err());
+        assert!(Cipher::from_base64(&Secret::new("not base64!".into())).is_err());
+    }
+
+    #[test]
+    fn key_file_is_generated_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, generated) = Cipher::load_or_generate(dir.path()).unwrap();
+        assert!(generated);
+        let sealed = first.seal(b"x", b"").unwrap();
+        let (second, generated) = Cipher::load_or_generate(dir.path()).unwrap();
+        assert!(!generated);
+        assert_eq!(second.open(&sealed, b"").unwrap().expose(), b"x");
+    }
+}

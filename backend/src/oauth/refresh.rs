@@ -1,0 +1,1 @@
+//! PLACEHOLDER: refresh-on-read, one refresh per connection across replicas (api work).

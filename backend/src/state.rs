@@ -1,0 +1,17 @@
+//! `AppState`: what every handler shares. Cheap to clone (all `Arc`s).
+
+use crate::catalog::Catalog;
+use crate::config::Config;
+use crate::crypto::Cipher;
+use crate::store::Store;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Arc<dyn Store>,
+    pub catalog: Arc<Catalog>,
+    pub cipher: Arc<Cipher>,
+    /// Client for providers (token exchange, refresh, proxy) and webhooks: bounded time-outs.
+    pub http: reqwest::Client,
+}

@@ -1,0 +1,1 @@
+//! PLACEHOLDER: one async suite over `&dyn Store`, run against both backends.

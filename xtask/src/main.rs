@@ -1,0 +1,4 @@
+//! Build and bench orchestration: `cargo xtask <task>`.
+fn main() -> anyhow::Result<()> {
+    anyhow::bail!("no task yet")
+}
