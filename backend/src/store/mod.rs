@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 mod conformance;
 pub mod postgres;
 mod rows;
+mod sql;
 pub mod sqlite;
 
 pub type JsonMap = Map<String, Value>;
