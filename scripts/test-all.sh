@@ -8,7 +8,6 @@ cd "$(dirname "$0")/.."
 
 # Builds are reused across clones: the target directory lives outside the checkout.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nango-target/ci}"
-export DATABASE_URL_FOR_TESTS="${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 
 step() { printf '\n==> %s\n' "$*"; }
