@@ -179,6 +179,20 @@ async fn demo_flow_end_to_end() {
     .unwrap();
     assert_ne!(refreshed.access_token.expose(), access_token.expose());
 
+    // The event stream emits the final status; the flow route answers CORS for any origin.
+    let events = server.http.get(format!("{}/oauth/flows/{flow}/events", server.base)).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let text = events.text().await.unwrap();
+    assert!(text.contains("event: result") && text.contains(r#""status":"success""#), "{text}");
+    let cors = server
+        .http
+        .get(format!("{}/oauth/flows/{flow}", server.base))
+        .header("Origin", OPENER)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cors.headers()["access-control-allow-origin"], HeaderValue::from_static(OPENER));
+
     // A state is single use.
     let replay = server.http.get(callback).send().await.unwrap();
     assert_eq!(replay.status(), StatusCode::BAD_REQUEST);
@@ -275,4 +289,67 @@ async fn api_key_post_with_cors() {
     let missing_key = missing_key.send().await.unwrap();
     assert_eq!(missing_key.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(missing_key.json::<Value>().await.unwrap()["error"]["code"], "missing_public_key");
+}
+
+#[tokio::test]
+async fn hmac_and_webhook() {
+    use axum::routing::post;
+    let server = spawn().await;
+
+    // A local webhook receiver.
+    let (sent, mut received) = tokio::sync::mpsc::unbounded_channel::<(String, String)>();
+    let receiver = axum::Router::new().route(
+        "/hook",
+        post(move |headers: axum::http::HeaderMap, body: String| async move {
+            let signature = headers["x-nango-hmac-sha256"].to_str().unwrap().to_string();
+            sent.send((signature, body)).unwrap();
+            axum::http::StatusCode::OK
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await.unwrap() });
+
+    let environment = server.state.store.default_environment().await.unwrap().unwrap();
+    let mut settings = environment.settings.clone();
+    settings.hmac_enabled = true;
+    settings.hmac_key = Some(nango_backend::secret::Secret::new("hmac-key".to_string()));
+    settings.webhook_url = Some(hook);
+    server.state.store.update_environment_settings(environment.id, &settings, 0).await.unwrap();
+
+    let connect = |hmac: Option<String>, flow: &str| {
+        let mut url = Url::parse(&format!("{}/oauth/connect/demo", server.base)).unwrap();
+        url.query_pairs_mut()
+            .append_pair("connection_id", "user-7")
+            .append_pair("public_key", PUBLIC_KEY)
+            .append_pair("flow", flow)
+            .append_pair("origin", OPENER);
+        if let Some(hmac) = hmac {
+            url.query_pairs_mut().append_pair("hmac", &hmac);
+        }
+        server.http.get(url).send()
+    };
+    let missing = connect(None, "flow-hmac-missing-0001").await.unwrap();
+    assert!(missing.text().await.unwrap().contains(r#""code":"missing_hmac""#));
+    let wrong = connect(Some("00".repeat(32)), "flow-hmac-wrong-00001").await.unwrap();
+    assert!(wrong.text().await.unwrap().contains(r#""code":"invalid_hmac""#));
+    assert_eq!(server.flow("flow-hmac-wrong-00001").await.1["error"]["code"], "invalid_hmac");
+
+    let key = nango_backend::secret::Secret::new("hmac-key".to_string());
+    let digest = nango_backend::crypto::hmac::connect_digest(&key, "demo", "user-7");
+    let authorize = location(&connect(Some(digest), "flow-hmac-good-000001").await.unwrap());
+    let callback = server.decide(&authorize, "approve").await;
+    assert_eq!(server.http.get(callback).send().await.unwrap().status(), StatusCode::OK);
+
+    let (signature, body) =
+        tokio::time::timeout(std::time::Duration::from_secs(10), received.recv()).await.unwrap().unwrap();
+    let secret = nango_backend::secret::Secret::new(SECRET_KEY.to_string());
+    assert_eq!(signature, nango_backend::crypto::hmac::webhook_signature(&secret, body.as_bytes()));
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(body["type"], "auth");
+    assert_eq!(body["operation"], "creation");
+    assert_eq!(body["success"], true);
+    assert_eq!(body["connectionId"], "user-7");
+    assert_eq!(body["providerConfigKey"], "demo");
+    assert_eq!(body["provider"], "demo");
 }
