@@ -192,6 +192,16 @@ async fn demo_flow_end_to_end() {
         .await
         .unwrap();
     assert_eq!(cors.headers()["access-control-allow-origin"], HeaderValue::from_static(OPENER));
+    let preflight = server
+        .http
+        .request(reqwest::Method::OPTIONS, format!("{}/oauth/flows/{flow}", server.base))
+        .header("Origin", OPENER)
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], HeaderValue::from_static(OPENER));
 
     // A state is single use.
     let replay = server.http.get(callback).send().await.unwrap();

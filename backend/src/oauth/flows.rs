@@ -10,7 +10,7 @@ use crate::ids::FlowId;
 use crate::state::AppState;
 use crate::store::FlowOutcome;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -30,8 +30,9 @@ pub fn routes() -> Router<AppState> {
         .allow_methods([Method::GET])
         .max_age(Duration::from_secs(600));
     Router::new()
-        .route("/oauth/flows/{flow}", get(get_flow))
-        .route("/oauth/flows/{flow}/events", get(get_flow_events))
+        // The OPTIONS routes exist so the method router lets preflights reach the CORS layer.
+        .route("/oauth/flows/{flow}", get(get_flow).options(preflight))
+        .route("/oauth/flows/{flow}/events", get(get_flow_events).options(preflight))
         .layer(cors)
 }
 
@@ -48,6 +49,10 @@ pub async fn get_flow(
     let mut response = axum::Json(body).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
 }
 
 /// The event stream ends after one `result` event, or when the flow's lifetime has passed
