@@ -16,6 +16,7 @@ pub mod error;
 pub mod extract;
 pub mod ids;
 pub mod oauth;
+pub mod proxy;
 pub mod secret;
 pub mod state;
 pub mod store;
