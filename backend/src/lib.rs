@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod http_client;
 pub mod ids;
 pub mod oauth;
 pub mod proxy;
