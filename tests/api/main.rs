@@ -14,5 +14,6 @@ mod hmac;
 mod integrations;
 mod metadata;
 mod postgres;
+mod refresh;
 mod smoke;
 mod state;

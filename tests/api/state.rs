@@ -7,16 +7,22 @@ use nango_backend::store::NewFlow;
 use nango_tests::{ResponseExt, TestApp};
 use serde_json::json;
 
+/// Without a known state there is no opener origin to post to: the callback answers a plain
+/// 400 page for the user (the SDK learns `state_invalid` from the flow record).
+async fn assert_state_rejected(app: &TestApp, url: String) {
+    let response = app.client.get(url).send().await.unwrap();
+    assert!(response.headers().get("location").is_none());
+    let page = response.assert_status(400).await.text().await.unwrap();
+    assert!(!page.contains("\"success\":true"), "{page}");
+}
+
 #[tokio::test]
 async fn replayed_state_is_rejected() {
     let app = TestApp::spawn().await;
     app.integration("fake", "fake-oauth").await;
     let run = app.connect_ok("fake", "user-1").await;
     let (_, callback) = run.hops.iter().find(|(_, url)| url.path() == "/oauth/callback").unwrap();
-    let replay = app.client.get(callback.clone()).send().await.unwrap();
-    assert!(replay.headers().get("location").is_none());
-    let page = replay.text().await.unwrap();
-    assert!(page.contains("state_invalid"), "{page}");
+    assert_state_rejected(&app, callback.to_string()).await;
     // The first outcome stands; only one code exchange happened.
     assert_eq!(app.flow_status(&run.flow).await["status"], "success");
     assert_eq!(app.provider.token_requests().len(), 1);
@@ -27,11 +33,8 @@ async fn forged_state_is_rejected_without_a_token_request() {
     let app = TestApp::spawn().await;
     app.integration("fake", "fake-oauth").await;
     let url = format!("{}/oauth/callback?code=stolen-code&state=forged-state-value-1234567890", app.url);
-    let page = app.client.get(url).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("state_invalid"), "{page}");
-    let url = format!("{}/oauth/callback?code=stolen-code", app.url);
-    let page = app.client.get(url).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("state_invalid"), "no state at all: {page}");
+    assert_state_rejected(&app, url).await;
+    assert_state_rejected(&app, format!("{}/oauth/callback?code=stolen-code", app.url)).await;
     assert!(app.provider.token_requests().is_empty());
     app.get_connection("fake", "user-1", "").await.assert_error(404).await;
 }
@@ -67,9 +70,7 @@ async fn expired_state_is_rejected() {
     let status = app.flow_status(&flow_id).await;
     assert_eq!(status["status"], "error", "{status}");
     assert_eq!(status["error"]["code"], "state_invalid");
-    let url = format!("{}/oauth/callback?code=some-code&state={state}", app.url);
-    let page = app.client.get(url).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("state_invalid"), "{page}");
+    assert_state_rejected(&app, format!("{}/oauth/callback?code=some-code&state={state}", app.url)).await;
     assert!(app.provider.token_requests().is_empty());
     app.get_connection("fake", "user-1", "").await.assert_error(404).await;
 }

@@ -3,23 +3,40 @@
 use crate::app::{TestApp, PUBLIC_KEY, SECRET_KEY};
 use std::path::PathBuf;
 use std::process::Command;
+use std::sync::OnceLock;
 
-/// `target/<profile>/nango-server` next to this test binary, built first when missing.
+/// `target/<profile>/nango-server` next to this test binary. Built (or found up to date) once
+/// per test process with the same cargo, profile and target dir, so it is never stale.
 pub fn server_binary() -> PathBuf {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(build_server_binary).clone()
+}
+
+fn build_server_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test binary path");
     // target/<profile>/deps/api-<hash> → target/<profile>
     let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("target dir").to_path_buf();
-    let binary = profile_dir.join(format!("nango-server{}", std::env::consts::EXE_SUFFIX));
-    if !binary.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let target_dir = profile_dir.parent().expect("target root").to_path_buf();
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "nango-backend", "--bin", "nango-server"])
-            .env("CARGO_TARGET_DIR", target_dir)
-            .status()
-            .expect("run cargo build");
-        assert!(status.success(), "cargo build of nango-server failed");
+    let target_dir = profile_dir.parent().expect("target root").to_path_buf();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut command = Command::new(cargo);
+    command.args(["build", "--quiet", "-p", "nango-backend", "--bin", "nango-server"]);
+    if profile_dir.file_name().is_some_and(|name| name == "release") {
+        command.arg("--release");
     }
+    // Cargo sets `CARGO_PKG_*` and friends for this test process; build scripts (ring's)
+    // watch them, so passing them on would rebuild half the graph on every run.
+    for (name, _) in std::env::vars_os() {
+        let name = name.to_string_lossy();
+        let per_crate = ["CARGO_PKG_", "CARGO_MANIFEST_", "CARGO_BIN_", "CARGO_CRATE_", "CARGO_PRIMARY_"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix));
+        if per_crate || name == "CARGO_TARGET_TMPDIR" || name == "CARGO_RUSTC_CURRENT_DIR" {
+            command.env_remove(name.as_ref());
+        }
+    }
+    let status = command.env("CARGO_TARGET_DIR", target_dir).status().expect("run cargo build");
+    assert!(status.success(), "cargo build of nango-server failed");
+    let binary = profile_dir.join(format!("nango-server{}", std::env::consts::EXE_SUFFIX));
     assert!(binary.exists(), "no nango-server binary at {}", binary.display());
     binary
 }

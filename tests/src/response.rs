@@ -11,6 +11,8 @@ pub trait ResponseExt: Sized {
     fn assert_status_in(self, statuses: &[u16]) -> impl Future<Output = Self> + Send;
     /// Panic unless 2xx; the body as JSON.
     fn assert_success(self) -> impl Future<Output = Value> + Send;
+    /// Assert a 4xx/5xx with our error shape; returns the code.
+    fn assert_error_any(self) -> impl Future<Output = String> + Send;
     /// Assert `status` and our error shape `{"error":{"code","message"}}`; returns the code.
     fn assert_error(self, status: u16) -> impl Future<Output = String> + Send;
 }
@@ -45,6 +47,12 @@ impl ResponseExt for Response {
             return Value::Null;
         }
         serde_json::from_str(&body).unwrap_or_else(|_| panic!("{url}: body is not JSON: {body}"))
+    }
+
+    async fn assert_error_any(self) -> String {
+        let status = self.status().as_u16();
+        assert!(status >= 400, "{}: expected an error, got {status}", self.url());
+        self.assert_error(status).await
     }
 
     async fn assert_error(self, status: u16) -> String {
