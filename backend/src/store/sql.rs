@@ -407,7 +407,11 @@ macro_rules! impl_store {
             }
 
             async fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()> {
-                let sql = by_key!("UPDATE connections SET last_fetched_at = $4");
+                // Reads call this on every fetch: within one second, write nothing.
+                let sql = concat!(
+                    by_key!("UPDATE connections SET last_fetched_at = $4"),
+                    " AND (last_fetched_at IS NULL OR last_fetched_at < $4)"
+                );
                 bind_key!(sqlx::query(sql), key).bind(now).execute(&self.writer).await?;
                 Ok(())
             }
