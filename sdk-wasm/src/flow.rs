@@ -65,7 +65,7 @@ pub fn start_request(settle: Settle, url: String, init: JsValue) -> SharedFlow {
 /// Ends `flow` with `window_closed` when its popup reads closed, so a new `auth()` may start;
 /// returns `false` when it is still running with an open popup (`flow_in_progress`).
 pub fn give_way(flow: &SharedFlow) -> bool {
-    let mut flow = flow.borrow_mut();
+    let Ok(mut flow) = flow.try_borrow_mut() else { return false };
     if flow.done {
         return true;
     }
@@ -102,8 +102,7 @@ fn start(
     }));
     let handle = shared.clone();
     let handler = Closure::<dyn FnMut(JsValue)>::new(move |event| on_event(&handle, event));
-    {
-        let mut flow = shared.borrow_mut();
+    if let Ok(mut flow) = shared.try_borrow_mut() {
         WINDOW.with(|window| {
             if is_popup {
                 window.add_event_listener("message", handler.as_ref());
@@ -121,7 +120,8 @@ fn start(
 /// Every event of the flow: a timer tick (no argument), a `MessageEvent` (has `origin`), a fetch
 /// `Response` (numeric `status`), or a parsed body / a rejection (anything else).
 fn on_event(shared: &SharedFlow, event: JsValue) {
-    let mut flow = shared.borrow_mut();
+    // Never re-entered (all callbacks arrive from the event loop); `try_` avoids a panic path.
+    let Ok(mut flow) = shared.try_borrow_mut() else { return };
     let flow = &mut *flow;
     if event.is_undefined() {
         let closed = flow.popup.as_ref().is_some_and(Popup::reads_closed);

@@ -38,8 +38,6 @@ extern "C" {
     pub type Callable;
     #[wasm_bindgen(method, js_name = call)]
     pub fn call1(this: &Callable, this_arg: &JsValue, argument: &JsValue);
-    #[wasm_bindgen(method, js_name = call)]
-    pub fn call0(this: &Callable, this_arg: &JsValue);
 
     /// The promise `auth()` returns.
     #[wasm_bindgen(js_name = Promise)]
@@ -58,8 +56,6 @@ extern "C" {
     fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> bool;
     #[wasm_bindgen(js_namespace = Object, js_name = keys)]
     fn object_keys(target: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_namespace = Reflect, js_name = get)]
-    fn reflect_get_index(target: &JsValue, index: u32) -> JsValue;
     #[wasm_bindgen(js_namespace = JSON)]
     pub fn stringify(value: &JsValue) -> String;
     #[wasm_bindgen(js_namespace = Date)]
@@ -99,16 +95,15 @@ pub fn for_each_entry(target: &JsValue, mut f: impl FnMut(&str, &JsValue)) {
     let keys = Object::object_keys(target);
     let n_keys = get(&keys, "length").as_f64().unwrap_or(0.0) as u32;
     for index in 0..n_keys {
-        if let Some(key) = reflect_get_index(&keys, index).as_string() {
+        let mut index_key = String::new();
+        crate::url::push_int(&mut index_key, i64::from(index));
+        if let Some(key) = reflect_get(&keys, &index_key).as_string() {
             f(&key, &reflect_get(target, &key));
         }
     }
 }
 
-/// `object.method()` for a method read with `get`; nothing when it is not a function.
+/// `object.method()` for a method without arguments, read with `get`.
 pub fn call_method(target: &JsValue, method: &str) {
-    let function = get(target, method);
-    if function.is_function() {
-        function.unchecked_into::<Callable>().call0(target);
-    }
+    get(target, method).unchecked_into::<Callable>().call1(target, &JsValue::UNDEFINED);
 }

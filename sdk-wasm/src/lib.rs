@@ -87,7 +87,7 @@ impl Nango {
         let Some((resolve, reject)) = functions else { return promise };
         let settle = Settle { resolve, reject };
 
-        let mut current = self.current.borrow_mut();
+        let Ok(mut current) = self.current.try_borrow_mut() else { return promise };
         if current.as_ref().is_some_and(|running| !flow::give_way(running)) {
             settle.reject(&ErrorKind::FlowInProgress.to_js());
             return promise;
@@ -123,8 +123,7 @@ impl Nango {
                 let origin = WINDOW.with(|window| js::get_string(&js::get(window, "location"), "origin"));
                 url.pair("origin", &origin.unwrap_or_default());
                 popup.navigate(&url.finish());
-                let mut poll_url = UrlBuilder::new(&self.host, "/oauth/flows/", &flow_id).finish();
-                poll_url.shrink_to_fit();
+                let poll_url = UrlBuilder::new(&self.host, "/oauth/flows/", &flow_id).finish();
                 flow::start_popup(settle, popup, flow_id, self.host_origin.clone(), poll_url)
             }
             None => {
@@ -199,12 +198,10 @@ fn post_json(body: &JsValue) -> JsValue {
     init
 }
 
-/// A param value as a string: strings as they are, numbers and booleans as JSON writes them;
-/// anything else (objects, null) is left out.
+/// A param value as a string: strings as they are, numbers as JSON writes them; anything else
+/// (objects, booleans, null) is left out.
 fn param_value(value: &JsValue) -> Option<String> {
-    value.as_string().or_else(|| {
-        (value.as_f64().is_some() || value.as_bool().is_some()).then(|| js::stringify(value))
-    })
+    value.as_string().or_else(|| value.as_f64().map(|_| js::stringify(value)))
 }
 
 fn non_empty(value: JsValue) -> Option<String> {
