@@ -23,7 +23,6 @@ pub enum ErrorKind {
     FlowInProgress,
     Timeout,
     NetworkError,
-    InvalidCredentials,
 }
 
 impl ErrorKind {
@@ -38,7 +37,6 @@ impl ErrorKind {
             Self::FlowInProgress => "flow_in_progress",
             Self::Timeout => "timeout",
             Self::NetworkError => "network_error",
-            Self::InvalidCredentials => "invalid_credentials",
         }
     }
 
@@ -53,7 +51,6 @@ impl ErrorKind {
             Self::FlowInProgress => "Another authorization flow is in progress",
             Self::Timeout => "The authorization flow timed out",
             Self::NetworkError => "Could not reach the server",
-            Self::InvalidCredentials => "credentials must be {apiKey} or {username, password}",
         }
     }
 

@@ -22,28 +22,11 @@ extern "C" {
     pub fn set_interval(this: &Window, handler: &JsValue, milliseconds: u32) -> JsValue;
     #[wasm_bindgen(method, js_name = clearInterval)]
     pub fn clear_interval(this: &Window, id: &JsValue);
-    #[wasm_bindgen(method)]
-    pub fn fetch(this: &Window, url: &str, init: &JsValue) -> Thenable;
-
-    /// A promise we only attach callbacks to (`fetch()`, `response.json()`).
-    pub type Thenable;
-    #[wasm_bindgen(method)]
-    pub fn then(this: &Thenable, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Thenable;
-
-    pub type Response;
-    #[wasm_bindgen(method)]
-    pub fn json(this: &Response) -> Thenable;
 
     /// A `resolve`/`reject` function of the promise `auth()` returns, or a method.
     pub type Callable;
     #[wasm_bindgen(method, js_name = call)]
     pub fn call1(this: &Callable, this_arg: &JsValue, argument: &JsValue);
-
-    /// The promise `auth()` returns.
-    #[wasm_bindgen(js_name = Promise)]
-    pub type Promise;
-    #[wasm_bindgen(constructor, js_class = Promise)]
-    pub fn new(executor: &mut dyn FnMut(Callable, Callable)) -> Promise;
 
     #[wasm_bindgen(js_name = Object)]
     type Object;
@@ -62,6 +45,15 @@ extern "C" {
     pub fn now() -> f64;
     #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
     pub fn get_random_values(buffer: &mut [u8]);
+}
+
+#[wasm_bindgen(module = "/js/browser.js")]
+extern "C" {
+    /// `{promise, resolve, reject}`: the promise `auth()` returns and its settle functions.
+    pub fn deferred() -> JsValue;
+    /// GET `url`, or POST `body` as JSON when it is an object; calls `callback(body, status)`
+    /// once (`null` body when not JSON, status 0 on a network failure).
+    pub fn request(url: &str, body: &JsValue, callback: &JsValue);
 }
 
 /// `target[key]`, or `undefined` when `target` is not an object (`Reflect.get` would throw).

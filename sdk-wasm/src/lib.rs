@@ -33,7 +33,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::errors::ErrorKind;
 use crate::flow::{Settle, SharedFlow};
-use crate::js::{Promise, WINDOW};
+use crate::js::WINDOW;
 use crate::popup::Popup;
 use crate::url::UrlBuilder;
 
@@ -54,14 +54,13 @@ impl Nango {
     /// Throws `AuthError` `missing_public_key` or `invalid_host_url`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Nango, JsValue> {
-        let public_key = non_empty(js::get(&options, "publicKey"))
-            .ok_or_else(|| ErrorKind::MissingPublicKey.to_js())?;
+        let public_key =
+            non_empty(js::get(&options, "publicKey")).ok_or_else(|| ErrorKind::MissingPublicKey.to_js())?;
         let host = js::get_string(&options, "host")
             .and_then(|host| url::parse_host(&host))
             .ok_or_else(|| ErrorKind::InvalidHostUrl.to_js())?;
-        let size = |key, default| {
-            js::get(&options, key).as_f64().filter(|value| *value > 0.0).unwrap_or(default)
-        };
+        let size =
+            |key, default| js::get(&options, key).as_f64().filter(|value| *value > 0.0).unwrap_or(default);
         Ok(Nango {
             host: host.base,
             host_origin: host.origin,
@@ -75,17 +74,13 @@ impl Nango {
     /// Connects `connectionId` of integration `integrationId`; see the package README.
     /// Options: `params`, `authorization_params`, `hmac`, `credentials` (`{apiKey}` or
     /// `{username, password}`: no popup).
-    pub fn auth(
-        &self,
-        integration_id: JsValue,
-        connection_id: JsValue,
-        options: JsValue,
-    ) -> Promise {
-        let mut functions = None;
-        let promise = Promise::new(&mut |resolve, reject| functions = Some((resolve, reject)));
-        // The executor runs synchronously inside `new Promise`, so `functions` is set.
-        let Some((resolve, reject)) = functions else { return promise };
-        let settle = Settle { resolve, reject };
+    pub fn auth(&self, integration_id: JsValue, connection_id: JsValue, options: JsValue) -> JsValue {
+        let deferred = js::deferred();
+        let promise = js::get(&deferred, "promise");
+        let settle = Settle {
+            resolve: js::get(&deferred, "resolve").unchecked_into(),
+            reject: js::get(&deferred, "reject").unchecked_into(),
+        };
 
         let Ok(mut current) = self.current.try_borrow_mut() else { return promise };
         if current.as_ref().is_some_and(|running| !flow::give_way(running)) {
@@ -127,15 +122,13 @@ impl Nango {
                 flow::start_popup(settle, popup, flow_id, self.host_origin.clone(), poll_url)
             }
             None => {
-                let (path, body) = match credentials_body(&credentials) {
-                    Some(found) => found,
-                    None => {
-                        settle.reject(&ErrorKind::InvalidCredentials.to_js());
-                        return promise;
-                    }
+                let path = if js::get(&credentials, "apiKey").is_string() {
+                    "/api-auth/api-key/"
+                } else {
+                    "/api-auth/basic/"
                 };
                 let url = self.connect_url(path, &integration_id, &connection_id, &options);
-                flow::start_request(settle, url.finish(), post_json(&body))
+                flow::start_request(settle, url.finish(), credentials)
             }
         };
         *current = Some(started);
@@ -167,35 +160,6 @@ impl Nango {
         }
         url
     }
-}
-
-/// The route and JSON body for `credentials`: `{apiKey}` or `{username, password}`.
-fn credentials_body(credentials: &JsValue) -> Option<(&'static str, JsValue)> {
-    let body = js::object();
-    let api_key = js::get(credentials, "apiKey");
-    if api_key.is_string() {
-        js::set(&body, "apiKey", &api_key);
-        return Some(("/api-auth/api-key/", body));
-    }
-    let username = js::get(credentials, "username");
-    let password = js::get(credentials, "password");
-    if username.is_string() && password.is_string() {
-        js::set(&body, "username", &username);
-        js::set(&body, "password", &password);
-        return Some(("/api-auth/basic/", body));
-    }
-    None
-}
-
-/// `fetch` options for a JSON POST of `body`.
-fn post_json(body: &JsValue) -> JsValue {
-    let headers = js::object();
-    js::set(&headers, "Content-Type", &JsValue::from_str("application/json"));
-    let init = js::object();
-    js::set(&init, "method", &JsValue::from_str("POST"));
-    js::set(&init, "headers", &headers);
-    js::set(&init, "body", &JsValue::from_str(&js::stringify(body)));
-    init
 }
 
 /// A param value as a string: strings as they are, numbers as JSON writes them; anything else

@@ -67,8 +67,7 @@ pub fn features(
     let left = screen_x + (outer_width - width) / 2.0;
     let top = screen_y + (outer_height - height) / 2.0;
     let mut features = String::new();
-    for (name, value) in [("width=", width), (",height=", height), (",left=", left), (",top=", top)]
-    {
+    for (name, value) in [("width=", width), (",height=", height), (",left=", left), (",top=", top)] {
         features.push_str(name);
         push_int(&mut features, value as i64);
     }

@@ -54,8 +54,7 @@ pub fn parse_host(raw: &str) -> Option<Host> {
 }
 
 fn starts_with_ignore_case(value: &str, prefix: &str) -> bool {
-    value.len() >= prefix.len()
-        && value.bytes().zip(prefix.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
+    value.len() >= prefix.len() && value.bytes().zip(prefix.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
 }
 
 /// A URL whose query is appended pair by pair, each key and value percent-encoded.
