@@ -112,7 +112,7 @@ impl Nango {
 
         let started = match popup {
             Some(popup) => {
-                let flow_id = new_flow_id();
+                let flow_id = js::get_string(&deferred, "flow").unwrap_or_default();
                 let mut url = self.connect_url("/oauth/connect/", &integration_id, &connection_id, &options);
                 url.pair("flow", &flow_id);
                 let origin = WINDOW.with(|window| js::get_string(&js::get(window, "location"), "origin"));
@@ -170,12 +170,6 @@ fn param_value(value: &JsValue) -> Option<String> {
 
 fn non_empty(value: JsValue) -> Option<String> {
     value.as_string().filter(|value| !value.is_empty())
-}
-
-fn new_flow_id() -> String {
-    let mut random = [0u8; 16];
-    js::get_random_values(&mut random);
-    url::flow_id(&random)
 }
 
 #[cfg(all(target_arch = "wasm32", not(test)))]

@@ -3,7 +3,7 @@
 use wasm_bindgen_test::wasm_bindgen_test;
 
 use crate::popup::features;
-use crate::url::{encode_into, flow_id, parse_host, push_int, UrlBuilder};
+use crate::url::{encode_into, parse_host, push_int, UrlBuilder};
 
 #[wasm_bindgen_test]
 fn every_reserved_character_is_percent_encoded() {
@@ -64,19 +64,17 @@ fn host_must_be_an_absolute_http_url() {
 }
 
 #[wasm_bindgen_test]
-fn flow_id_is_22_url_safe_characters() {
-    let id = flow_id(&[0xff; 16]);
-    assert_eq!(id, "_____________________w");
-    let id = flow_id(&[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]);
-    assert_eq!(id, "AAECAwQFBgcICQoLDA0ODw");
-    assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'));
-}
-
-#[wasm_bindgen_test]
-fn the_sdk_makes_distinct_random_flow_ids() {
-    let (a, b) = (crate::new_flow_id(), crate::new_flow_id());
-    assert_eq!(a.len(), 22);
-    assert_ne!(a, b);
+fn flow_ids_are_22_random_url_safe_characters() {
+    let ids: Vec<String> =
+        (0..50).map(|_| crate::js::get_string(&crate::js::deferred(), "flow").unwrap_or_default()).collect();
+    for id in &ids {
+        assert_eq!(id.len(), 22, "{id}");
+        assert!(id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'), "{id}");
+    }
+    let mut unique = ids.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), ids.len());
 }
 
 #[wasm_bindgen_test]
