@@ -97,6 +97,8 @@ async fn environments(store: &dyn Store) {
     assert_eq!(found.id, env.id);
     let found = store.environment_by_public_key("public-env-a").await.unwrap().unwrap();
     assert_eq!(found.id, env.id);
+    assert_eq!(store.environment_by_id(env.id).await.unwrap().unwrap().name, "env-a");
+    assert!(store.environment_by_id(i64::MAX).await.unwrap().is_none());
     assert!(store.environment_by_secret_key("nope").await.unwrap().is_none());
     assert!(store.environment_by_public_key("secret-env-a").await.unwrap().is_none());
 

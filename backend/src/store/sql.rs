@@ -150,6 +150,16 @@ macro_rules! impl_store {
                 self.environment_where(SQL, public_key).await
             }
 
+            async fn environment_by_id(&self, id: EnvironmentId) -> StoreResult<Option<Environment>> {
+                const SQL: &str = concat!("SELECT ", environment_columns!(), " FROM environments WHERE id = $1");
+                sqlx::query_as::<_, EnvironmentRow>(SQL)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?
+                    .map(EnvironmentRow::into_environment)
+                    .transpose()
+            }
+
             async fn update_environment_settings(
                 &self,
                 id: EnvironmentId,
