@@ -211,9 +211,14 @@ async fn demo_flow_end_to_end() {
     // Deny: provider_denied on the page and on the flow record.
     let denied_flow = "flow-deny-0123456789";
     let authorize = server.connect(denied_flow, "user-43").await;
+    // An event stream opened while the flow is pending gets the outcome when it comes.
+    let events =
+        tokio::spawn(server.http.get(format!("{}/oauth/flows/{denied_flow}/events", server.base)).send());
     let callback = server.decide(&authorize, "deny").await;
     assert_eq!(param(&callback, "error").as_deref(), Some("access_denied"));
     let html = server.http.get(callback).send().await.unwrap().text().await.unwrap();
+    let events = events.await.unwrap().unwrap().text().await.unwrap();
+    assert!(events.contains(r#""code":"provider_denied""#), "{events}");
     assert!(html.contains(r#""code":"provider_denied""#));
     let (_, body) = server.flow(denied_flow).await;
     assert_eq!(body["status"], "error");

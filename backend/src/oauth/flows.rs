@@ -64,11 +64,8 @@ pub async fn get_flow_events(
     let flow = parse_flow(&flow)?;
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(state.config.flow_ttl_seconds.max(1) as u64);
-    let events = stream::unfold(Some((state, flow, true)), move |step| async move {
-        let (state, flow, first) = step?;
-        if !first {
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
+    // One step: poll until the flow ends or the deadline passes, emit the result, then stop.
+    let events = stream::once(async move {
         loop {
             let now = crate::time::now();
             let body = match state.store.flow_outcome(&flow).await {
@@ -80,11 +77,10 @@ pub async fn get_flow_events(
                 }
             };
             if body["status"] != "pending" {
-                return Some((Ok(Event::default().event("result").data(body.to_string())), None));
+                return Ok(Event::default().event("result").data(body.to_string()));
             }
             if tokio::time::Instant::now() >= deadline {
-                let expired = expired_json();
-                return Some((Ok(Event::default().event("result").data(expired.to_string())), None));
+                return Ok(Event::default().event("result").data(expired_json().to_string()));
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
