@@ -8,6 +8,7 @@ mod callback_url;
 mod compat;
 mod connect;
 mod connections;
+mod credentials;
 mod demo;
 mod encryption;
 mod hmac;

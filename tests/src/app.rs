@@ -69,6 +69,18 @@ fake-nopkce:
     authorization_url: http://127.0.0.1:PORT/authorize
     token_url: http://127.0.0.1:PORT/token
     disable_pkce: true
+fake-apikey:
+    display_name: Fake API key
+    auth_mode: API_KEY
+    proxy:
+        base_url: http://127.0.0.1:PORT
+        headers:
+            authorization: Bearer ${apiKey}
+fake-basic:
+    display_name: Fake username and password
+    auth_mode: BASIC
+    proxy:
+        base_url: http://127.0.0.1:PORT
 "#;
 
 pub struct TestApp {
