@@ -20,7 +20,7 @@ fn post(app: &TestApp, mode: &str, integration: &str, query: &str) -> reqwest::R
 
 #[tokio::test]
 async fn api_key_connection_is_stored_encrypted_and_readable_over_the_api() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().sqlite().spawn().await;
     integration_without_client_credentials(&app, "keyed", "fake-apikey").await;
     let query = format!("connection_id=user-1&public_key={PUBLIC_KEY}");
     let answer = post(&app, "api-key", "keyed", &query)

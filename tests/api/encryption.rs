@@ -24,7 +24,7 @@ fn database_bytes(app: &TestApp) -> Vec<u8> {
 
 #[tokio::test]
 async fn tokens_are_not_stored_in_plain_text() {
-    let mut app = TestApp::spawn().await;
+    let mut app = TestApp::builder().sqlite().spawn().await;
     app.integration("fake", "fake-oauth").await;
     app.provider.settings().token_response =
         json!({ "access_token": ACCESS, "refresh_token": REFRESH, "expires_in": 3600 });

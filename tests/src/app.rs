@@ -98,11 +98,18 @@ pub struct TestApp {
     _dir: tempfile::TempDir,
 }
 
-/// Extra settings for a `TestApp`.
-#[derive(Default)]
+/// Extra settings for a `TestApp`. The store is SQLite unless `.postgres()` is asked, or the
+/// whole suite runs on Postgres with `NANGO_TESTS_DB=postgres` (STYLE §6).
 pub struct Builder {
     vars: Vec<(String, String)>,
     postgres: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        let postgres = std::env::var("NANGO_TESTS_DB").is_ok_and(|db| db == "postgres");
+        Self { vars: Vec::new(), postgres }
+    }
 }
 
 impl Builder {
@@ -115,6 +122,12 @@ impl Builder {
     /// Store in a fresh Postgres database instead of SQLite.
     pub fn postgres(mut self) -> Self {
         self.postgres = true;
+        self
+    }
+
+    /// SQLite whatever `NANGO_TESTS_DB` says (tests that read the database file).
+    pub fn sqlite(mut self) -> Self {
+        self.postgres = false;
         self
     }
 
