@@ -222,12 +222,10 @@ fn consent_request(
                 if let Some(name) = name {
                     fields.push((name, value));
                 }
-            } else if tag.starts_with("button") || tag.starts_with("input") {
-                if matches(tag) && !chosen {
-                    chosen = true;
-                    if let Some(name) = name {
-                        fields.push((name, value));
-                    }
+            } else if (tag.starts_with("button") || tag.starts_with("input")) && matches(tag) && !chosen {
+                chosen = true;
+                if let Some(name) = name {
+                    fields.push((name, value));
                 }
             }
         }
