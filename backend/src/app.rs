@@ -88,12 +88,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let store = store::open(config.database_url.as_ref(), &config.data_dir).await?;
     let catalog = Catalog::load(config.providers_file.as_deref(), &config.server_url)
         .map_err(|error| anyhow::anyhow!("NANGO_PROVIDERS_FILE: {error}"))?;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(config.provider_timeout_seconds))
-        .connect_timeout(Duration::from_secs(config.provider_timeout_seconds.min(10)))
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("nango-server/", env!("CARGO_PKG_VERSION")))
-        .build()?;
+    let http = crate::http_client::build(config.provider_timeout_seconds)?;
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -137,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .merge(crate::api::routes())
         .merge(crate::oauth::routes())
+        .merge(crate::proxy::routes())
         .merge(crate::demo::routes())
         .merge(crate::assets::routes(&state.config))
         .fallback(not_found)

@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 #[cfg(test)]
 mod conformance;
 pub mod postgres;
+mod rows;
+mod sql;
 pub mod sqlite;
 
 pub type JsonMap = Map<String, Value>;
@@ -26,6 +28,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
+    /// The record a method had to change does not exist (methods that can say so with
+    /// `None` or `false` do that instead).
+    #[error("not found")]
+    NotFound,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -136,7 +142,7 @@ pub struct ConnectionFilter {
     pub integration_key: Option<IntegrationKey>,
     /// Only connections whose connection_id equals this.
     pub connection_id: Option<ConnectionId>,
-    /// Page size (the caller clamps it).
+    /// Page size (the caller clamps it); 0 means no limit.
     pub limit: u32,
     /// Keyset pagination: only rows with `id > after`.
     pub after: Option<i64>,
@@ -295,6 +301,12 @@ pub trait Store: Send + Sync + 'static {
     async fn flow_outcome(&self, flow_id: &FlowId) -> StoreResult<Option<(FlowOutcome, i64)>>;
     /// Delete flow records whose expiry (plus a grace period chosen by the caller) passed.
     async fn purge_flows(&self, older_than: i64) -> StoreResult<u64>;
+
+    /// The environment with this id (the callback needs it for the auth webhook). The default
+    /// serves the single default environment; backends with several environments override it.
+    async fn environment_by_id(&self, id: EnvironmentId) -> StoreResult<Option<Environment>> {
+        Ok(self.default_environment().await?.filter(|environment| environment.id == id))
+    }
 }
 
 /// Open the configured store and run migrations: Postgres when `database_url` is set,
