@@ -1,0 +1,1 @@
+//! The popup channels: COOP fallback, closed popup, second call, forged messages.
