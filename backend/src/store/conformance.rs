@@ -1,1 +1,497 @@
-//! PLACEHOLDER: one async suite over `&dyn Store`, run against both backends.
+//! One async suite over `&dyn Store`, run against both backends (Hydra's manager test helpers).
+//!
+//! Every function sets up its own environment, so the order does not matter. The SQLite
+//! run uses a temporary file; the Postgres run a fresh schema of `DATABASE_URL` and fails
+//! when that database is unreachable.
+
+use super::*;
+use serde_json::json;
+
+pub async fn run_all(store: &dyn Store) {
+    store.migrate().await.unwrap();
+    // Migrations are idempotent.
+    store.migrate().await.unwrap();
+    environments(store).await;
+    integrations(store).await;
+    integration_rename_and_delete(store).await;
+    connections_upsert(store).await;
+    connections_merge(store).await;
+    connections_list(store).await;
+    refresh_lock(store).await;
+    flows_single_use(store).await;
+    flows_outcome(store).await;
+}
+
+const NOW: i64 = 1_700_000_000;
+
+fn map(value: serde_json::Value) -> JsonMap {
+    match value {
+        serde_json::Value::Object(map) => map,
+        _ => panic!("not an object"),
+    }
+}
+
+async fn new_environment(store: &dyn Store, name: &str) -> Environment {
+    let new = NewEnvironment {
+        name: name.into(),
+        secret_key: Secret::new(format!("secret-{name}")),
+        public_key: format!("public-{name}"),
+    };
+    store.create_environment(new, NOW).await.unwrap()
+}
+
+fn integration_input(key: &str) -> IntegrationInput {
+    IntegrationInput {
+        unique_key: IntegrationKey::parse(key).unwrap(),
+        provider: "demo".into(),
+        client_id: Some(format!("client-{key}")),
+        client_secret: Some(Secret::new(format!("client-secret-{key}"))),
+        scopes: vec!["read".into(), "write".into()],
+    }
+}
+
+fn key(env: &Environment, integration: &str, connection: &str) -> ConnectionKey {
+    ConnectionKey {
+        environment_id: env.id,
+        integration_key: IntegrationKey::parse(integration).unwrap(),
+        connection_id: ConnectionId::parse(connection).unwrap(),
+    }
+}
+
+fn upsert(key: &ConnectionKey, config: JsonMap, sealed: &[u8], now: i64) -> UpsertConnection {
+    UpsertConnection {
+        key: key.clone(),
+        provider: "demo".into(),
+        connection_config: config,
+        sealed_credentials: sealed.to_vec(),
+        now,
+    }
+}
+
+/// An environment with integration `int` and connection `conn`.
+async fn with_connection(store: &dyn Store, name: &str) -> (Environment, ConnectionKey) {
+    let env = new_environment(store, name).await;
+    store.create_integration(env.id, &integration_input("int"), NOW).await.unwrap();
+    let key = key(&env, "int", "conn");
+    store.upsert_connection(&upsert(&key, JsonMap::new(), b"sealed", NOW)).await.unwrap();
+    (env, key)
+}
+
+fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFlow {
+    NewFlow {
+        flow_id: FlowId::parse(flow_id).unwrap(),
+        state: Secret::new(state.into()),
+        environment_id: env.id,
+        integration_key: IntegrationKey::parse("int").unwrap(),
+        connection_id: ConnectionId::parse("conn").unwrap(),
+        pkce_verifier: Some(Secret::new("verifier".into())),
+        params: map(json!({"subdomain": "acme"})),
+        authorization_params: map(json!({"prompt": "consent"})),
+        origin: "http://localhost:8080".into(),
+        redirect_uri: "http://127.0.0.1:3003/oauth/callback".into(),
+        created_at: NOW,
+        expires_at,
+    }
+}
+
+async fn environments(store: &dyn Store) {
+    let first = store.default_environment().await.unwrap();
+    let env = new_environment(store, "env-a").await;
+    let default = store.default_environment().await.unwrap().unwrap();
+    // The default environment is the first one ever created.
+    assert_eq!(default.id, first.map_or(env.id, |first| first.id));
+    assert_eq!(env.secret_key.expose(), "secret-env-a");
+    assert_eq!(env.settings.allowed_origins, Vec::<String>::new());
+    assert!(!env.settings.hmac_enabled);
+
+    let found = store.environment_by_secret_key("secret-env-a").await.unwrap().unwrap();
+    assert_eq!(found.id, env.id);
+    let found = store.environment_by_public_key("public-env-a").await.unwrap().unwrap();
+    assert_eq!(found.id, env.id);
+    assert!(store.environment_by_secret_key("nope").await.unwrap().is_none());
+    assert!(store.environment_by_public_key("secret-env-a").await.unwrap().is_none());
+
+    // Keys are unique.
+    let duplicate = NewEnvironment {
+        name: "dup".into(),
+        secret_key: Secret::new("other-secret".into()),
+        public_key: "public-env-a".into(),
+    };
+    assert!(matches!(store.create_environment(duplicate, NOW).await, Err(StoreError::Conflict)));
+
+    store.set_environment_keys(env.id, &Secret::new("s2-env-a".into()), "p2-env-a", NOW + 1).await.unwrap();
+    assert!(store.environment_by_secret_key("secret-env-a").await.unwrap().is_none());
+    let found = store.environment_by_secret_key("s2-env-a").await.unwrap().unwrap();
+    assert_eq!((found.public_key.as_str(), found.updated_at), ("p2-env-a", NOW + 1));
+
+    let settings = EnvironmentSettings {
+        callback_url: Some("https://app.example/callback".into()),
+        hmac_enabled: true,
+        hmac_key: Some(Secret::new("hmac-key".into())),
+        webhook_url: Some("https://app.example/hook".into()),
+        allowed_origins: vec!["https://app.example".into(), "http://localhost:3000".into()],
+    };
+    let updated = store.update_environment_settings(env.id, &settings, NOW + 2).await.unwrap();
+    let reread = store.environment_by_public_key("p2-env-a").await.unwrap().unwrap();
+    for got in [&updated, &reread] {
+        assert_eq!(got.settings.callback_url, settings.callback_url);
+        assert!(got.settings.hmac_enabled);
+        assert_eq!(got.settings.hmac_key.as_ref().unwrap().expose(), "hmac-key");
+        assert_eq!(got.settings.webhook_url, settings.webhook_url);
+        assert_eq!(got.settings.allowed_origins, settings.allowed_origins);
+        assert_eq!((got.created_at, got.updated_at), (NOW, NOW + 2));
+    }
+    let missing = store.update_environment_settings(i64::MAX, &settings, NOW).await;
+    assert!(matches!(missing, Err(StoreError::NotFound)));
+}
+
+async fn integrations(store: &dyn Store) {
+    let env = new_environment(store, "env-int").await;
+    let other = new_environment(store, "env-int-other").await;
+    let created = store.create_integration(env.id, &integration_input("b-int"), NOW).await.unwrap();
+    assert_eq!(created.unique_key.as_str(), "b-int");
+    assert_eq!(created.client_secret.as_ref().unwrap().expose(), "client-secret-b-int");
+    assert_eq!(created.scopes, vec!["read", "write"]);
+    store.create_integration(env.id, &integration_input("a-int"), NOW).await.unwrap();
+    // The same key in another environment is fine; twice in one is a conflict.
+    store.create_integration(other.id, &integration_input("a-int"), NOW).await.unwrap();
+    let again = store.create_integration(env.id, &integration_input("a-int"), NOW).await;
+    assert!(matches!(again, Err(StoreError::Conflict)));
+
+    let listed = store.list_integrations(env.id).await.unwrap();
+    let keys: Vec<&str> = listed.iter().map(|i| i.unique_key.as_str()).collect();
+    assert_eq!(keys, ["a-int", "b-int"]);
+
+    let b = IntegrationKey::parse("b-int").unwrap();
+    let got = store.get_integration(env.id, &b).await.unwrap().unwrap();
+    assert_eq!((got.id, got.provider.as_str()), (created.id, "demo"));
+    assert!(store.get_integration(other.id, &b).await.unwrap().is_none());
+
+    let mut input = integration_input("b-int");
+    input.client_id = None;
+    input.client_secret = None;
+    input.scopes = vec![];
+    let updated = store.update_integration(env.id, &b, &input, NOW + 5).await.unwrap().unwrap();
+    assert_eq!((updated.client_id.as_deref(), updated.client_secret.is_none()), (None, true));
+    assert_eq!((updated.scopes.len(), updated.created_at, updated.updated_at), (0, NOW, NOW + 5));
+    let nope = IntegrationKey::parse("nope").unwrap();
+    assert!(store.update_integration(env.id, &nope, &input, NOW).await.unwrap().is_none());
+}
+
+async fn integration_rename_and_delete(store: &dyn Store) {
+    let (env, old_key) = with_connection(store, "env-rename").await;
+    store.create_integration(env.id, &integration_input("taken"), NOW).await.unwrap();
+    let int = IntegrationKey::parse("int").unwrap();
+    let onto_taken = store.update_integration(env.id, &int, &integration_input("taken"), NOW).await;
+    assert!(matches!(onto_taken, Err(StoreError::Conflict)));
+    assert!(store.get_connection(&old_key).await.unwrap().is_some());
+
+    // A rename carries the connections along.
+    let renamed = store.update_integration(env.id, &int, &integration_input("renamed"), NOW).await;
+    assert_eq!(renamed.unwrap().unwrap().unique_key.as_str(), "renamed");
+    assert!(store.get_integration(env.id, &int).await.unwrap().is_none());
+    assert!(store.get_connection(&old_key).await.unwrap().is_none());
+    let new_key = key(&env, "renamed", "conn");
+    assert!(store.get_connection(&new_key).await.unwrap().is_some());
+
+    // Deleting an integration deletes its connections, and only those.
+    let kept = key(&env, "taken", "conn");
+    store.upsert_connection(&upsert(&kept, JsonMap::new(), b"x", NOW)).await.unwrap();
+    let renamed_key = IntegrationKey::parse("renamed").unwrap();
+    assert!(store.delete_integration(env.id, &renamed_key).await.unwrap());
+    assert!(store.get_connection(&new_key).await.unwrap().is_none());
+    assert!(!store.delete_integration(env.id, &renamed_key).await.unwrap());
+    assert!(store.get_connection(&kept).await.unwrap().is_some());
+    // Re-creating the integration does not bring the old connections back.
+    store.create_integration(env.id, &integration_input("renamed"), NOW).await.unwrap();
+    assert!(store.get_connection(&new_key).await.unwrap().is_none());
+}
+
+async fn connections_upsert(store: &dyn Store) {
+    let env = new_environment(store, "env-upsert").await;
+    store.create_integration(env.id, &integration_input("int"), NOW).await.unwrap();
+    let key = key(&env, "int", "user-1");
+    assert!(store.get_connection(&key).await.unwrap().is_none());
+
+    // Sealed credentials are opaque bytes, stored exactly as given.
+    let sealed: Vec<u8> = (0..=255u8).chain([0, 0, 255]).collect();
+    let config = map(json!({"subdomain": "acme"}));
+    let (created, outcome) =
+        store.upsert_connection(&upsert(&key, config.clone(), &sealed, NOW)).await.unwrap();
+    assert_eq!(outcome, UpsertOutcome::Created);
+    assert_eq!(created.sealed_credentials, sealed);
+    assert_eq!((created.status.as_str(), created.metadata.len()), ("active", 0));
+    let got = store.get_connection(&key).await.unwrap().unwrap();
+    assert_eq!((got.id, &got.sealed_credentials, &got.connection_config), (created.id, &sealed, &config));
+    assert_eq!((got.provider.as_str(), got.created_at, got.last_fetched_at), ("demo", NOW, None));
+
+    let metadata = map(json!({"plan": "pro", "seats": 3}));
+    assert_eq!(store.replace_metadata(&key, &metadata, NOW + 1).await.unwrap(), Some(metadata.clone()));
+    assert!(store.set_connection_status(&key, "needs_reauth", NOW + 2).await.unwrap());
+    assert_eq!(store.get_connection(&key).await.unwrap().unwrap().status, "needs_reauth");
+
+    // Upserting again replaces credentials + config, keeps metadata and created_at.
+    let config2 = map(json!({"subdomain": "other"}));
+    let (over, outcome) =
+        store.upsert_connection(&upsert(&key, config2.clone(), b"new", NOW + 10)).await.unwrap();
+    assert_eq!(outcome, UpsertOutcome::Overridden);
+    let got = store.get_connection(&key).await.unwrap().unwrap();
+    for c in [&over, &got] {
+        assert_eq!(
+            (c.id, c.metadata.clone(), c.connection_config.clone()),
+            (created.id, metadata.clone(), config2.clone())
+        );
+        assert_eq!((c.sealed_credentials.as_slice(), c.status.as_str()), (&b"new"[..], "active"));
+        assert_eq!((c.created_at, c.updated_at), (NOW, NOW + 10));
+    }
+    let (_, outcome) = store.upsert_connection(&upsert(&key, config2, b"new", NOW + 10)).await.unwrap();
+    assert_eq!(outcome, UpsertOutcome::Overridden);
+
+    assert!(store.update_credentials(&key, b"refreshed", NOW + 20).await.unwrap());
+    store.touch_last_fetched(&key, NOW + 21).await.unwrap();
+    let got = store.get_connection(&key).await.unwrap().unwrap();
+    assert_eq!(got.sealed_credentials, b"refreshed");
+    assert_eq!((got.updated_at, got.last_fetched_at), (NOW + 20, Some(NOW + 21)));
+
+    let missing = self::key(&env, "int", "missing");
+    assert!(!store.update_credentials(&missing, b"x", NOW).await.unwrap());
+    assert!(!store.set_connection_status(&missing, "active", NOW).await.unwrap());
+    assert!(store.replace_metadata(&missing, &metadata, NOW).await.unwrap().is_none());
+    store.touch_last_fetched(&missing, NOW).await.unwrap();
+
+    // Delete, then upsert again: a new connection.
+    assert!(store.delete_connection(&key).await.unwrap());
+    assert!(!store.delete_connection(&key).await.unwrap());
+    assert!(store.get_connection(&key).await.unwrap().is_none());
+    let (again, outcome) =
+        store.upsert_connection(&upsert(&key, JsonMap::new(), b"x", NOW + 30)).await.unwrap();
+    assert_eq!((outcome, again.metadata.len(), again.created_at), (UpsertOutcome::Created, 0, NOW + 30));
+    assert_ne!(again.id, created.id);
+}
+
+async fn connections_merge(store: &dyn Store) {
+    let (env, key) = with_connection(store, "env-merge").await;
+    let metadata = map(json!({"plan": "free", "nested": {"a": 1, "b": 2}, "keep": true}));
+    store.replace_metadata(&key, &metadata, NOW).await.unwrap();
+
+    // Shallow: top-level keys are replaced whole, others kept, null is a value.
+    let patch = map(json!({"plan": "pro", "nested": {"c": 3}, "gone": null}));
+    let merged = store.merge_metadata(&key, &patch, NOW + 1).await.unwrap().unwrap();
+    let expected = map(json!({"plan": "pro", "nested": {"c": 3}, "keep": true, "gone": null}));
+    assert_eq!(merged, expected);
+    let got = store.get_connection(&key).await.unwrap().unwrap();
+    assert_eq!((got.metadata, got.updated_at), (expected, NOW + 1));
+
+    let config = store.merge_connection_config(&key, &map(json!({"region": "eu"})), NOW + 2).await;
+    assert_eq!(config.unwrap().unwrap(), map(json!({"region": "eu"})));
+    let config = store.merge_connection_config(&key, &map(json!({"team": "x"})), NOW + 3).await;
+    assert_eq!(config.unwrap().unwrap(), map(json!({"region": "eu", "team": "x"})));
+    let got = store.get_connection(&key).await.unwrap().unwrap();
+    assert_eq!(got.connection_config, map(json!({"region": "eu", "team": "x"})));
+
+    let missing = self::key(&env, "int", "missing");
+    assert!(store.merge_metadata(&missing, &patch, NOW).await.unwrap().is_none());
+    assert!(store.merge_connection_config(&missing, &patch, NOW).await.unwrap().is_none());
+
+    // Concurrent merges of different keys all land.
+    let merges = (0..16).map(|i| {
+        let patch = map(json!({ format!("k{i}"): i }));
+        let key = key.clone();
+        async move { store.merge_metadata(&key, &patch, NOW + 4).await.unwrap().unwrap() }
+    });
+    futures_util::future::join_all(merges).await;
+    let got = store.get_connection(&key).await.unwrap().unwrap();
+    assert!((0..16).all(|i| got.metadata.get(&format!("k{i}")) == Some(&json!(i))));
+    assert_eq!(got.metadata["plan"], "pro");
+}
+
+async fn connections_list(store: &dyn Store) {
+    let env = new_environment(store, "env-list").await;
+    let other = new_environment(store, "env-list-other").await;
+    for integration in ["one", "two"] {
+        store.create_integration(env.id, &integration_input(integration), NOW).await.unwrap();
+    }
+    store.create_integration(other.id, &integration_input("one"), NOW).await.unwrap();
+    for i in 0..5 {
+        for integration in ["one", "two"] {
+            let key = key(&env, integration, &format!("user-{i}"));
+            store.upsert_connection(&upsert(&key, JsonMap::new(), b"x", NOW)).await.unwrap();
+        }
+    }
+    let foreign = key(&other, "one", "user-0");
+    store.upsert_connection(&upsert(&foreign, JsonMap::new(), b"x", NOW)).await.unwrap();
+
+    let all = |limit, after| ConnectionFilter { limit, after, ..ConnectionFilter::default() };
+    let everything = store.list_connections(env.id, &all(0, None)).await.unwrap();
+    assert_eq!(everything.len(), 10);
+    assert!(everything.iter().all(|c| c.environment_id == env.id));
+    assert!(everything.windows(2).all(|pair| pair[0].id < pair[1].id));
+
+    // Keyset pagination walks every row once, in id order.
+    let mut seen = Vec::new();
+    let mut after = None;
+    loop {
+        let page = store.list_connections(env.id, &all(3, after)).await.unwrap();
+        assert!(page.len() <= 3);
+        let Some(last) = page.last() else { break };
+        after = Some(last.id);
+        seen.extend(page.iter().map(|c| c.id));
+    }
+    assert_eq!(seen, everything.iter().map(|c| c.id).collect::<Vec<_>>());
+
+    let by_integration =
+        ConnectionFilter { integration_key: Some(IntegrationKey::parse("two").unwrap()), ..all(2, None) };
+    let page = store.list_connections(env.id, &by_integration).await.unwrap();
+    assert_eq!(page.len(), 2);
+    assert!(page.iter().all(|c| c.integration_key.as_str() == "two"));
+    let next = ConnectionFilter { after: Some(page[1].id), ..by_integration.clone() };
+    let rest = store.list_connections(env.id, &ConnectionFilter { limit: 10, ..next }).await.unwrap();
+    assert_eq!(rest.len(), 3);
+
+    let by_connection =
+        ConnectionFilter { connection_id: Some(ConnectionId::parse("user-3").unwrap()), ..all(10, None) };
+    let found = store.list_connections(env.id, &by_connection).await.unwrap();
+    assert_eq!(found.len(), 2);
+    assert!(found.iter().all(|c| c.connection_id.as_str() == "user-3"));
+    let both =
+        ConnectionFilter { integration_key: Some(IntegrationKey::parse("one").unwrap()), ..by_connection };
+    let found = store.list_connections(env.id, &both).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].integration_key.as_str(), "one");
+}
+
+async fn refresh_lock(store: &dyn Store) {
+    let (env, key) = with_connection(store, "env-lock").await;
+    assert!(store.try_lock_refresh(&key, "replica-a", NOW, 30).await.unwrap());
+    assert!(!store.try_lock_refresh(&key, "replica-b", NOW + 29, 30).await.unwrap());
+    // The same holder may claim again (and extend its claim).
+    assert!(store.try_lock_refresh(&key, "replica-a", NOW + 10, 30).await.unwrap());
+    assert!(!store.try_lock_refresh(&key, "replica-b", NOW + 39, 30).await.unwrap());
+    // An expired claim can be taken over.
+    assert!(store.try_lock_refresh(&key, "replica-b", NOW + 40, 30).await.unwrap());
+    // Only the holder releases.
+    store.unlock_refresh(&key, "replica-a").await.unwrap();
+    assert!(!store.try_lock_refresh(&key, "replica-a", NOW + 41, 30).await.unwrap());
+    store.unlock_refresh(&key, "replica-b").await.unwrap();
+    assert!(store.try_lock_refresh(&key, "replica-a", NOW + 42, 30).await.unwrap());
+    // Unknown connections cannot be locked.
+    let missing = self::key(&env, "int", "missing");
+    assert!(!store.try_lock_refresh(&missing, "replica-a", NOW, 30).await.unwrap());
+    store.unlock_refresh(&missing, "replica-a").await.unwrap();
+
+    // Of many concurrent claimants exactly one wins.
+    let other = self::key(&env, "int", "contended");
+    store.upsert_connection(&upsert(&other, JsonMap::new(), b"x", NOW)).await.unwrap();
+    let claims = (0..8).map(|i| {
+        let other = other.clone();
+        async move { store.try_lock_refresh(&other, &format!("r{i}"), NOW, 30).await.unwrap() }
+    });
+    let won = futures_util::future::join_all(claims).await;
+    assert_eq!(won.iter().filter(|won| **won).count(), 1);
+}
+
+async fn flows_single_use(store: &dyn Store) {
+    let env = new_environment(store, "env-flow").await;
+    let expires = NOW + 600;
+    store.insert_flow(&flow(&env, "flow-aaaaaaaaaaaaaaaa", "state-a", expires)).await.unwrap();
+    let same_id = store.insert_flow(&flow(&env, "flow-aaaaaaaaaaaaaaaa", "state-other", expires)).await;
+    assert!(matches!(same_id, Err(StoreError::Conflict)));
+    let same_state = store.insert_flow(&flow(&env, "flow-bbbbbbbbbbbbbbbb", "state-a", expires)).await;
+    assert!(matches!(same_state, Err(StoreError::Conflict)));
+
+    let consumed = store.consume_flow("state-a", NOW + 1).await.unwrap().unwrap();
+    let expected = flow(&env, "flow-aaaaaaaaaaaaaaaa", "state-a", expires);
+    assert_eq!(
+        (consumed.flow_id.as_str(), consumed.state.expose().as_str()),
+        ("flow-aaaaaaaaaaaaaaaa", "state-a")
+    );
+    assert_eq!(
+        (consumed.environment_id, &consumed.integration_key, &consumed.connection_id),
+        (env.id, &expected.integration_key, &expected.connection_id)
+    );
+    assert_eq!(consumed.pkce_verifier.as_ref().unwrap().expose(), "verifier");
+    assert_eq!(
+        (&consumed.params, &consumed.authorization_params),
+        (&expected.params, &expected.authorization_params)
+    );
+    assert_eq!((&consumed.origin, &consumed.redirect_uri), (&expected.origin, &expected.redirect_uri));
+    assert_eq!((consumed.created_at, consumed.expires_at), (NOW, expires));
+    // Single use.
+    assert!(store.consume_flow("state-a", NOW + 2).await.unwrap().is_none());
+    assert!(store.consume_flow("unknown-state", NOW).await.unwrap().is_none());
+
+    // Expired: not consumable, at the expiry second or later.
+    let mut no_pkce = flow(&env, "flow-cccccccccccccccc", "state-c", NOW + 10);
+    no_pkce.pkce_verifier = None;
+    store.insert_flow(&no_pkce).await.unwrap();
+    assert!(store.consume_flow("state-c", NOW + 10).await.unwrap().is_none());
+    let consumed = store.consume_flow("state-c", NOW + 9).await.unwrap().unwrap();
+    assert!(consumed.pkce_verifier.is_none());
+
+    // Of concurrent callbacks with one state, exactly one wins.
+    store.insert_flow(&flow(&env, "flow-dddddddddddddddd", "state-d", expires)).await.unwrap();
+    let takes = (0..8).map(|_| store.consume_flow("state-d", NOW));
+    let taken = futures_util::future::join_all(takes).await;
+    assert_eq!(taken.into_iter().filter(|t| matches!(t, Ok(Some(_)))).count(), 1);
+}
+
+async fn flows_outcome(store: &dyn Store) {
+    let env = new_environment(store, "env-outcome").await;
+    let id = FlowId::parse("flow-outcome-000001").unwrap();
+    let expires = NOW + 600;
+    assert!(store.flow_outcome(&id).await.unwrap().is_none());
+    store.insert_flow(&flow(&env, id.as_str(), "state-o1", expires)).await.unwrap();
+    assert_eq!(store.flow_outcome(&id).await.unwrap(), Some((FlowOutcome::Pending, expires)));
+
+    // A pre-flow error never overrides an existing record.
+    store.record_flow_error(&id, Some(env.id), "invalid_hmac", "bad", NOW, expires).await.unwrap();
+    assert_eq!(store.flow_outcome(&id).await.unwrap(), Some((FlowOutcome::Pending, expires)));
+
+    let success = FlowOutcome::Success { integration_key: "int".into(), connection_id: "conn".into() };
+    store.finish_flow(&id, &success, NOW + 5).await.unwrap();
+    assert_eq!(store.flow_outcome(&id).await.unwrap(), Some((success.clone(), expires)));
+    // Only a pending flow changes.
+    let error = FlowOutcome::Error { code: "provider_denied".into(), message: "denied".into() };
+    store.finish_flow(&id, &error, NOW + 6).await.unwrap();
+    assert_eq!(store.flow_outcome(&id).await.unwrap(), Some((success, expires)));
+
+    let failed = FlowId::parse("flow-outcome-000002").unwrap();
+    store.insert_flow(&flow(&env, failed.as_str(), "state-o2", expires)).await.unwrap();
+    store.finish_flow(&failed, &error, NOW + 5).await.unwrap();
+    assert_eq!(store.flow_outcome(&failed).await.unwrap(), Some((error.clone(), expires)));
+
+    // Pre-flow errors: recorded once (the first wins), with or without an environment.
+    let early = FlowId::parse("flow-outcome-000003").unwrap();
+    store.record_flow_error(&early, None, "unknown_integration", "no such", NOW, NOW + 60).await.unwrap();
+    store.record_flow_error(&early, Some(env.id), "invalid_hmac", "later", NOW, NOW + 99).await.unwrap();
+    let recorded = FlowOutcome::Error { code: "unknown_integration".into(), message: "no such".into() };
+    assert_eq!(store.flow_outcome(&early).await.unwrap(), Some((recorded, NOW + 60)));
+    // Its id is taken for a real flow now; it has no state to consume.
+    assert!(matches!(
+        store.insert_flow(&flow(&env, early.as_str(), "state-o3", expires)).await,
+        Err(StoreError::Conflict)
+    ));
+
+    // Purge removes records whose expiry passed `older_than`, nothing else.
+    let purged = store.purge_flows(NOW + 61).await.unwrap();
+    assert!(purged >= 1);
+    assert!(store.flow_outcome(&early).await.unwrap().is_none());
+    assert!(store.flow_outcome(&id).await.unwrap().is_some());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn sqlite_store_conforms() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = sqlite::SqliteStore::open(&dir.path().join("nango.db")).await.unwrap();
+        run_all(&store).await;
+        // Reopening the file keeps the data.
+        drop(store);
+        let store = sqlite::SqliteStore::open(&dir.path().join("nango.db")).await.unwrap();
+        store.migrate().await.unwrap();
+        assert!(store.default_environment().await.unwrap().is_some());
+    }
+}

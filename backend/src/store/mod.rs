@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 #[cfg(test)]
 mod conformance;
 pub mod postgres;
+mod rows;
 pub mod sqlite;
 
 pub type JsonMap = Map<String, Value>;
@@ -26,6 +27,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("stored data is malformed: {0}")]
     Corrupt(String),
+    /// The record a method had to change does not exist (methods that can say so with
+    /// `None` or `false` do that instead).
+    #[error("not found")]
+    NotFound,
 }
 
 pub type StoreResult<T> = Result<T, StoreError>;
@@ -136,7 +141,7 @@ pub struct ConnectionFilter {
     pub integration_key: Option<IntegrationKey>,
     /// Only connections whose connection_id equals this.
     pub connection_id: Option<ConnectionId>,
-    /// Page size (the caller clamps it).
+    /// Page size (the caller clamps it); 0 means no limit.
     pub limit: u32,
     /// Keyset pagination: only rows with `id > after`.
     pub after: Option<i64>,

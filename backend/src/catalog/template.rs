@@ -1,0 +1,270 @@
+//! Filling `${connectionConfig.key}` placeholders in catalog URLs and values (SPEC §4).
+//!
+//! A template may hold alternatives separated by `||` (Nango's syntax, e.g.
+//! `https://${connectionConfig.hostname}/token || https://login.example.com/token`): the first
+//! alternative whose placeholders all have a value is used. Only `connectionConfig` placeholders
+//! are filled here; others (`${apiKey}`, `${credentials.x}`, ...) are left as written for the
+//! code that owns those values.
+//!
+//! In a URL, each placeholder's placement is read from where it sits in the template:
+//! - [`Placement::Origin`]: the template starts with it, so the value supplies scheme and host
+//!   (e.g. a provider's `instance_url`); it must be an absolute http(s) URL without userinfo,
+//!   query or fragment.
+//! - [`Placement::Host`]: in the authority; the value must be hostname-safe.
+//! - [`Placement::Path`]: percent-encoded as one path segment (`.` and `..` are refused).
+//! - [`Placement::Query`]: percent-encoded as a query value (also used in the fragment).
+
+use crate::store::JsonMap;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use serde_json::Value;
+
+/// Where a placeholder's value lands in a URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    Origin,
+    Host,
+    Path,
+    Query,
+}
+
+/// Why a template could not be filled. Names the key, never the value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    #[error("missing connection configuration `{key}`")]
+    Missing { key: String },
+    #[error("connection configuration `{key}` {reason}")]
+    Unsafe { key: String, reason: &'static str },
+}
+
+/// Fill a URL template; see the module documentation for the rules per placement.
+pub fn fill_url(template: &str, config: &JsonMap) -> Result<String, TemplateError> {
+    fill(template, config, true)
+}
+
+/// Fill a plain value (a param or header value): values are inserted as they are; the code
+/// that puts the result into a URL or request encodes it.
+pub fn fill_value(template: &str, config: &JsonMap) -> Result<String, TemplateError> {
+    fill(template, config, false)
+}
+
+/// Every `connectionConfig` key used in a URL template (all alternatives), with its placement.
+pub fn url_placeholders(template: &str) -> Vec<(String, Placement)> {
+    alternatives(template)
+        .flat_map(|alternative| {
+            placed_pieces(alternative).into_iter().filter_map(|(piece, placement)| match piece {
+                Piece::Key(key) => Some((key.to_owned(), placement)),
+                Piece::Literal(_) => None,
+            })
+        })
+        .collect()
+}
+
+/// The value of `key` as text: strings as they are, numbers and booleans stringified.
+/// `Ok(None)` when absent, null or empty.
+pub fn config_text(config: &JsonMap, key: &str) -> Result<Option<String>, TemplateError> {
+    let text = match config.get(key) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(text)) => text.clone(),
+        Some(Value::Number(number)) => number.to_string(),
+        Some(Value::Bool(flag)) => flag.to_string(),
+        Some(Value::Array(_) | Value::Object(_)) => {
+            return Err(unsafe_value(key, "must be a string"));
+        }
+    };
+    Ok(if text.is_empty() { None } else { Some(text) })
+}
+
+/// Check a value that lands in a hostname: only hostname label characters and dots, no `..`.
+pub fn check_host(value: &str) -> Result<(), &'static str> {
+    if value.is_empty() {
+        return Err("must not be empty");
+    }
+    if value.len() > 253 {
+        return Err("is too long for a hostname");
+    }
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_' || c == '.';
+    if !value.chars().all(allowed) {
+        return Err("may only contain letters, digits, `-`, `_` and `.` (it is part of a hostname)");
+    }
+    if value.contains("..") {
+        return Err("must not contain `..`");
+    }
+    Ok(())
+}
+
+/// Check a value that supplies a URL's scheme and host; returns it normalised, without a
+/// trailing `/`.
+pub fn check_origin(value: &str) -> Result<String, &'static str> {
+    const REASON: &str = "must be an absolute http(s) URL without credentials, query or fragment";
+    if value.chars().any(|c| c.is_whitespace() || c == '\\') {
+        return Err(REASON);
+    }
+    let url = url::Url::parse(value).map_err(|_| REASON)?;
+    let plain = matches!(url.scheme(), "http" | "https")
+        && url.host_str().is_some_and(|host| !host.is_empty())
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !plain {
+        return Err(REASON);
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+/// Check a value that is one path segment: dot segments would climb out of the template's path.
+pub fn check_path(value: &str) -> Result<(), &'static str> {
+    if value == "." || value == ".." {
+        return Err("must not be `.` or `..`");
+    }
+    Ok(())
+}
+
+/// Percent-encode everything except RFC 3986 unreserved characters.
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+const PREFIX: &str = "${connectionConfig.";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Piece<'a> {
+    Literal(&'a str),
+    Key(&'a str),
+}
+
+fn fill(template: &str, config: &JsonMap, url: bool) -> Result<String, TemplateError> {
+    let mut first_missing = None;
+    for alternative in alternatives(template) {
+        match fill_alternative(alternative, config, url)? {
+            Ok(filled) => return Ok(filled),
+            Err(key) => {
+                first_missing.get_or_insert(key);
+            }
+        }
+    }
+    Err(TemplateError::Missing { key: first_missing.unwrap_or_default() })
+}
+
+/// Outer error: an unusable value (fatal). Inner error: the first missing key (try the next
+/// alternative).
+fn fill_alternative(
+    alternative: &str,
+    config: &JsonMap,
+    url: bool,
+) -> Result<Result<String, String>, TemplateError> {
+    let pieces = if url {
+        placed_pieces(alternative)
+    } else {
+        pieces(alternative).into_iter().map(|piece| (piece, Placement::Query)).collect()
+    };
+    let mut out = String::with_capacity(alternative.len());
+    for (piece, placement) in pieces {
+        let key = match piece {
+            Piece::Literal(text) => {
+                out.push_str(text);
+                continue;
+            }
+            Piece::Key(key) => key,
+        };
+        let Some(value) = config_text(config, key)? else {
+            return Ok(Err(key.to_owned()));
+        };
+        if !url {
+            out.push_str(&value);
+            continue;
+        }
+        match placement {
+            Placement::Origin => out.push_str(&check_origin(&value).map_err(|r| unsafe_value(key, r))?),
+            Placement::Host => {
+                check_host(&value).map_err(|reason| unsafe_value(key, reason))?;
+                out.push_str(&value);
+            }
+            Placement::Path => {
+                check_path(&value).map_err(|reason| unsafe_value(key, reason))?;
+                out.extend(utf8_percent_encode(&value, COMPONENT));
+            }
+            Placement::Query => out.extend(utf8_percent_encode(&value, COMPONENT)),
+        }
+    }
+    Ok(Ok(out))
+}
+
+fn unsafe_value(key: &str, reason: &'static str) -> TemplateError {
+    TemplateError::Unsafe { key: key.to_owned(), reason }
+}
+
+fn alternatives(template: &str) -> impl Iterator<Item = &str> {
+    template.split("||").map(str::trim)
+}
+
+/// Split one alternative into literal text and `connectionConfig` keys.
+fn pieces(text: &str) -> Vec<Piece<'_>> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(PREFIX) {
+        let after = &rest[start + PREFIX.len()..];
+        let Some(end) = after.find('}') else { break };
+        let key = &after[..end];
+        if key.is_empty() || key.contains(['$', '{']) {
+            // Not one of ours: keep it as literal text and look further.
+            out.push(Piece::Literal(&rest[..start + PREFIX.len()]));
+            rest = after;
+            continue;
+        }
+        if start > 0 {
+            out.push(Piece::Literal(&rest[..start]));
+        }
+        out.push(Piece::Key(key));
+        rest = &after[end + 1..];
+    }
+    if !rest.is_empty() {
+        out.push(Piece::Literal(rest));
+    }
+    out
+}
+
+/// Pieces of a URL alternative with the placement each one sits in.
+fn placed_pieces(alternative: &str) -> Vec<(Piece<'_>, Placement)> {
+    let pieces = pieces(alternative);
+    let scheme_end = scheme_length(alternative);
+    let mut state = match (pieces.first(), scheme_end) {
+        (Some(Piece::Key(_)), _) => Placement::Origin,
+        (_, Some(_)) => Placement::Host,
+        _ => Placement::Path,
+    };
+    let mut skip = scheme_end.unwrap_or(0);
+    let mut out = Vec::with_capacity(pieces.len());
+    for piece in pieces {
+        out.push((piece, state));
+        match piece {
+            // After an origin value, more placeholders before a `/` would still be in the host.
+            Piece::Key(_) if state == Placement::Origin => state = Placement::Host,
+            Piece::Key(_) => {}
+            Piece::Literal(text) => {
+                let text = &text[skip.min(text.len())..];
+                skip = 0;
+                for c in text.chars() {
+                    state = match (state, c) {
+                        (Placement::Host, '/') => Placement::Path,
+                        (Placement::Host | Placement::Path, '?' | '#') => Placement::Query,
+                        (current, _) => current,
+                    };
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Length of a leading `scheme://`, if the alternative starts with one.
+fn scheme_length(text: &str) -> Option<usize> {
+    let colon = text.find("://")?;
+    let scheme = &text[..colon];
+    let mut chars = scheme.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+    valid.then_some(colon + 3)
+}
+
+#[cfg(test)]
+#[path = "template_tests.rs"]
+mod tests;

@@ -1,0 +1,155 @@
+//! Unit tests for `catalog::template`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use super::*;
+use serde_json::json;
+
+fn config(value: Value) -> JsonMap {
+    match value {
+        Value::Object(map) => map,
+        _ => panic!("test config must be an object"),
+    }
+}
+
+fn unsafe_key(result: Result<String, TemplateError>) -> String {
+    match result {
+        Err(TemplateError::Unsafe { key, .. }) => key,
+        other => panic!("expected an unsafe-value error, got {other:?}"),
+    }
+}
+
+const HOST_TEMPLATE: &str = "https://${connectionConfig.subdomain}.example.com/oauth/token";
+
+#[test]
+fn host_placement_accepts_a_plain_label() {
+    let filled = fill_url(HOST_TEMPLATE, &config(json!({"subdomain": "acme-1"}))).unwrap();
+    assert_eq!(filled, "https://acme-1.example.com/oauth/token");
+}
+
+#[test]
+fn host_placement_rejects_unsafe_values() {
+    for bad in ["evil.com/x", "a@b", "x#", "..", "", "a b", "a:1", "a?b", "a\\b", "a%2f", "é"] {
+        let result = fill_url(HOST_TEMPLATE, &config(json!({ "subdomain": bad })));
+        match result {
+            // An empty value counts as missing.
+            Err(TemplateError::Missing { key }) if bad.is_empty() => assert_eq!(key, "subdomain"),
+            other => assert_eq!(unsafe_key(other), "subdomain", "value {bad:?} must be refused"),
+        }
+    }
+}
+
+#[test]
+fn host_placement_rejects_double_dots_inside_a_value() {
+    let result = fill_url(HOST_TEMPLATE, &config(json!({"subdomain": "a..b"})));
+    assert_eq!(unsafe_key(result), "subdomain");
+}
+
+#[test]
+fn placeholder_in_the_middle_of_a_host_is_a_host_placement() {
+    let template = "https://accounts.example.${connectionConfig.extension}:8443/x";
+    assert_eq!(url_placeholders(template), vec![("extension".to_owned(), Placement::Host)]);
+    let filled = fill_url(template, &config(json!({"extension": "eu"}))).unwrap();
+    assert_eq!(filled, "https://accounts.example.eu:8443/x");
+    assert_eq!(unsafe_key(fill_url(template, &config(json!({"extension": "eu/x"})))), "extension");
+}
+
+#[test]
+fn path_placement_is_percent_encoded() {
+    let template = "https://login.example.com/${connectionConfig.tenant}/oauth2/token";
+    let filled = fill_url(template, &config(json!({"tenant": "a b/c?d#e@f"}))).unwrap();
+    assert_eq!(filled, "https://login.example.com/a%20b%2Fc%3Fd%23e%40f/oauth2/token");
+    // The host stays the template's host, whatever the value.
+    assert_eq!(url::Url::parse(&filled).unwrap().host_str(), Some("login.example.com"));
+}
+
+#[test]
+fn path_placement_refuses_dot_segments() {
+    let template = "https://api.example.com/v1/${connectionConfig.org}/items";
+    for bad in [".", ".."] {
+        assert_eq!(unsafe_key(fill_url(template, &config(json!({ "org": bad })))), "org");
+    }
+    let filled = fill_url(template, &config(json!({"org": "a..b"}))).unwrap();
+    assert_eq!(filled, "https://api.example.com/v1/a..b/items");
+}
+
+#[test]
+fn query_placement_is_percent_encoded() {
+    let template = "https://api.example.com/authorize?audience=${connectionConfig.aud}&x=1";
+    assert_eq!(url_placeholders(template), vec![("aud".to_owned(), Placement::Query)]);
+    let filled = fill_url(template, &config(json!({"aud": "a&b=c #d"}))).unwrap();
+    assert_eq!(filled, "https://api.example.com/authorize?audience=a%26b%3Dc%20%23d&x=1");
+}
+
+#[test]
+fn numbers_and_booleans_are_stringified() {
+    let template =
+        "https://${connectionConfig.host}.example.com/${connectionConfig.n}?b=${connectionConfig.b}";
+    let filled = fill_url(template, &config(json!({"host": 7, "n": 1.5, "b": true}))).unwrap();
+    assert_eq!(filled, "https://7.example.com/1.5?b=true");
+    let value = fill_value("v${connectionConfig.n}", &config(json!({"n": 42}))).unwrap();
+    assert_eq!(value, "v42");
+}
+
+#[test]
+fn objects_are_refused() {
+    let result = fill_value("${connectionConfig.x}", &config(json!({"x": {"a": 1}})));
+    assert!(matches!(result, Err(TemplateError::Unsafe { key, .. }) if key == "x"));
+}
+
+#[test]
+fn missing_key_is_named() {
+    let error = fill_url(HOST_TEMPLATE, &JsonMap::new()).unwrap_err();
+    assert_eq!(error, TemplateError::Missing { key: "subdomain".to_owned() });
+    assert!(error.to_string().contains("subdomain"));
+}
+
+#[test]
+fn error_messages_never_contain_the_value() {
+    let error = fill_url(HOST_TEMPLATE, &config(json!({"subdomain": "s3cr3t/x"}))).unwrap_err();
+    assert!(!error.to_string().contains("s3cr3t"));
+}
+
+#[test]
+fn alternatives_fall_back_when_a_key_is_missing() {
+    let template = "https://${connectionConfig.hostname}/token || https://login.example.com/token";
+    assert_eq!(fill_url(template, &JsonMap::new()).unwrap(), "https://login.example.com/token");
+    let filled = fill_url(template, &config(json!({"hostname": "acme.example.com"}))).unwrap();
+    assert_eq!(filled, "https://acme.example.com/token");
+    // An unsafe value is an error, not a reason to fall back silently.
+    let result = fill_url(template, &config(json!({"hostname": "evil.com/x"})));
+    assert_eq!(unsafe_key(result), "hostname");
+    let value = fill_value("${connectionConfig.version} || 2024-01-01", &JsonMap::new()).unwrap();
+    assert_eq!(value, "2024-01-01");
+}
+
+#[test]
+fn origin_placement_takes_an_absolute_url() {
+    let template = "${connectionConfig.instance_url}/services/data";
+    assert_eq!(url_placeholders(template), vec![("instance_url".to_owned(), Placement::Origin)]);
+    let filled = fill_url(template, &config(json!({"instance_url": "https://na1.example.com/"}))).unwrap();
+    assert_eq!(filled, "https://na1.example.com/services/data");
+    for bad in [
+        "evil.com",
+        "https://u:p@evil.com",
+        "https://x.com?a=b",
+        "javascript:alert(1)",
+        "https://x.com\\@evil.com",
+    ] {
+        let result = fill_url(template, &config(json!({ "instance_url": bad })));
+        assert_eq!(unsafe_key(result), "instance_url", "value {bad:?} must be refused");
+    }
+}
+
+#[test]
+fn fill_value_inserts_raw_text_and_keeps_other_placeholders() {
+    let template = "Bearer ${apiKey} for ${connectionConfig.team}";
+    let filled = fill_value(template, &config(json!({"team": "a b/c"}))).unwrap();
+    assert_eq!(filled, "Bearer ${apiKey} for a b/c");
+}
+
+#[test]
+fn templates_without_placeholders_are_unchanged() {
+    let template = "https://api.example.com/v1?x=1";
+    assert_eq!(fill_url(template, &JsonMap::new()).unwrap(), template);
+    assert!(url_placeholders(template).is_empty());
+}

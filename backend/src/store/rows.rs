@@ -1,0 +1,296 @@
+//! Rows as both dialects return them, and their checked conversion into store records.
+//!
+//! The column lists are macros so each dialect's SQL can `concat!` them into a literal;
+//! the columns are the same in `migrations/sqlite` and `migrations/postgres`.
+
+use super::{
+    Connection, ConsumedFlow, Environment, EnvironmentSettings, FlowOutcome, Integration, JsonMap,
+    StoreError, StoreResult,
+};
+use crate::ids::{ConnectionId, FlowId, IntegrationKey};
+use crate::secret::Secret;
+
+macro_rules! environment_columns {
+    () => {
+        "id, name, secret_key, public_key, callback_url, hmac_enabled, hmac_key, webhook_url, \
+         allowed_origins, created_at, updated_at"
+    };
+}
+macro_rules! integration_columns {
+    () => {
+        "id, environment_id, unique_key, provider, client_id, client_secret, scopes, created_at, \
+         updated_at"
+    };
+}
+macro_rules! connection_columns {
+    () => {
+        "id, environment_id, integration_key, connection_id, provider, connection_config, \
+         metadata, credentials, status, auth_count, created_at, updated_at, last_fetched_at"
+    };
+}
+macro_rules! flow_columns {
+    () => {
+        "flow_id, state, environment_id, integration_key, connection_id, pkce_verifier, params, \
+         authorization_params, origin, redirect_uri, created_at, expires_at"
+    };
+}
+pub(crate) use {connection_columns, environment_columns, flow_columns, integration_columns};
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct EnvironmentRow {
+    id: i64,
+    name: String,
+    secret_key: String,
+    public_key: String,
+    callback_url: Option<String>,
+    hmac_enabled: bool,
+    hmac_key: Option<String>,
+    webhook_url: Option<String>,
+    allowed_origins: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl EnvironmentRow {
+    pub(crate) fn into_environment(self) -> StoreResult<Environment> {
+        Ok(Environment {
+            id: self.id,
+            name: self.name,
+            secret_key: Secret::new(self.secret_key),
+            public_key: self.public_key,
+            settings: EnvironmentSettings {
+                callback_url: self.callback_url,
+                hmac_enabled: self.hmac_enabled,
+                hmac_key: self.hmac_key.map(Secret::new),
+                webhook_url: self.webhook_url,
+                allowed_origins: parse_strings(&self.allowed_origins, "allowed_origins")?,
+            },
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct IntegrationRow {
+    id: i64,
+    environment_id: i64,
+    unique_key: String,
+    provider: String,
+    client_id: Option<String>,
+    client_secret: Option<String>,
+    scopes: String,
+    created_at: i64,
+    updated_at: i64,
+}
+
+impl IntegrationRow {
+    pub(crate) fn into_integration(self) -> StoreResult<Integration> {
+        Ok(Integration {
+            id: self.id,
+            environment_id: self.environment_id,
+            unique_key: parse_id(IntegrationKey::parse(self.unique_key), "unique_key")?,
+            provider: self.provider,
+            client_id: self.client_id,
+            client_secret: self.client_secret.map(Secret::new),
+            scopes: parse_strings(&self.scopes, "scopes")?,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct ConnectionRow {
+    id: i64,
+    environment_id: i64,
+    integration_key: String,
+    connection_id: String,
+    provider: String,
+    connection_config: String,
+    metadata: String,
+    credentials: Vec<u8>,
+    status: String,
+    /// 1 when the row was just inserted; more when an upsert replaced its credentials.
+    pub(crate) auth_count: i64,
+    created_at: i64,
+    updated_at: i64,
+    last_fetched_at: Option<i64>,
+}
+
+impl ConnectionRow {
+    pub(crate) fn into_connection(self) -> StoreResult<Connection> {
+        Ok(Connection {
+            id: self.id,
+            environment_id: self.environment_id,
+            integration_key: parse_id(IntegrationKey::parse(self.integration_key), "integration_key")?,
+            connection_id: parse_id(ConnectionId::parse(self.connection_id), "connection_id")?,
+            provider: self.provider,
+            connection_config: parse_map(&self.connection_config, "connection_config")?,
+            metadata: parse_map(&self.metadata, "metadata")?,
+            sealed_credentials: self.credentials,
+            status: self.status,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            last_fetched_at: self.last_fetched_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct FlowRow {
+    flow_id: String,
+    state: Option<String>,
+    environment_id: Option<i64>,
+    integration_key: Option<String>,
+    connection_id: Option<String>,
+    pkce_verifier: Option<String>,
+    params: Option<String>,
+    authorization_params: Option<String>,
+    origin: Option<String>,
+    redirect_uri: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl FlowRow {
+    pub(crate) fn into_flow(self) -> StoreResult<ConsumedFlow> {
+        Ok(ConsumedFlow {
+            flow_id: parse_id(FlowId::parse(self.flow_id), "flow_id")?,
+            state: Secret::new(required(self.state, "state")?),
+            environment_id: required(self.environment_id, "environment_id")?,
+            integration_key: parse_id(
+                IntegrationKey::parse(required(self.integration_key, "integration_key")?),
+                "integration_key",
+            )?,
+            connection_id: parse_id(
+                ConnectionId::parse(required(self.connection_id, "connection_id")?),
+                "connection_id",
+            )?,
+            pkce_verifier: self.pkce_verifier.map(Secret::new),
+            params: parse_map(&required(self.params, "params")?, "params")?,
+            authorization_params: parse_map(
+                &required(self.authorization_params, "authorization_params")?,
+                "authorization_params",
+            )?,
+            origin: required(self.origin, "origin")?,
+            redirect_uri: required(self.redirect_uri, "redirect_uri")?,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct OutcomeRow {
+    outcome_status: String,
+    outcome_code: Option<String>,
+    outcome_message: Option<String>,
+    outcome_integration: Option<String>,
+    outcome_connection: Option<String>,
+    expires_at: i64,
+}
+
+impl OutcomeRow {
+    pub(crate) fn into_outcome(self) -> StoreResult<(FlowOutcome, i64)> {
+        let outcome = match self.outcome_status.as_str() {
+            STATUS_PENDING => FlowOutcome::Pending,
+            STATUS_SUCCESS => FlowOutcome::Success {
+                integration_key: required(self.outcome_integration, "outcome_integration")?,
+                connection_id: required(self.outcome_connection, "outcome_connection")?,
+            },
+            STATUS_ERROR => FlowOutcome::Error {
+                code: required(self.outcome_code, "outcome_code")?,
+                message: self.outcome_message.unwrap_or_default(),
+            },
+            other => return Err(StoreError::Corrupt(format!("unknown flow status `{other}`"))),
+        };
+        Ok((outcome, self.expires_at))
+    }
+}
+
+pub(crate) const STATUS_PENDING: &str = "pending";
+pub(crate) const STATUS_SUCCESS: &str = "success";
+pub(crate) const STATUS_ERROR: &str = "error";
+
+/// The outcome columns `(status, code, message, integration, connection)` of a finished flow.
+pub(crate) struct OutcomeColumns<'a> {
+    pub status: &'static str,
+    pub code: Option<&'a str>,
+    pub message: Option<&'a str>,
+    pub integration: Option<&'a str>,
+    pub connection: Option<&'a str>,
+}
+
+impl<'a> OutcomeColumns<'a> {
+    pub(crate) fn of(outcome: &'a FlowOutcome) -> Self {
+        match outcome {
+            FlowOutcome::Pending => Self {
+                status: STATUS_PENDING,
+                code: None,
+                message: None,
+                integration: None,
+                connection: None,
+            },
+            FlowOutcome::Success { integration_key, connection_id } => Self {
+                status: STATUS_SUCCESS,
+                code: None,
+                message: None,
+                integration: Some(integration_key),
+                connection: Some(connection_id),
+            },
+            FlowOutcome::Error { code, message } => Self {
+                status: STATUS_ERROR,
+                code: Some(code),
+                message: Some(message),
+                integration: None,
+                connection: None,
+            },
+        }
+    }
+}
+
+/// JSON text of a map, for binding.
+pub(crate) fn map_text(map: &JsonMap) -> String {
+    serde_json::Value::Object(map.clone()).to_string()
+}
+
+/// JSON text of a string list, for binding.
+pub(crate) fn strings_text(list: &[String]) -> String {
+    serde_json::Value::from(list.to_vec()).to_string()
+}
+
+/// Top-level keys of `patch` replace those of `target` (SPEC: shallow merge).
+pub(crate) fn shallow_merge(target: &mut JsonMap, patch: &JsonMap) {
+    for (key, value) in patch {
+        target.insert(key.clone(), value.clone());
+    }
+}
+
+pub(crate) fn parse_map(text: &str, column: &str) -> StoreResult<JsonMap> {
+    serde_json::from_str(text).map_err(|_| corrupt(column))
+}
+
+fn parse_strings(text: &str, column: &str) -> StoreResult<Vec<String>> {
+    serde_json::from_str(text).map_err(|_| corrupt(column))
+}
+
+fn parse_id<T>(parsed: Result<T, &'static str>, column: &str) -> StoreResult<T> {
+    parsed.map_err(|_| corrupt(column))
+}
+
+fn required<T>(value: Option<T>, column: &str) -> StoreResult<T> {
+    value.ok_or_else(|| corrupt(column))
+}
+
+fn corrupt(column: &str) -> StoreError {
+    StoreError::Corrupt(format!("column `{column}` holds an invalid value"))
+}
+
+/// `Conflict` for a unique violation, the database error otherwise.
+pub(crate) fn conflict_or_database(error: sqlx::Error) -> StoreError {
+    match error.as_database_error() {
+        Some(database) if database.is_unique_violation() => StoreError::Conflict,
+        _ => StoreError::Database(error),
+    }
+}
