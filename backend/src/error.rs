@@ -42,6 +42,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     ProxyFailed,
     Internal,
+    UnknownFlow,
 }
 
 impl ErrorCode {
@@ -79,6 +80,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::ProxyFailed => "proxy_failed",
             Self::Internal => "internal",
+            Self::UnknownFlow => "unknown_flow",
         }
     }
 }

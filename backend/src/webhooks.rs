@@ -1,6 +1,21 @@
-//! PLACEHOLDER (oauth work): build, sign and send auth webhooks with back-off (SPEC §5).
+//! Auth webhooks (SPEC §5): build the body, sign it with `X-Nango-Hmac-Sha256`
+//! (HMAC-SHA256 keyed with the environment's secret key), send it from a spawned task and
+//! retry with exponential back-off. Failures are logged with the webhook's host only (a URL
+//! path or query may hold a token) and never with the body's secrets (it holds none).
+
+use crate::crypto::hmac::webhook_signature;
+use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::Environment;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+/// The signature header (Nango's name).
+pub const SIGNATURE_HEADER: &str = "X-Nango-Hmac-Sha256";
+
+/// Waits between attempts: 3 retries after the first attempt (1 s, 2 s, 4 s).
+pub const DEFAULT_DELAYS: [Duration; 3] =
+    [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)];
 
 /// One auth event. `operation` is `creation`, `override` or `refresh`.
 #[derive(Debug, Clone)]
@@ -15,4 +30,130 @@ pub struct AuthEvent {
 }
 
 /// Queue the webhook for `environment` if it has a `webhook_url`; never blocks the caller.
-pub fn send_auth(_state: &AppState, _environment: &Environment, _event: AuthEvent) {}
+pub fn send_auth(state: &AppState, environment: &Environment, event: AuthEvent) {
+    let Some(url) = environment.settings.webhook_url.clone().filter(|url| !url.is_empty()) else {
+        return;
+    };
+    let body = auth_body(&environment.name, &event).to_string();
+    let http = state.http.clone();
+    let secret_key = environment.secret_key.clone();
+    tokio::spawn(async move {
+        deliver(&http, &url, &secret_key, body.into_bytes(), &DEFAULT_DELAYS).await;
+    });
+}
+
+/// The JSON body of an auth webhook. A failure carries Nango's `{type, description}` error.
+pub fn auth_body(environment_name: &str, event: &AuthEvent) -> Value {
+    let mut body = json!({
+        "from": "nango",
+        "type": "auth",
+        "operation": event.operation,
+        "success": event.success,
+        "connectionId": event.connection_id,
+        "providerConfigKey": event.provider_config_key,
+        "provider": event.provider,
+        "environment": environment_name,
+    });
+    if let (Some((code, message)), Some(object)) = (&event.error, body.as_object_mut()) {
+        object.insert("error".into(), json!({ "type": code, "description": message }));
+    }
+    body
+}
+
+/// POST `body` signed with `secret_key`; after a failure (network or non-2xx) wait the next
+/// delay and try again. Returns whether some attempt succeeded.
+pub async fn deliver(
+    http: &reqwest::Client,
+    url: &str,
+    secret_key: &Secret<String>,
+    body: Vec<u8>,
+    delays: &[Duration],
+) -> bool {
+    let signature = webhook_signature(secret_key, &body);
+    let host =
+        url::Url::parse(url).ok().and_then(|url| url.host_str().map(str::to_owned)).unwrap_or_default();
+    let n_attempts = delays.len() + 1;
+    for attempt in 1..=n_attempts {
+        let result = http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(SIGNATURE_HEADER, &signature)
+            .body(body.clone())
+            .send()
+            .await;
+        let failure = match result {
+            Ok(response) if response.status().is_success() => return true,
+            Ok(response) => format!("HTTP {}", response.status().as_u16()),
+            Err(error) => error.without_url().to_string(),
+        };
+        tracing::warn!(%host, attempt, n_attempts, %failure, "auth webhook delivery failed");
+        if let Some(delay) = delays.get(attempt - 1) {
+            tokio::time::sleep(*delay).await;
+        }
+    }
+    tracing::error!(%host, n_attempts, "auth webhook dropped after all attempts");
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn body_shape() {
+        let event = AuthEvent {
+            operation: "creation",
+            success: false,
+            connection_id: "u1".into(),
+            provider_config_key: "demo".into(),
+            provider: "demo".into(),
+            error: Some(("provider_denied".into(), "no".into())),
+        };
+        let body = auth_body("dev", &event);
+        assert_eq!(body["from"], "nango");
+        assert_eq!(body["type"], "auth");
+        assert_eq!(body["operation"], "creation");
+        assert_eq!(body["success"], false);
+        assert_eq!(body["connectionId"], "u1");
+        assert_eq!(body["providerConfigKey"], "demo");
+        assert_eq!(body["environment"], "dev");
+        assert_eq!(body["error"]["type"], "provider_denied");
+    }
+
+    #[tokio::test]
+    async fn retries_until_success_and_signs() {
+        use axum::routing::post;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let hits = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let (hits2, seen2) = (hits.clone(), seen.clone());
+        let app = axum::Router::new().route(
+            "/hook",
+            post(move |headers: axum::http::HeaderMap, body: String| async move {
+                let signature = headers[SIGNATURE_HEADER].to_str().unwrap().to_string();
+                seen2.lock().unwrap().push(format!("{signature}|{body}"));
+                if hits2.fetch_add(1, Ordering::SeqCst) < 2 {
+                    axum::http::StatusCode::INTERNAL_SERVER_ERROR
+                } else {
+                    axum::http::StatusCode::OK
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let key = Secret::new("secret-key-0123456789".to_string());
+        let delays = [Duration::from_millis(1); 3];
+        let url = format!("http://{addr}/hook");
+        let delivered = deliver(&reqwest::Client::new(), &url, &key, b"{\"a\":1}".to_vec(), &delays).await;
+        assert!(delivered);
+        assert_eq!(hits.load(Ordering::SeqCst), 3);
+        let expected = webhook_signature(&key, b"{\"a\":1}");
+        assert!(seen.lock().unwrap().iter().all(|line| line == &format!("{expected}|{{\"a\":1}}")));
+
+        let failed =
+            deliver(&reqwest::Client::new(), "http://127.0.0.1:9/none", &key, vec![], &delays[..1]).await;
+        assert!(!failed);
+    }
+}

@@ -4,6 +4,9 @@
 //! run uses a temporary file; the Postgres run a fresh schema of `DATABASE_URL` and fails
 //! when that database is unreachable.
 
+// Test-only module (`#[cfg(test)] mod conformance`): failing loudly is the point.
+#![allow(clippy::unwrap_used, clippy::panic)]
+
 use super::*;
 use serde_json::json;
 
@@ -493,5 +496,45 @@ mod tests {
         let store = sqlite::SqliteStore::open(&dir.path().join("nango.db")).await.unwrap();
         store.migrate().await.unwrap();
         assert!(store.default_environment().await.unwrap().is_some());
+    }
+
+    /// Fails (never skips) when the database is unreachable.
+    #[tokio::test]
+    async fn postgres_store_conforms() {
+        let url = std::env::var("DATABASE_URL")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+        let schema = format!("store_conformance_{}_{nanos}", std::process::id());
+        let store = postgres::PostgresStore::connect_with_schema(&url, &schema)
+            .await
+            .unwrap_or_else(|error| panic!("Postgres at DATABASE_URL is unreachable: {error}"));
+        run_all(&store).await;
+        drop(store);
+        use sqlx::Connection as _;
+        let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
+        let drop_schema = format!("DROP SCHEMA {schema} CASCADE");
+        sqlx::query(&drop_schema).execute(&mut connection).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn malformed_json_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nango.db");
+        let store = sqlite::SqliteStore::open(&path).await.unwrap();
+        store.migrate().await.unwrap();
+        let (_, key) = with_connection(&store, "env-corrupt").await;
+        let raw = sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(&path))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE connections SET metadata = '{not json' WHERE connection_id = 'conn'")
+            .execute(&raw)
+            .await
+            .unwrap();
+        assert!(matches!(store.get_connection(&key).await, Err(StoreError::Corrupt(_))));
+        let patch = map(json!({"a": 1}));
+        assert!(matches!(store.merge_metadata(&key, &patch, NOW).await, Err(StoreError::Corrupt(_))));
+        // A replace repairs the row.
+        store.replace_metadata(&key, &patch, NOW).await.unwrap();
+        assert_eq!(store.get_connection(&key).await.unwrap().unwrap().metadata, patch);
     }
 }

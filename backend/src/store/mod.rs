@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 mod conformance;
 pub mod postgres;
 mod rows;
+mod sql;
 pub mod sqlite;
 
 pub type JsonMap = Map<String, Value>;
@@ -300,6 +301,12 @@ pub trait Store: Send + Sync + 'static {
     async fn flow_outcome(&self, flow_id: &FlowId) -> StoreResult<Option<(FlowOutcome, i64)>>;
     /// Delete flow records whose expiry (plus a grace period chosen by the caller) passed.
     async fn purge_flows(&self, older_than: i64) -> StoreResult<u64>;
+
+    /// The environment with this id (the callback needs it for the auth webhook). The default
+    /// serves the single default environment; backends with several environments override it.
+    async fn environment_by_id(&self, id: EnvironmentId) -> StoreResult<Option<Environment>> {
+        Ok(self.default_environment().await?.filter(|environment| environment.id == id))
+    }
 }
 
 /// Open the configured store and run migrations: Postgres when `database_url` is set,

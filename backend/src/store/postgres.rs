@@ -1,192 +1,62 @@
-//! PLACEHOLDER: replaced by the store work.
-use super::*;
+//! `Store` on Postgres, for several replicas sharing one database (SPEC §5).
+//!
+//! The statements are shared with SQLite (`sql.rs`); here live connecting, the migrations
+//! folder, and row locks (`SELECT ... FOR UPDATE`) for read-modify-write merges.
 
-pub struct PostgresStore;
+use super::*;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection as _, PgPool, Postgres, Transaction};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub struct PostgresStore {
+    writer: PgPool,
+    /// The same pool as `writer`: Postgres needs no separate readers.
+    reader: PgPool,
+}
 
 impl PostgresStore {
-    pub async fn connect(_url: &str) -> StoreResult<Self> {
-        Ok(Self)
+    pub async fn connect(url: &str) -> StoreResult<Self> {
+        Self::with_options(PgConnectOptions::from_str(url)?).await
+    }
+
+    /// Connect with `search_path` set to `schema`, creating the schema if needed; tests use
+    /// a fresh schema each, so they run in parallel on one database. `schema` must be
+    /// `[a-z0-9_]`, starting with a letter or `_`.
+    pub async fn connect_with_schema(url: &str, schema: &str) -> StoreResult<Self> {
+        let valid = schema.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+            && schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !valid || schema.len() > 63 {
+            return Err(StoreError::Database(sqlx::Error::Configuration(
+                format!("invalid schema name `{schema}`").into(),
+            )));
+        }
+        let options = PgConnectOptions::from_str(url)?;
+        let mut connection = sqlx::PgConnection::connect_with(&options).await?;
+        // The name was checked above: identifiers cannot be bound as parameters.
+        sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut connection).await?;
+        connection.close().await?;
+        Self::with_options(options.options([("search_path", schema)])).await
+    }
+
+    async fn with_options(options: PgConnectOptions) -> StoreResult<Self> {
+        let pool = PgPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_with(options)
+            .await?;
+        Ok(Self { writer: pool.clone(), reader: pool })
+    }
+
+    async fn run_migrations(&self) -> StoreResult<()> {
+        sqlx::migrate!("migrations/postgres").run(&self.writer).await?;
+        Ok(())
+    }
+
+    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
+        Ok(self.writer.begin().await?)
     }
 }
 
-#[async_trait]
-impl Store for PostgresStore {
-    async fn migrate(&self) -> StoreResult<()> {
-        todo!("PostgresStore store")
-    }
-
-    async fn default_environment(&self) -> StoreResult<Option<Environment>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn create_environment(&self, new: NewEnvironment, now: i64) -> StoreResult<Environment> {
-        todo!("PostgresStore store")
-    }
-
-    async fn set_environment_keys(
-        &self,
-        id: EnvironmentId,
-        secret_key: &Secret<String>,
-        public_key: &str,
-        now: i64,
-    ) -> StoreResult<()> {
-        todo!("PostgresStore store")
-    }
-
-    async fn environment_by_secret_key(&self, secret_key: &str) -> StoreResult<Option<Environment>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn environment_by_public_key(&self, public_key: &str) -> StoreResult<Option<Environment>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn update_environment_settings(
-        &self,
-        id: EnvironmentId,
-        settings: &EnvironmentSettings,
-        now: i64,
-    ) -> StoreResult<Environment> {
-        todo!("PostgresStore store")
-    }
-
-    async fn list_integrations(&self, env: EnvironmentId) -> StoreResult<Vec<Integration>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn get_integration(
-        &self,
-        env: EnvironmentId,
-        key: &IntegrationKey,
-    ) -> StoreResult<Option<Integration>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn create_integration(
-        &self,
-        env: EnvironmentId,
-        input: &IntegrationInput,
-        now: i64,
-    ) -> StoreResult<Integration> {
-        todo!("PostgresStore store")
-    }
-
-    async fn update_integration(
-        &self,
-        env: EnvironmentId,
-        key: &IntegrationKey,
-        input: &IntegrationInput,
-        now: i64,
-    ) -> StoreResult<Option<Integration>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn delete_integration(&self, env: EnvironmentId, key: &IntegrationKey) -> StoreResult<bool> {
-        todo!("PostgresStore store")
-    }
-
-    async fn upsert_connection(&self, upsert: &UpsertConnection) -> StoreResult<(Connection, UpsertOutcome)> {
-        todo!("PostgresStore store")
-    }
-
-    async fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn list_connections(
-        &self,
-        env: EnvironmentId,
-        filter: &ConnectionFilter,
-    ) -> StoreResult<Vec<Connection>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn delete_connection(&self, key: &ConnectionKey) -> StoreResult<bool> {
-        todo!("PostgresStore store")
-    }
-
-    async fn replace_metadata(
-        &self,
-        key: &ConnectionKey,
-        metadata: &JsonMap,
-        now: i64,
-    ) -> StoreResult<Option<JsonMap>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn merge_metadata(
-        &self,
-        key: &ConnectionKey,
-        patch: &JsonMap,
-        now: i64,
-    ) -> StoreResult<Option<JsonMap>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn merge_connection_config(
-        &self,
-        key: &ConnectionKey,
-        patch: &JsonMap,
-        now: i64,
-    ) -> StoreResult<Option<JsonMap>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn update_credentials(&self, key: &ConnectionKey, sealed: &[u8], now: i64) -> StoreResult<bool> {
-        todo!("PostgresStore store")
-    }
-
-    async fn set_connection_status(&self, key: &ConnectionKey, status: &str, now: i64) -> StoreResult<bool> {
-        todo!("PostgresStore store")
-    }
-
-    async fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()> {
-        todo!("PostgresStore store")
-    }
-
-    async fn try_lock_refresh(
-        &self,
-        key: &ConnectionKey,
-        holder: &str,
-        now: i64,
-        ttl_seconds: i64,
-    ) -> StoreResult<bool> {
-        todo!("PostgresStore store")
-    }
-
-    async fn unlock_refresh(&self, key: &ConnectionKey, holder: &str) -> StoreResult<()> {
-        todo!("PostgresStore store")
-    }
-
-    async fn insert_flow(&self, flow: &NewFlow) -> StoreResult<()> {
-        todo!("PostgresStore store")
-    }
-
-    async fn consume_flow(&self, state: &str, now: i64) -> StoreResult<Option<ConsumedFlow>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn finish_flow(&self, flow_id: &FlowId, outcome: &FlowOutcome, now: i64) -> StoreResult<()> {
-        todo!("PostgresStore store")
-    }
-
-    async fn record_flow_error(
-        &self,
-        flow_id: &FlowId,
-        environment_id: Option<EnvironmentId>,
-        code: &str,
-        message: &str,
-        now: i64,
-        expires_at: i64,
-    ) -> StoreResult<()> {
-        todo!("PostgresStore store")
-    }
-
-    async fn flow_outcome(&self, flow_id: &FlowId) -> StoreResult<Option<(FlowOutcome, i64)>> {
-        todo!("PostgresStore store")
-    }
-
-    async fn purge_flows(&self, older_than: i64) -> StoreResult<u64> {
-        todo!("PostgresStore store")
-    }
-}
+// Replicas write concurrently: a merge locks its row until it commits.
+super::sql::impl_store!(PostgresStore, lock = " FOR UPDATE");

@@ -1,0 +1,155 @@
+//! `GET /oauth/connect/{integration}`: check who may start the flow, store the flow record,
+//! and send the browser to the provider (SPEC §2).
+//!
+//! Errors before the flow exists answer the result page (so the popup posts the error to its
+//! opener) with the error's HTTP status (4xx/5xx; the SDK only reads the message), and are
+//! recorded on the SDK's flow id when it is well-formed, so `GET /oauth/flows/{flow}` reports
+//! them too. A missing `flow` is allowed (older clients): the server picks one, nobody polls it.
+
+use super::access::{self, AccessRequest, Caller, Denied};
+use super::authorize_url::{self, AuthorizeRequest};
+use super::pkce::PkceVerifier;
+use super::query::{parse_origin, BrowserQuery};
+use super::result_page::{PageOutcome, ResultPage};
+use crate::catalog::AuthMode;
+use crate::crypto::random;
+use crate::error::{ApiError, ErrorCode};
+use crate::ids::FlowId;
+use crate::secret::Secret;
+use crate::state::AppState;
+use crate::store::{NewFlow, StoreError};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+pub async fn get_connect(
+    State(state): State<AppState>,
+    crate::extract::Path(integration): crate::extract::Path<String>,
+    RawQuery(raw_query): RawQuery,
+) -> Response {
+    let now = crate::time::now();
+    let query = BrowserQuery::parse(raw_query.as_deref());
+    let flow = match query.flow.as_deref() {
+        None => FlowId::parse(random::token(24)).ok(),
+        Some(raw) => FlowId::parse(raw).ok(),
+    };
+    let origin = query.origin.as_deref().and_then(parse_origin);
+    match start(&state, &integration, &query, flow.as_ref(), origin.as_deref(), now).await {
+        Ok(location) => redirect(&location),
+        Err(Denied { error, environment }) => {
+            error.log();
+            if let Some(flow) = &flow {
+                let expires_at = now + state.config.flow_ttl_seconds;
+                let environment_id = environment.as_ref().map(|environment| environment.id);
+                let code = error.code().as_str();
+                if let Err(store_error) = state
+                    .store
+                    .record_flow_error(flow, environment_id, code, error.message(), now, expires_at)
+                    .await
+                {
+                    tracing::error!(error = %store_error, "could not record a flow error");
+                }
+            }
+            let page = ResultPage {
+                flow: flow.as_ref(),
+                origin: origin.as_deref(),
+                outcome: PageOutcome::from_error(&error),
+            };
+            page.into_response_with(error.status())
+        }
+    }
+}
+
+/// Everything up to the redirect; returns the authorization URL.
+async fn start(
+    state: &AppState,
+    integration: &str,
+    query: &BrowserQuery,
+    flow: Option<&FlowId>,
+    origin: Option<&str>,
+    now: i64,
+) -> Result<String, Denied> {
+    let flow = flow.ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidFlowId, FlowId::RULE))?;
+    let origin = origin.ok_or_else(|| {
+        ApiError::bad_request(
+            ErrorCode::InvalidOrigin,
+            "`origin` must be the opener's origin: an absolute http(s) scheme://host[:port]",
+        )
+    })?;
+    let request = AccessRequest {
+        caller: Caller::PublicKey { public_key: query.public_key.as_deref(), hmac: query.hmac.as_deref() },
+        integration,
+        connection_id: query.connection_id.as_deref(),
+        params: &query.params,
+        auth_mode: AuthMode::OAuth2,
+    };
+    let access = access::check(state, request).await?;
+    let environment_id = access.environment.id;
+    let deny = |error: ApiError| Denied { error, environment: Some(access.environment.clone()) };
+
+    if let Some(key) = authorize_url::reserved_key(&query.authorization_params) {
+        return Err(deny(ApiError::bad_request(
+            ErrorCode::InvalidAuthorizationParams,
+            format!("authorization_params may not set `{key}`"),
+        )));
+    }
+    let verifier = (!access.provider.disable_pkce).then(PkceVerifier::generate);
+    let challenge = verifier.as_ref().map(PkceVerifier::challenge);
+    let flow_state = random::state();
+    let redirect_uri = access
+        .environment
+        .settings
+        .callback_url
+        .clone()
+        .unwrap_or_else(|| state.config.default_callback_url());
+    let url = authorize_url::build(&AuthorizeRequest {
+        provider: access.provider,
+        client_id: access.integration.client_id.as_deref().unwrap_or_default(),
+        scopes: &access.integration.scopes,
+        connection_config: &query.params,
+        redirect_uri: &redirect_uri,
+        state: &flow_state,
+        code_challenge: challenge.as_deref(),
+        authorization_params: &query.authorization_params,
+    })
+    .map_err(|error| deny(ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string())))?;
+
+    let new_flow = NewFlow {
+        flow_id: flow.clone(),
+        state: Secret::new(flow_state),
+        environment_id,
+        integration_key: access.integration.unique_key.clone(),
+        connection_id: access.connection_id.clone(),
+        pkce_verifier: verifier.map(PkceVerifier::into_secret),
+        params: query.params.clone(),
+        authorization_params: query.authorization_params.clone(),
+        origin: origin.to_string(),
+        redirect_uri,
+        created_at: now,
+        expires_at: now + state.config.flow_ttl_seconds,
+    };
+    match state.store.insert_flow(&new_flow).await {
+        Ok(()) => Ok(url.into()),
+        Err(StoreError::Conflict) => Err(deny(ApiError::bad_request(
+            ErrorCode::InvalidFlowId,
+            "this flow id was already used; start a new flow",
+        ))),
+        Err(error) => Err(deny(ApiError::internal(error))),
+    }
+}
+
+/// 302 to the provider. Not cached; no referrer leaks this page's query to the provider.
+fn redirect(location: &str) -> Response {
+    match HeaderValue::from_str(location) {
+        Ok(value) => (
+            StatusCode::FOUND,
+            [
+                (header::LOCATION, value),
+                (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+            ],
+        )
+            .into_response(),
+        Err(error) => ApiError::internal(error).into_response(),
+    }
+}

@@ -1,0 +1,200 @@
+//! `POST /api-auth/api-key/{integration}` (`{apiKey}`) and `POST /api-auth/basic/{integration}`
+//! (`{username, password}`): connections without a popup (SPEC §2). Same access checks as
+//! `/oauth/connect` (`access.rs`); answers `{providerConfigKey, connectionId}` or the JSON error.
+//!
+//! CORS is answered here because it depends on the environment the public key names: its
+//! `allowed_origins` when set, else any origin (mirrored; no cookies are involved). A request
+//! whose `Origin` the environment does not allow is refused with `invalid_origin` as well.
+
+use super::access::{self, AccessRequest, Caller, Denied};
+use super::query::BrowserQuery;
+use crate::catalog::AuthMode;
+use crate::credentials::{aad_for, Credentials};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{Json, Path};
+use crate::secret::Secret;
+use crate::state::AppState;
+use crate::store::{ConnectionKey, Environment, UpsertConnection, UpsertOutcome};
+use crate::webhooks::{self, AuthEvent};
+use axum::extract::{RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api-auth/api-key/{integration}", post(post_api_key).options(preflight))
+        .route("/api-auth/basic/{integration}", post(post_basic).options(preflight))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiKeyBody {
+    #[serde(rename = "apiKey")]
+    pub api_key: Secret<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BasicBody {
+    pub username: String,
+    pub password: Secret<String>,
+}
+
+pub async fn post_api_key(
+    State(state): State<AppState>,
+    Path(integration): Path<String>,
+    RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Json<ApiKeyBody>, ApiError>,
+) -> Response {
+    let credentials = body.and_then(|Json(body)| {
+        if body.api_key.expose().is_empty() {
+            return Err(ApiError::bad_request(ErrorCode::InvalidBody, "`apiKey` must not be empty"));
+        }
+        Ok(Credentials::ApiKey { api_key: body.api_key })
+    });
+    save(&state, &integration, raw_query.as_deref(), &headers, AuthMode::ApiKey, credentials).await
+}
+
+pub async fn post_basic(
+    State(state): State<AppState>,
+    Path(integration): Path<String>,
+    RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
+    body: Result<Json<BasicBody>, ApiError>,
+) -> Response {
+    let credentials = body.and_then(|Json(body)| {
+        if body.username.is_empty() {
+            return Err(ApiError::bad_request(ErrorCode::InvalidBody, "`username` must not be empty"));
+        }
+        Ok(Credentials::Basic { username: body.username, password: body.password })
+    });
+    save(&state, &integration, raw_query.as_deref(), &headers, AuthMode::Basic, credentials).await
+}
+
+/// CORS preflight for the JSON POSTs.
+pub async fn preflight(
+    State(state): State<AppState>,
+    RawQuery(raw_query): RawQuery,
+    headers: HeaderMap,
+) -> Response {
+    let query = BrowserQuery::parse(raw_query.as_deref());
+    let environment = access::environment_by_public_key(&state, query.public_key.as_deref()).await.ok();
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    if let Some(origin) = allowed_origin(headers.get(header::ORIGIN), environment.as_ref()) {
+        let out = response.headers_mut();
+        out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+        out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
+        out.insert(header::ACCESS_CONTROL_ALLOW_HEADERS, HeaderValue::from_static("content-type"));
+        out.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    }
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("origin"));
+    response
+}
+
+/// The shared steps: access, origin, seal, upsert, webhook; CORS headers on every answer.
+async fn save(
+    state: &AppState,
+    integration: &str,
+    raw_query: Option<&str>,
+    headers: &HeaderMap,
+    auth_mode: AuthMode,
+    credentials: Result<Credentials, ApiError>,
+) -> Response {
+    let now = crate::time::now();
+    let query = BrowserQuery::parse(raw_query);
+    let origin = headers.get(header::ORIGIN);
+    let request = AccessRequest {
+        caller: Caller::PublicKey { public_key: query.public_key.as_deref(), hmac: query.hmac.as_deref() },
+        integration,
+        connection_id: query.connection_id.as_deref(),
+        params: &query.params,
+        auth_mode,
+    };
+    let (result, environment) = match access::check(state, request).await {
+        Err(Denied { error, environment }) => (Err(error), environment),
+        Ok(access) => {
+            let environment = access.environment.clone();
+            let result = match credentials {
+                Err(error) => Err(error),
+                Ok(_) if origin.is_some() && allowed_origin(origin, Some(&environment)).is_none() => {
+                    Err(ApiError::new(
+                        StatusCode::FORBIDDEN,
+                        ErrorCode::InvalidOrigin,
+                        "this origin is not in the environment's allowed origins",
+                    ))
+                }
+                Ok(credentials) => store(state, &access, &query, credentials, now).await,
+            };
+            (result, Some(environment))
+        }
+    };
+    let mut response = match result {
+        Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
+        Err(error) => error.into_response(),
+    };
+    if let Some(allowed) = allowed_origin(origin, environment.as_ref()) {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
+    }
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("origin"));
+    response
+}
+
+async fn store(
+    state: &AppState,
+    access: &access::Access<'_>,
+    query: &BrowserQuery,
+    credentials: Credentials,
+    now: i64,
+) -> Result<serde_json::Value, ApiError> {
+    let environment_id = access.environment.id;
+    let integration_key = &access.integration.unique_key;
+    let aad = aad_for(environment_id, integration_key.as_str(), access.connection_id.as_str());
+    let sealed = credentials.seal(&state.cipher, &aad).map_err(ApiError::internal)?;
+    let upsert = UpsertConnection {
+        key: ConnectionKey {
+            environment_id,
+            integration_key: integration_key.clone(),
+            connection_id: access.connection_id.clone(),
+        },
+        provider: access.integration.provider.clone(),
+        connection_config: query.params.clone(),
+        sealed_credentials: sealed,
+        now,
+    };
+    let (_, outcome) = state.store.upsert_connection(&upsert).await?;
+    let operation = match outcome {
+        UpsertOutcome::Created => "creation",
+        UpsertOutcome::Overridden => "override",
+    };
+    webhooks::send_auth(
+        state,
+        &access.environment,
+        AuthEvent {
+            operation,
+            success: true,
+            connection_id: access.connection_id.to_string(),
+            provider_config_key: integration_key.to_string(),
+            provider: access.integration.provider.clone(),
+            error: None,
+        },
+    );
+    Ok(
+        json!({ "providerConfigKey": integration_key.as_str(), "connectionId": access.connection_id.as_str() }),
+    )
+}
+
+/// SPEC §2: the environment's `allowed_origins` when set, else any origin (mirrored).
+fn allowed_origin(origin: Option<&HeaderValue>, environment: Option<&Environment>) -> Option<HeaderValue> {
+    let origin = origin?;
+    let allowed = match environment {
+        Some(environment) if !environment.settings.allowed_origins.is_empty() => {
+            let text = origin.to_str().ok()?;
+            environment.settings.allowed_origins.iter().any(|allowed| allowed.trim_end_matches('/') == text)
+        }
+        _ => true,
+    };
+    allowed.then(|| origin.clone())
+}

@@ -1,0 +1,127 @@
+//! The query string of the browser routes: plain keys plus `params[k]=v` and
+//! `authorization_params[k]=v` (SPEC §1), parsed from the raw query.
+
+use crate::store::JsonMap;
+use serde_json::Value;
+
+/// What the SDK sends to `/oauth/connect` and the credential POSTs. Unknown keys are ignored;
+/// for a repeated key the last value wins.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BrowserQuery {
+    pub connection_id: Option<String>,
+    pub public_key: Option<String>,
+    pub hmac: Option<String>,
+    pub flow: Option<String>,
+    pub origin: Option<String>,
+    pub params: JsonMap,
+    pub authorization_params: JsonMap,
+}
+
+impl BrowserQuery {
+    pub fn parse(raw_query: Option<&str>) -> Self {
+        let mut query = Self::default();
+        for (key, value) in url::form_urlencoded::parse(raw_query.unwrap_or_default().as_bytes()) {
+            let value = value.into_owned();
+            if let Some(name) = bracketed(&key, "params") {
+                query.params.insert(name.to_string(), Value::String(value));
+            } else if let Some(name) = bracketed(&key, "authorization_params") {
+                query.authorization_params.insert(name.to_string(), Value::String(value));
+            } else {
+                match key.as_ref() {
+                    "connection_id" => query.connection_id = Some(value),
+                    "public_key" => query.public_key = Some(value),
+                    "hmac" => query.hmac = Some(value),
+                    "flow" => query.flow = Some(value),
+                    "origin" => query.origin = Some(value),
+                    // Nango's JS SDK sends these two as JSON objects; accept that form too.
+                    "params" => merge_json_object(&mut query.params, &value),
+                    "authorization_params" => merge_json_object(&mut query.authorization_params, &value),
+                    _ => {}
+                }
+            }
+        }
+        query
+    }
+}
+
+/// `params[name]` → `name` (non-empty, no nested brackets).
+fn bracketed<'k>(key: &'k str, prefix: &str) -> Option<&'k str> {
+    let name = key.strip_prefix(prefix)?.strip_prefix('[')?.strip_suffix(']')?;
+    (!name.is_empty() && !name.contains(['[', ']'])).then_some(name)
+}
+
+/// Merge string values of a JSON object; anything else is ignored.
+fn merge_json_object(target: &mut JsonMap, text: &str) {
+    if let Ok(Value::Object(map)) = serde_json::from_str::<Value>(text) {
+        for (key, value) in map {
+            let text = match value {
+                Value::String(text) => text,
+                Value::Number(number) => number.to_string(),
+                Value::Bool(flag) => flag.to_string(),
+                _ => continue,
+            };
+            target.insert(key, Value::String(text));
+        }
+    }
+}
+
+/// An absolute http(s) origin: `scheme://host[:port]`, nothing else (no path, query,
+/// fragment or user info). Returns it in serialised form.
+pub fn parse_origin(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    let well_formed = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.path() == "/"
+        && !raw.ends_with(['?', '#']);
+    // The serialised form: what `window.location.origin` gives and postMessage compares.
+    well_formed.then(|| url.origin().ascii_serialization())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn parses_brackets_and_plain_keys() {
+        let query = BrowserQuery::parse(Some(
+            "connection_id=user-1&public_key=pk&params%5Bsubdomain%5D=acme&params[region]=eu%20west\
+             &authorization_params[prompt]=consent&hmac=ab&flow=f&origin=http%3A%2F%2Flocalhost%3A8080&x=1",
+        ));
+        assert_eq!(query.connection_id.as_deref(), Some("user-1"));
+        assert_eq!(query.public_key.as_deref(), Some("pk"));
+        assert_eq!(query.hmac.as_deref(), Some("ab"));
+        assert_eq!(query.flow.as_deref(), Some("f"));
+        assert_eq!(query.origin.as_deref(), Some("http://localhost:8080"));
+        assert_eq!(query.params["subdomain"], json!("acme"));
+        assert_eq!(query.params["region"], json!("eu west"));
+        assert_eq!(query.authorization_params["prompt"], json!("consent"));
+        assert_eq!(query.params.len(), 2);
+    }
+
+    #[test]
+    fn ignores_malformed_brackets_and_accepts_json_form() {
+        let query = BrowserQuery::parse(Some("params[]=x&params[a][b]=y&params=%7B%22k%22%3A%22v%22%7D"));
+        assert_eq!(query.params.len(), 1);
+        assert_eq!(query.params["k"], json!("v"));
+        assert_eq!(BrowserQuery::parse(None), BrowserQuery::default());
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(parse_origin("http://localhost:8080").as_deref(), Some("http://localhost:8080"));
+        assert_eq!(parse_origin("https://app.example/").as_deref(), Some("https://app.example"));
+        assert_eq!(parse_origin("https://app.example:443").as_deref(), Some("https://app.example"));
+        assert!(parse_origin("https://app.example/path").is_none());
+        assert!(parse_origin("https://app.example?x=1").is_none());
+        assert!(parse_origin("https://user@app.example").is_none());
+        assert!(parse_origin("javascript:alert(1)").is_none());
+        assert!(parse_origin("null").is_none());
+        assert!(parse_origin("*").is_none());
+        assert!(parse_origin("ftp://app.example").is_none());
+    }
+}
