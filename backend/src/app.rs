@@ -132,6 +132,7 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .merge(crate::api::routes())
         .merge(crate::oauth::routes())
+        .merge(crate::proxy::routes())
         .merge(crate::demo::routes())
         .merge(crate::assets::routes(&state.config))
         .fallback(not_found)

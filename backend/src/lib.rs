@@ -18,6 +18,7 @@ pub mod extract;
 pub mod http_client;
 pub mod ids;
 pub mod oauth;
+pub mod proxy;
 pub mod secret;
 pub mod state;
 pub mod store;

@@ -1,0 +1,112 @@
+//! The paths Nango's official Node client (`@nangohq/node`) calls, mapped onto the same
+//! handlers (SPEC §5 "Compatibility"). Checked against `packages/node-client/lib/index.ts`:
+//! `getConnection` → `GET /connections/{id}`, `listConnections` → `GET /connections`,
+//! `deleteConnection` → `DELETE /connections/{id}`, `patchConnection` → `PATCH /connections/{id}`,
+//! `setMetadata`/`updateMetadata` → `POST`/`PATCH /connections/metadata`.
+
+use super::metadata::{change_metadata, MetadataChange};
+use super::{
+    connection_key, connections, integration_key_from, load_connection, parse_connection_id,
+    parse_integration_key, require_object, AuthedEnvironment, QueryParams,
+};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::routing::{get, post};
+use axum::Router;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/connections", get(connections::list_connections))
+        .route("/connections/metadata", post(set_metadata).patch(update_metadata))
+        .route(
+            "/connections/{connection_id}",
+            get(connections::get_connection).delete(connections::delete_connection).patch(patch_connection),
+        )
+}
+
+/// Body of `POST|PATCH /connections/metadata`.
+#[derive(Debug, Deserialize)]
+struct MetadataBody {
+    connection_id: OneOrMany,
+    provider_config_key: String,
+    metadata: Value,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+async fn set_metadata(
+    state: State<AppState>,
+    environment: AuthedEnvironment,
+    body: Json<MetadataBody>,
+) -> Result<Json<Value>, ApiError> {
+    change_many(state, environment, body, MetadataChange::Replace).await
+}
+
+async fn update_metadata(
+    state: State<AppState>,
+    environment: AuthedEnvironment,
+    body: Json<MetadataBody>,
+) -> Result<Json<Value>, ApiError> {
+    change_many(state, environment, body, MetadataChange::Merge).await
+}
+
+/// Apply to every connection id; 404 if any is missing, before anything changes. Answers
+/// the request body, as Nango does.
+async fn change_many(
+    State(state): State<AppState>,
+    AuthedEnvironment(environment): AuthedEnvironment,
+    Json(body): Json<MetadataBody>,
+    change: MetadataChange,
+) -> Result<Json<Value>, ApiError> {
+    let integration_key = parse_integration_key(&body.provider_config_key)?;
+    let metadata = require_object(body.metadata, "metadata")?;
+    let (ids, echoed_id) = match body.connection_id {
+        OneOrMany::One(id) => (vec![id.clone()], json!(id)),
+        OneOrMany::Many(ids) => {
+            let echoed = json!(ids);
+            (ids, echoed)
+        }
+    };
+    if ids.is_empty() {
+        return Err(ApiError::bad_request(ErrorCode::MissingConnectionId, "connection_id is required"));
+    }
+    let mut keys = Vec::with_capacity(ids.len());
+    for id in &ids {
+        keys.push(connection_key(&environment, integration_key.clone(), parse_connection_id(id)?));
+    }
+    change_metadata(&state, &keys, &metadata, change).await?;
+    Ok(Json(json!({
+        "connection_id": echoed_id,
+        "provider_config_key": integration_key,
+        "metadata": metadata,
+    })))
+}
+
+/// `patchConnection`: Nango's body holds `end_user`, `tags` and `webhook_url_override`, none
+/// of which this server keeps yet. The connection must exist and the body must be an
+/// object; the fields are accepted and ignored, and the answer is Nango's `{success: true}`.
+async fn patch_connection(
+    State(state): State<AppState>,
+    AuthedEnvironment(environment): AuthedEnvironment,
+    Path(connection_id): Path<String>,
+    headers: HeaderMap,
+    query: QueryParams,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let connection_id = parse_connection_id(&connection_id)?;
+    let integration_key = integration_key_from(&headers, &query)?;
+    require_object(body, "the body")?;
+    let key = connection_key(&environment, integration_key, connection_id);
+    load_connection(&state, &key).await?;
+    Ok(Json(json!({ "success": true })))
+}

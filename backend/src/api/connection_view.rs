@@ -1,0 +1,60 @@
+//! The wire shapes of a connection: the full view of `GET /connection/{id}` (with
+//! credentials) and the list item of `GET /connection(s)` (without), as Nango's public API.
+
+use crate::credentials::Credentials;
+use crate::store::Connection;
+use crate::time::rfc3339;
+use serde_json::{json, Value};
+
+/// `{id, connection_id, provider_config_key, provider, connection_config, metadata,
+/// credentials, created_at, updated_at, last_fetched_at, ...}` (SPEC §5).
+pub fn connection_json(
+    connection: &Connection,
+    credentials: &Credentials,
+    include_refresh_token: bool,
+    last_fetched_at: Option<i64>,
+) -> Value {
+    json!({
+        "id": connection.id,
+        "connection_id": connection.connection_id,
+        "provider_config_key": connection.integration_key,
+        "provider": connection.provider,
+        "connection_config": connection.connection_config,
+        "metadata": connection.metadata,
+        "credentials": credentials.to_json(include_refresh_token),
+        "status": connection.status,
+        "errors": errors(connection),
+        "end_user": Value::Null,
+        "tags": {},
+        "created_at": rfc3339(connection.created_at),
+        "updated_at": rfc3339(connection.updated_at),
+        "last_fetched_at": last_fetched_at.map(rfc3339),
+    })
+}
+
+/// Nango's `ApiPublicConnection`: no credentials, no connection_config.
+pub fn connection_list_item(connection: &Connection) -> Value {
+    json!({
+        "id": connection.id,
+        "connection_id": connection.connection_id,
+        "provider_config_key": connection.integration_key,
+        "provider": connection.provider,
+        "metadata": connection.metadata,
+        "status": connection.status,
+        "errors": errors(connection),
+        "end_user": Value::Null,
+        "tags": {},
+        "created": rfc3339(connection.created_at),
+        "created_at": rfc3339(connection.created_at),
+        "updated_at": rfc3339(connection.updated_at),
+    })
+}
+
+/// Nango reports a connection that needs re-authorisation as an `auth` error.
+fn errors(connection: &Connection) -> Value {
+    if connection.status == "needs_reauth" {
+        json!([{ "type": "auth", "log_id": "" }])
+    } else {
+        json!([])
+    }
+}

@@ -1,0 +1,182 @@
+//! `/connection`: list, read (with fresh credentials), delete, and patch connection_config
+//! (SPEC §5). `compat.rs` mounts the same handlers under `@nangohq/node`'s paths.
+
+use super::pagination::{decode_cursor, encode_cursor, parse_limit};
+use super::{
+    connection_json, connection_key, connection_list_item, integration_key_from, load_connection,
+    load_integration, parse_connection_id, parse_integration_key, require_object, AuthedEnvironment,
+    QueryParams,
+};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{Json, Path};
+use crate::state::AppState;
+use crate::store::{Connection, ConnectionFilter, ConnectionKey, JsonMap};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, patch};
+use axum::Router;
+use serde_json::{json, Value};
+
+/// `last_fetched_at` is written at most this often per connection, so a hot read path
+/// does not turn every GET into a database write.
+const TOUCH_INTERVAL_SECONDS: i64 = 60;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/connection", get(list_connections))
+        .route("/connection/{connection_id}", get(get_connection).delete(delete_connection))
+        .route("/connection/{connection_id}/connection-config", patch(patch_connection_config))
+}
+
+/// `GET /connection/{id}?provider_config_key=..&force_refresh=&refresh_token=`.
+pub(super) async fn get_connection(
+    State(state): State<AppState>,
+    AuthedEnvironment(environment): AuthedEnvironment,
+    Path(connection_id): Path<String>,
+    headers: HeaderMap,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    let connection_id = parse_connection_id(&connection_id)?;
+    let integration_key = integration_key_from(&headers, &query)?;
+    let force_refresh = query.flag("force_refresh")?;
+    let include_refresh_token = query.flag("refresh_token")?;
+    let key = connection_key(&environment, integration_key, connection_id);
+    let connection = load_connection(&state, &key).await?;
+    let now = crate::time::now();
+    let credentials =
+        crate::oauth::refresh::fresh_credentials(&state, &environment, &connection, force_refresh, now)
+            .await?;
+    let last_fetched_at = touch_last_fetched(&state, &key, &connection, now).await;
+    Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)))
+}
+
+/// `GET /connection` and `GET /connections`: filter by integration (`integration_id`,
+/// `integrationId` (comma-separated), `provider_config_key`) and `connection_id`;
+/// keyset-paginated with `limit` and `cursor` → `{connections, next_cursor}`.
+pub(super) async fn list_connections(
+    State(state): State<AppState>,
+    AuthedEnvironment(environment): AuthedEnvironment,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    let mut integration_keys = Vec::new();
+    for name in ["integration_id", "integrationId", "provider_config_key", "providerConfigKey"] {
+        for raw in query.all(name) {
+            integration_keys.push(parse_integration_key(raw)?);
+        }
+    }
+    integration_keys.sort();
+    integration_keys.dedup();
+    let connection_id = query.get(&["connection_id", "connectionId"]).map(parse_connection_id).transpose()?;
+    let limit = parse_limit(query.get(&["limit"]))?;
+    let after = decode_cursor(query.get(&["cursor", "next_cursor"]))?;
+    // One row more than asked tells whether another page exists.
+    let filter = |integration_key| ConnectionFilter {
+        integration_key,
+        connection_id: connection_id.clone(),
+        limit: limit + 1,
+        after,
+    };
+    let mut rows: Vec<Connection> = Vec::new();
+    if integration_keys.is_empty() {
+        rows = state.store.list_connections(environment.id, &filter(None)).await?;
+    } else {
+        for integration_key in integration_keys {
+            rows.extend(state.store.list_connections(environment.id, &filter(Some(integration_key))).await?);
+        }
+        rows.sort_by_key(|connection| connection.id);
+    }
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|connection| encode_cursor(connection.id))
+    } else {
+        None
+    };
+    let connections: Vec<Value> = rows.iter().map(connection_list_item).collect();
+    Ok(Json(json!({ "connections": connections, "next_cursor": next_cursor })))
+}
+
+/// `DELETE /connection/{id}?provider_config_key=..` → 204, or 404.
+pub(super) async fn delete_connection(
+    State(state): State<AppState>,
+    AuthedEnvironment(environment): AuthedEnvironment,
+    Path(connection_id): Path<String>,
+    headers: HeaderMap,
+    query: QueryParams,
+) -> Result<StatusCode, ApiError> {
+    let connection_id = parse_connection_id(&connection_id)?;
+    let integration_key = integration_key_from(&headers, &query)?;
+    let key = connection_key(&environment, integration_key, connection_id);
+    if state.store.delete_connection(&key).await? {
+        return Ok(StatusCode::NO_CONTENT);
+    }
+    Err(missing(&state, &key).await)
+}
+
+/// `PATCH /connection/{id}/connection-config`: shallow merge of a JSON object.
+pub(super) async fn patch_connection_config(
+    State(state): State<AppState>,
+    AuthedEnvironment(environment): AuthedEnvironment,
+    Path(connection_id): Path<String>,
+    headers: HeaderMap,
+    query: QueryParams,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    let connection_id = parse_connection_id(&connection_id)?;
+    let integration_key = integration_key_from(&headers, &query)?;
+    let patch = require_object(body, "connection_config")?;
+    let key = connection_key(&environment, integration_key, connection_id);
+    let connection = load_connection(&state, &key).await?;
+    check_connection_config(&state, &connection, &patch)?;
+    let merged =
+        state.store.merge_connection_config(&key, &patch, crate::time::now()).await?.ok_or_else(|| {
+            ApiError::unknown_connection(key.connection_id.as_str(), key.integration_key.as_str())
+        })?;
+    Ok(Json(json!({
+        "connection_id": key.connection_id,
+        "provider_config_key": key.integration_key,
+        "connection_config": merged,
+    })))
+}
+
+/// The 404 for a connection that is not there: `unknown_integration` when its integration
+/// is missing too, else `unknown_connection`.
+pub(super) async fn missing(state: &AppState, key: &ConnectionKey) -> ApiError {
+    match load_integration(state, key.environment_id, &key.integration_key).await {
+        Ok(_) => ApiError::unknown_connection(key.connection_id.as_str(), key.integration_key.as_str()),
+        Err(error) => error,
+    }
+}
+
+/// The merged connection_config must still satisfy the provider's declared parameters:
+/// values land in hostnames and paths of the provider's URLs (SPEC §2).
+fn check_connection_config(
+    state: &AppState,
+    connection: &Connection,
+    patch: &JsonMap,
+) -> Result<(), ApiError> {
+    let Some(provider) = state.catalog.get(&connection.provider) else { return Ok(()) };
+    let mut merged = connection.connection_config.clone();
+    merged.extend(patch.iter().map(|(key, value)| (key.clone(), value.clone())));
+    crate::catalog::params::validate_connection_config(provider, &merged)
+        .map_err(|error| ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string()))
+}
+
+/// Record the read; a failure here is logged, never fails the read.
+async fn touch_last_fetched(
+    state: &AppState,
+    key: &ConnectionKey,
+    connection: &Connection,
+    now: i64,
+) -> Option<i64> {
+    let stale = connection.last_fetched_at.is_none_or(|at| now - at >= TOUCH_INTERVAL_SECONDS);
+    if !stale {
+        return connection.last_fetched_at;
+    }
+    match state.store.touch_last_fetched(key, now).await {
+        Ok(()) => Some(now),
+        Err(error) => {
+            tracing::warn!(%error, "could not record last_fetched_at");
+            connection.last_fetched_at
+        }
+    }
+}
