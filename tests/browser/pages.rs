@@ -32,10 +32,6 @@ impl AppPage {
             .finish();
         format!("http://{}/?{query}", self.addr)
     }
-
-    pub fn origin(&self) -> String {
-        format!("http://{}", self.addr)
-    }
 }
 
 /// Pages on the provider's side of the popup, forwarding to the broker's `/oauth/callback`.
@@ -46,10 +42,7 @@ pub struct ProviderPages {
 impl ProviderPages {
     /// `callback` is the broker's own callback URL (`app.callback_url()`).
     pub async fn spawn(callback: String) -> Self {
-        let router = Router::new()
-            .route("/coop", get(coop))
-            .route("/wait", get(wait))
-            .with_state(callback);
+        let router = Router::new().route("/coop", get(coop)).route("/wait", get(wait)).with_state(callback);
         Self { addr: serve(router).await }
     }
 
@@ -61,10 +54,6 @@ impl ProviderPages {
     /// A custom callback URL whose page waits for a click on `#continue`.
     pub fn wait_url(&self) -> String {
         format!("http://{}/wait", self.addr)
-    }
-
-    pub fn origin(&self) -> String {
-        format!("http://{}", self.addr)
     }
 }
 

@@ -23,6 +23,7 @@ pub const FLOW_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Session {
     pub app: TestApp,
     pub browser: Browser,
+    /// Serves the app page for as long as the session lives.
     pub page: AppPage,
     pub provider_pages: ProviderPages,
     /// The app page's window handle.

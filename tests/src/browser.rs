@@ -76,12 +76,8 @@ impl Browser {
             "browserName": "chrome",
             "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
         }}});
-        let response = http
-            .post(format!("{base}/session"))
-            .json(&capabilities)
-            .send()
-            .await
-            .expect("POST /session");
+        let response =
+            http.post(format!("{base}/session")).json(&capabilities).send().await.expect("POST /session");
         let body: Value = response.json().await.expect("session answer");
         let session = body["value"]["sessionId"]
             .as_str()
