@@ -33,6 +33,22 @@ async fn closing_a_waiting_popup_rejects_with_window_closed() {
 }
 
 #[tokio::test]
+async fn closing_the_popup_before_it_loads_rejects_with_window_closed() {
+    let session = Session::start().await;
+    session.integration("fake", "fake-oauth").await;
+
+    // The user closes the popup at once, before it loaded anything from the broker. A real
+    // window closed that early may still send its first request, so the page's `window.open`
+    // hands the SDK a stand-in that reads closed and never navigates.
+    session.browser.execute("window.__closePopupAtOnce = true;", json!([])).await;
+    session.auth("a", "fake", "user-1", json!({})).await;
+
+    session.expect_error("a", "window_closed").await;
+    let flow = session.flow_id().await;
+    assert_eq!(session.app.flow_status(&flow).await["error"]["code"], "unknown_flow");
+}
+
+#[tokio::test]
 async fn second_auth_during_a_flow_is_flow_in_progress() {
     let session = Session::start().await;
     session.integration("fake", "fake-oauth").await;
@@ -57,7 +73,7 @@ async fn forged_messages_are_ignored() {
     session.callback_url(&session.provider_pages.wait_url()).await;
 
     session.auth("a", "fake", "user-real", json!({})).await;
-    let flow = session.flow_id(0).await;
+    let flow = session.flow_id().await;
     let forged = json!({
         "type": "nango_oauth_result", "flow": flow, "success": true,
         "providerConfigKey": "fake", "connectionId": "user-forged",

@@ -24,7 +24,7 @@ pub struct Session {
     pub app: TestApp,
     pub browser: Browser,
     /// Serves the app page for as long as the session lives.
-    pub page: AppPage,
+    _page: AppPage,
     pub provider_pages: ProviderPages,
     /// The app page's window handle.
     pub main: String,
@@ -60,7 +60,7 @@ impl Session {
             .await;
         assert_eq!(ready, "ok", "the app page could not load the SDK");
         let main = browser.window().await;
-        Self { app, browser, page, provider_pages, main }
+        Self { app, browser, _page: page, provider_pages, main }
     }
 
     /// Create an OAuth integration `key` for a test provider (`fake-oauth`, `fake-subdomain`, ...).
@@ -121,14 +121,13 @@ impl Session {
         message
     }
 
-    /// The flow id of the `n`-th popup the page opened (from the popup URL's `flow=`).
-    pub async fn flow_id(&self, n: usize) -> String {
+    /// The id of the running flow, from the SDK's `GET {host}/oauth/flows/{flow}` polls.
+    pub async fn flow_id(&self) -> String {
         self.browser.switch_to(&self.main).await;
-        let opened = self.browser.execute("return window.__opened;", json!([])).await;
-        let url = opened[n].as_str().unwrap_or_else(|| panic!("no popup #{n} was opened: {opened}"));
-        let url = url::Url::parse(url).expect("popup URL");
-        let flow = url.query_pairs().find(|(key, _)| key == "flow").map(|(_, value)| value.into_owned());
-        flow.unwrap_or_else(|| panic!("popup URL without flow: {url}"))
+        let script = "const url = window.__fetched.find((u) => u.includes('/oauth/flows/')); \
+                      return url ? url.split('/oauth/flows/')[1].split(/[?#]/)[0] : null;";
+        let flow = self.browser.wait_for("the SDK to poll its flow", script, json!([]), FLOW_TIMEOUT).await;
+        flow.as_str().expect("flow id").to_string()
     }
 
     /// Switch to the popup window (waiting for it to open).
