@@ -27,6 +27,10 @@ async fn switch_to_popup(browser: &Browser, page: &str) {
 async fn wait_state(browser: &Browser, state: &str) {
     let script = "return document.getElementById('status').dataset.state === arguments[0] || null;";
     browser.wait_for(&format!("status `{state}`"), script, json!([state]), FLOW_TIMEOUT).await;
+    // To look at the page: NANGO_TEST_SCREENSHOTS=/some/dir keeps a PNG per final state.
+    if let Some(dir) = std::env::var_os("NANGO_TEST_SCREENSHOTS") {
+        browser.screenshot(&std::path::Path::new(&dir).join(format!("demo-{state}.png"))).await;
+    }
 }
 
 #[tokio::test]
