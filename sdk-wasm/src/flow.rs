@@ -8,7 +8,7 @@ use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::ErrorKind;
-use crate::js::{self, Callable, Response, WINDOW};
+use crate::js::{self, Callable, WINDOW};
 use crate::messages;
 use crate::outcome::{Answer, Schedule, Step, TICK_MS};
 use crate::popup::Popup;
@@ -22,15 +22,16 @@ pub struct Flow {
     popup: Option<Popup>,
     flow_id: String,
     host_origin: String,
-    /// The one request this flow makes: the flow-record poll (GET), or the credentials POST.
+    /// The one request this flow makes: the flow-record poll (GET), or the credentials POST
+    /// (`request_body` is then the JSON body).
     request_url: String,
-    request_init: JsValue,
+    request_body: JsValue,
     schedule: Schedule,
     /// A request is on its way; its answer still calls `handler`, so the closure must live.
     polling: bool,
     sent_at: f64,
     interval: JsValue,
-    handler: Option<Closure<dyn FnMut(JsValue)>>,
+    handler: Option<Closure<dyn FnMut(JsValue, JsValue)>>,
     done: bool,
 }
 
@@ -57,15 +58,15 @@ pub fn start_popup(
     start(settle, Some(popup), flow_id, host_origin, poll_url, JsValue::UNDEFINED)
 }
 
-/// Sends a credentials POST at once; its answer settles the flow.
-pub fn start_request(settle: Settle, url: String, init: JsValue) -> SharedFlow {
-    start(settle, None, String::new(), String::new(), url, init)
+/// Sends a credentials POST of `body` at once; its answer settles the flow.
+pub fn start_request(settle: Settle, url: String, body: JsValue) -> SharedFlow {
+    start(settle, None, String::new(), String::new(), url, body)
 }
 
 /// Ends `flow` with `window_closed` when its popup reads closed, so a new `auth()` may start;
 /// returns `false` when it is still running with an open popup (`flow_in_progress`).
 pub fn give_way(flow: &SharedFlow) -> bool {
-    let mut flow = flow.borrow_mut();
+    let Ok(mut flow) = flow.try_borrow_mut() else { return false };
     if flow.done {
         return true;
     }
@@ -82,7 +83,7 @@ fn start(
     flow_id: String,
     host_origin: String,
     request_url: String,
-    request_init: JsValue,
+    request_body: JsValue,
 ) -> SharedFlow {
     let is_popup = popup.is_some();
     let shared = Rc::new(RefCell::new(Flow {
@@ -92,7 +93,7 @@ fn start(
         flow_id,
         host_origin,
         request_url,
-        request_init,
+        request_body,
         schedule: Schedule::new(js::now()),
         polling: false,
         sent_at: 0.0,
@@ -101,9 +102,9 @@ fn start(
         done: false,
     }));
     let handle = shared.clone();
-    let handler = Closure::<dyn FnMut(JsValue)>::new(move |event| on_event(&handle, event));
-    {
-        let mut flow = shared.borrow_mut();
+    let handler =
+        Closure::<dyn FnMut(JsValue, JsValue)>::new(move |event, status| on_event(&handle, event, status));
+    if let Ok(mut flow) = shared.try_borrow_mut() {
         WINDOW.with(|window| {
             if is_popup {
                 window.add_event_listener("message", handler.as_ref());
@@ -118,45 +119,38 @@ fn start(
     shared
 }
 
-/// Every event of the flow: a timer tick (no argument), a `MessageEvent` (has `origin`), a fetch
-/// `Response` (numeric `status`), or a parsed body / a rejection (anything else).
-fn on_event(shared: &SharedFlow, event: JsValue) {
-    let mut flow = shared.borrow_mut();
+/// Every event of the flow: a timer tick (no argument), a `MessageEvent` (has `origin`), or the
+/// answer to our request (`status` is its HTTP status, 0 for a network failure).
+fn on_event(shared: &SharedFlow, event: JsValue, status: JsValue) {
+    // Never re-entered (all callbacks arrive from the event loop); `try_` avoids a panic path.
+    let Ok(mut flow) = shared.try_borrow_mut() else { return };
     let flow = &mut *flow;
-    if event.is_undefined() {
+    if let Some(status) = status.as_f64() {
+        flow.polling = false;
+        if flow.done {
+            release(flow);
+        } else if flow.popup.is_some() && status == 404.0 {
+            // Not created yet, or never: `Schedule` decides what an unknown record means.
+            if let Step::Fail(kind) = flow.schedule.record_unknown(flow.sent_at) {
+                finish(flow, Err(kind.to_js()));
+            }
+        } else {
+            settle(flow, Answer::read(&event));
+        }
+    } else if event.is_undefined() {
         let closed = flow.popup.as_ref().is_some_and(Popup::reads_closed);
         match flow.schedule.tick(js::now(), closed, flow.polling) {
             Step::Poll if flow.popup.is_some() => send(flow),
             Step::Fail(kind) => finish(flow, Err(kind.to_js())),
             _ => {}
         }
-    } else if js::get(&event, "origin").is_string() {
-        let data = flow.popup.as_ref().and_then(|popup| {
-            messages::accept(&event, &flow.host_origin, popup.window(), &flow.flow_id)
-        });
+    } else {
+        let data = flow
+            .popup
+            .as_ref()
+            .and_then(|popup| messages::accept(&event, &flow.host_origin, popup.window(), &flow.flow_id));
         if let Some(data) = data {
             settle(flow, Answer::read(&data));
-        }
-    } else if let Some(status) = js::get(&event, "status").as_f64() {
-        if flow.done {
-            flow.polling = false;
-            release(flow);
-        } else if flow.popup.is_some() && status == 404.0 {
-            // Not created yet, or never: `Schedule` decides what an unknown record means.
-            flow.polling = false;
-            if let Step::Fail(kind) = flow.schedule.record_unknown(flow.sent_at) {
-                finish(flow, Err(kind.to_js()));
-            }
-        } else if let Some(handler) = &flow.handler {
-            let handler = handler.as_ref();
-            event.unchecked_into::<Response>().json().then(handler, handler);
-        }
-    } else {
-        flow.polling = false;
-        if flow.done {
-            release(flow);
-        } else {
-            settle(flow, Answer::read(&event));
         }
     }
 }
@@ -176,10 +170,9 @@ fn settle(flow: &mut Flow, answer: Answer) {
 
 fn send(flow: &mut Flow) {
     let Some(handler) = &flow.handler else { return };
-    let handler = handler.as_ref();
     flow.polling = true;
     flow.sent_at = js::now();
-    WINDOW.with(|window| window.fetch(&flow.request_url, &flow.request_init)).then(handler, handler);
+    js::request(&flow.request_url, &flow.request_body, handler.as_ref());
 }
 
 /// Settles the promise once and tears everything down: timer, listener, popup, closure.

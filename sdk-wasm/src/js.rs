@@ -22,30 +22,11 @@ extern "C" {
     pub fn set_interval(this: &Window, handler: &JsValue, milliseconds: u32) -> JsValue;
     #[wasm_bindgen(method, js_name = clearInterval)]
     pub fn clear_interval(this: &Window, id: &JsValue);
-    #[wasm_bindgen(method)]
-    pub fn fetch(this: &Window, url: &str, init: &JsValue) -> Thenable;
-
-    /// A promise we only attach callbacks to (`fetch()`, `response.json()`).
-    pub type Thenable;
-    #[wasm_bindgen(method)]
-    pub fn then(this: &Thenable, on_fulfilled: &JsValue, on_rejected: &JsValue) -> Thenable;
-
-    pub type Response;
-    #[wasm_bindgen(method)]
-    pub fn json(this: &Response) -> Thenable;
 
     /// A `resolve`/`reject` function of the promise `auth()` returns, or a method.
     pub type Callable;
     #[wasm_bindgen(method, js_name = call)]
     pub fn call1(this: &Callable, this_arg: &JsValue, argument: &JsValue);
-    #[wasm_bindgen(method, js_name = call)]
-    pub fn call0(this: &Callable, this_arg: &JsValue);
-
-    /// The promise `auth()` returns.
-    #[wasm_bindgen(js_name = Promise)]
-    pub type Promise;
-    #[wasm_bindgen(constructor, js_class = Promise)]
-    pub fn new(executor: &mut dyn FnMut(Callable, Callable)) -> Promise;
 
     #[wasm_bindgen(js_name = Object)]
     type Object;
@@ -58,14 +39,20 @@ extern "C" {
     fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> bool;
     #[wasm_bindgen(js_namespace = Object, js_name = keys)]
     fn object_keys(target: &JsValue) -> JsValue;
-    #[wasm_bindgen(js_namespace = Reflect, js_name = get)]
-    fn reflect_get_index(target: &JsValue, index: u32) -> JsValue;
     #[wasm_bindgen(js_namespace = JSON)]
     pub fn stringify(value: &JsValue) -> String;
     #[wasm_bindgen(js_namespace = Date)]
     pub fn now() -> f64;
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
-    pub fn get_random_values(buffer: &mut [u8]);
+}
+
+#[wasm_bindgen(module = "/js/browser.js")]
+extern "C" {
+    /// `{promise, resolve, reject, flow}`: the promise `auth()` returns, its settle functions,
+    /// and a new flow id (128 random bits from `crypto.getRandomValues`, base64url).
+    pub fn deferred() -> JsValue;
+    /// GET `url`, or POST `body` as JSON when it is an object; calls `callback(body, status)`
+    /// once (`null` body when not JSON, status 0 on a network failure).
+    pub fn request(url: &str, body: &JsValue, callback: &JsValue);
 }
 
 /// `target[key]`, or `undefined` when `target` is not an object (`Reflect.get` would throw).
@@ -99,16 +86,15 @@ pub fn for_each_entry(target: &JsValue, mut f: impl FnMut(&str, &JsValue)) {
     let keys = Object::object_keys(target);
     let n_keys = get(&keys, "length").as_f64().unwrap_or(0.0) as u32;
     for index in 0..n_keys {
-        if let Some(key) = reflect_get_index(&keys, index).as_string() {
+        let mut index_key = String::new();
+        crate::url::push_int(&mut index_key, i64::from(index));
+        if let Some(key) = reflect_get(&keys, &index_key).as_string() {
             f(&key, &reflect_get(target, &key));
         }
     }
 }
 
-/// `object.method()` for a method read with `get`; nothing when it is not a function.
+/// `object.method()` for a method without arguments, read with `get`.
 pub fn call_method(target: &JsValue, method: &str) {
-    let function = get(target, method);
-    if function.is_function() {
-        function.unchecked_into::<Callable>().call0(target);
-    }
+    get(target, method).unchecked_into::<Callable>().call1(target, &JsValue::UNDEFINED);
 }

@@ -8,6 +8,11 @@
 //! `postMessage` counts), `outcome` (flow-record answers and the closed-popup rule, documented
 //! there), `flow` (one running call and its cleanup), `errors` (`AuthError`), `js` (imports).
 //!
+//! The closed-popup rule (`outcome` has it in full): `popup.closed === true` is only a hint,
+//! because Cross-Origin-Opener-Policy on a provider page makes it read `true` while the user is
+//! still consenting. The backend's flow record decides: `window_closed` only when the backend never
+//! saw the popup arrive; a pending flow is waited for (its outcome, its expiry, or `timeout`).
+//!
 //! Size matters more than anywhere else in the project (SPEC "Budgets", sdk-size.md): on wasm32
 //! the crate is `no_std` with a tiny allocator, reads options with `Reflect.get` (no serde), and
 //! formats nothing (`format!` alone costs ~2 KB gzipped).
@@ -33,7 +38,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::errors::ErrorKind;
 use crate::flow::{Settle, SharedFlow};
-use crate::js::{Promise, WINDOW};
+use crate::js::WINDOW;
 use crate::popup::Popup;
 use crate::url::UrlBuilder;
 
@@ -54,14 +59,13 @@ impl Nango {
     /// Throws `AuthError` `missing_public_key` or `invalid_host_url`.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Nango, JsValue> {
-        let public_key = non_empty(js::get(&options, "publicKey"))
-            .ok_or_else(|| ErrorKind::MissingPublicKey.to_js())?;
+        let public_key =
+            non_empty(js::get(&options, "publicKey")).ok_or_else(|| ErrorKind::MissingPublicKey.to_js())?;
         let host = js::get_string(&options, "host")
             .and_then(|host| url::parse_host(&host))
             .ok_or_else(|| ErrorKind::InvalidHostUrl.to_js())?;
-        let size = |key, default| {
-            js::get(&options, key).as_f64().filter(|value| *value > 0.0).unwrap_or(default)
-        };
+        let size =
+            |key, default| js::get(&options, key).as_f64().filter(|value| *value > 0.0).unwrap_or(default);
         Ok(Nango {
             host: host.base,
             host_origin: host.origin,
@@ -75,19 +79,15 @@ impl Nango {
     /// Connects `connectionId` of integration `integrationId`; see the package README.
     /// Options: `params`, `authorization_params`, `hmac`, `credentials` (`{apiKey}` or
     /// `{username, password}`: no popup).
-    pub fn auth(
-        &self,
-        integration_id: JsValue,
-        connection_id: JsValue,
-        options: JsValue,
-    ) -> Promise {
-        let mut functions = None;
-        let promise = Promise::new(&mut |resolve, reject| functions = Some((resolve, reject)));
-        // The executor runs synchronously inside `new Promise`, so `functions` is set.
-        let Some((resolve, reject)) = functions else { return promise };
-        let settle = Settle { resolve, reject };
+    pub fn auth(&self, integration_id: JsValue, connection_id: JsValue, options: JsValue) -> JsValue {
+        let deferred = js::deferred();
+        let promise = js::get(&deferred, "promise");
+        let settle = Settle {
+            resolve: js::get(&deferred, "resolve").unchecked_into(),
+            reject: js::get(&deferred, "reject").unchecked_into(),
+        };
 
-        let mut current = self.current.borrow_mut();
+        let Ok(mut current) = self.current.try_borrow_mut() else { return promise };
         if current.as_ref().is_some_and(|running| !flow::give_way(running)) {
             settle.reject(&ErrorKind::FlowInProgress.to_js());
             return promise;
@@ -117,26 +117,23 @@ impl Nango {
 
         let started = match popup {
             Some(popup) => {
-                let flow_id = new_flow_id();
+                let flow_id = js::get_string(&deferred, "flow").unwrap_or_default();
                 let mut url = self.connect_url("/oauth/connect/", &integration_id, &connection_id, &options);
                 url.pair("flow", &flow_id);
                 let origin = WINDOW.with(|window| js::get_string(&js::get(window, "location"), "origin"));
                 url.pair("origin", &origin.unwrap_or_default());
                 popup.navigate(&url.finish());
-                let mut poll_url = UrlBuilder::new(&self.host, "/oauth/flows/", &flow_id).finish();
-                poll_url.shrink_to_fit();
+                let poll_url = UrlBuilder::new(&self.host, "/oauth/flows/", &flow_id).finish();
                 flow::start_popup(settle, popup, flow_id, self.host_origin.clone(), poll_url)
             }
             None => {
-                let (path, body) = match credentials_body(&credentials) {
-                    Some(found) => found,
-                    None => {
-                        settle.reject(&ErrorKind::InvalidCredentials.to_js());
-                        return promise;
-                    }
+                let path = if js::get(&credentials, "apiKey").is_string() {
+                    "/api-auth/api-key/"
+                } else {
+                    "/api-auth/basic/"
                 };
                 let url = self.connect_url(path, &integration_id, &connection_id, &options);
-                flow::start_request(settle, url.finish(), post_json(&body))
+                flow::start_request(settle, url.finish(), credentials)
             }
         };
         *current = Some(started);
@@ -170,51 +167,14 @@ impl Nango {
     }
 }
 
-/// The route and JSON body for `credentials`: `{apiKey}` or `{username, password}`.
-fn credentials_body(credentials: &JsValue) -> Option<(&'static str, JsValue)> {
-    let body = js::object();
-    let api_key = js::get(credentials, "apiKey");
-    if api_key.is_string() {
-        js::set(&body, "apiKey", &api_key);
-        return Some(("/api-auth/api-key/", body));
-    }
-    let username = js::get(credentials, "username");
-    let password = js::get(credentials, "password");
-    if username.is_string() && password.is_string() {
-        js::set(&body, "username", &username);
-        js::set(&body, "password", &password);
-        return Some(("/api-auth/basic/", body));
-    }
-    None
-}
-
-/// `fetch` options for a JSON POST of `body`.
-fn post_json(body: &JsValue) -> JsValue {
-    let headers = js::object();
-    js::set(&headers, "Content-Type", &JsValue::from_str("application/json"));
-    let init = js::object();
-    js::set(&init, "method", &JsValue::from_str("POST"));
-    js::set(&init, "headers", &headers);
-    js::set(&init, "body", &JsValue::from_str(&js::stringify(body)));
-    init
-}
-
-/// A param value as a string: strings as they are, numbers and booleans as JSON writes them;
-/// anything else (objects, null) is left out.
+/// A param value as a string: strings as they are, numbers as JSON writes them; anything else
+/// (objects, booleans, null) is left out.
 fn param_value(value: &JsValue) -> Option<String> {
-    value.as_string().or_else(|| {
-        (value.as_f64().is_some() || value.as_bool().is_some()).then(|| js::stringify(value))
-    })
+    value.as_string().or_else(|| value.as_f64().map(|_| js::stringify(value)))
 }
 
 fn non_empty(value: JsValue) -> Option<String> {
     value.as_string().filter(|value| !value.is_empty())
-}
-
-fn new_flow_id() -> String {
-    let mut random = [0u8; 16];
-    js::get_random_values(&mut random);
-    url::flow_id(&random)
 }
 
 #[cfg(all(target_arch = "wasm32", not(test)))]

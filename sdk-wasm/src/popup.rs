@@ -28,7 +28,7 @@ impl Popup {
                 screen("outerHeight"),
             );
             let popup = window.open("", "_blank", &features);
-            (!popup.is_null() && !popup.is_undefined()).then_some(Self { window: popup })
+            popup.is_object().then_some(Self { window: popup })
         })
     }
 
@@ -40,7 +40,7 @@ impl Popup {
     /// `popup.closed`. Under Cross-Origin-Opener-Policy this reads `true` while the popup is
     /// still open (TOOLCHAIN.md), so it is a hint, never proof: see `outcome::Schedule`.
     pub fn reads_closed(&self) -> bool {
-        js::get(&self.window, "closed") != false
+        js::get(&self.window, "closed") != JsValue::FALSE
     }
 
     /// The window object, to compare with `MessageEvent.source`.
@@ -66,9 +66,8 @@ pub fn features(
 ) -> String {
     let left = screen_x + (outer_width - width) / 2.0;
     let top = screen_y + (outer_height - height) / 2.0;
-    let mut features = String::with_capacity(64);
-    for (name, value) in [("width=", width), (",height=", height), (",left=", left), (",top=", top)]
-    {
+    let mut features = String::new();
+    for (name, value) in [("width=", width), (",height=", height), (",left=", left), (",top=", top)] {
         features.push_str(name);
         push_int(&mut features, value as i64);
     }

@@ -1,5 +1,5 @@
 //! URLs the SDK builds: the validated host, the popup URL `{host}/oauth/connect/{integration}?...`
-//! with every key and value percent-encoded (SPEC §1), the flow id, and small number formatting.
+//! with every key and value percent-encoded (SPEC §1), and small number formatting.
 //! Pure Rust on bytes: no `format!`, no `Display` (sdk-size.md).
 
 use alloc::string::String;
@@ -46,15 +46,15 @@ pub fn parse_host(raw: &str) -> Option<Host> {
     if let Some(without_port) = origin.strip_suffix(default_port) {
         origin.truncate(without_port.len());
     }
-    if origin.len() == scheme.len() || origin.ends_with(':') || origin.as_bytes()[scheme.len()] == b':' {
+    let host = origin.as_bytes().get(scheme.len());
+    if host.is_none() || host == Some(&b':') || origin.ends_with(':') {
         return None;
     }
     Some(Host { base: normalised, origin })
 }
 
 fn starts_with_ignore_case(value: &str, prefix: &str) -> bool {
-    value.len() >= prefix.len()
-        && value.bytes().zip(prefix.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
+    value.len() >= prefix.len() && value.bytes().zip(prefix.bytes()).all(|(a, b)| a.to_ascii_lowercase() == b)
 }
 
 /// A URL whose query is appended pair by pair, each key and value percent-encoded.
@@ -66,7 +66,7 @@ pub struct UrlBuilder {
 impl UrlBuilder {
     /// `{host}{path}{segment}`, with `segment` (an integration id) percent-encoded.
     pub fn new(host: &str, path: &str, segment: &str) -> Self {
-        let mut url = String::with_capacity(256);
+        let mut url = String::new();
         url.push_str(host);
         url.push_str(path);
         encode_into(&mut url, segment);
@@ -116,43 +116,18 @@ pub fn encode_into(out: &mut String, value: &str) {
     }
 }
 
-/// A flow id: 16 random bytes (128 bits) as 22 characters of unpadded base64url.
-pub fn flow_id(random: &[u8; 16]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut id = String::with_capacity(22);
-    let mut bits: u32 = 0;
-    let mut n_bits = 0;
-    for &byte in random {
-        bits = (bits << 8) | u32::from(byte);
-        n_bits += 8;
-        while n_bits >= 6 {
-            n_bits -= 6;
-            id.push(ALPHABET[((bits >> n_bits) & 63) as usize] as char);
-        }
-    }
-    if n_bits > 0 {
-        id.push(ALPHABET[((bits << (6 - n_bits)) & 63) as usize] as char);
-    }
-    id
-}
-
 /// Appends a decimal integer (window coordinates may be negative on multi-screen setups).
 pub fn push_int(out: &mut String, value: i64) {
     if value < 0 {
         out.push('-');
     }
-    let mut magnitude = value.unsigned_abs();
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (magnitude % 10) as u8;
-        magnitude /= 10;
-        if magnitude == 0 {
-            break;
-        }
+    let magnitude = value.unsigned_abs();
+    let mut divisor = 1;
+    while magnitude / divisor >= 10 {
+        divisor *= 10;
     }
-    for &digit in &digits[start..] {
-        out.push(digit as char);
+    while divisor > 0 {
+        out.push((b'0' + (magnitude / divisor % 10) as u8) as char);
+        divisor /= 10;
     }
 }

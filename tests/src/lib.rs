@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod browser;
+pub mod cli;
 pub mod flow;
 pub mod postgres;
 pub mod provider;

@@ -7,6 +7,8 @@ use std::future::Future;
 pub trait ResponseExt: Sized {
     /// Panic (showing the body) unless the status is `status`.
     fn assert_status(self, status: u16) -> impl Future<Output = Self> + Send;
+    /// Panic (showing the body) unless the status is one of `statuses`.
+    fn assert_status_in(self, statuses: &[u16]) -> impl Future<Output = Self> + Send;
     /// Panic unless 2xx; the body as JSON.
     fn assert_success(self) -> impl Future<Output = Value> + Send;
     /// Assert `status` and our error shape `{"error":{"code","message"}}`; returns the code.
@@ -22,6 +24,16 @@ impl ResponseExt for Response {
         let url = self.url().clone();
         let body = self.text().await.unwrap_or_default();
         panic!("{url}: expected status {status}, got {got}: {body}");
+    }
+
+    async fn assert_status_in(self, statuses: &[u16]) -> Self {
+        if statuses.contains(&self.status().as_u16()) {
+            return self;
+        }
+        let got = self.status();
+        let url = self.url().clone();
+        let body = self.text().await.unwrap_or_default();
+        panic!("{url}: expected one of {statuses:?}, got {got}: {body}");
     }
 
     async fn assert_success(self) -> Value {

@@ -12,7 +12,7 @@ use anyhow::{bail, Context};
 use flate2::{write::GzEncoder, Compression};
 use xshell::{cmd, Shell};
 
-use crate::{project_root, tools};
+use crate::{minify_names, project_root, tools};
 
 /// SPEC "Budgets": 11 KiB now, 8 KiB is the target.
 pub const BUDGET_BYTES: usize = 11 * 1024;
@@ -62,6 +62,11 @@ pub fn run() -> anyhow::Result<()> {
     )
     .run()?;
 
+    let glue_path = build.join("nango.js");
+    let (wasm, glue) = minify_names::minify(&std::fs::read(&opt_wasm)?, &sh.read_file(&glue_path)?)?;
+    std::fs::write(&opt_wasm, wasm)?;
+    sh.write_file(&glue_path, glue)?;
+
     let entry = build.join("index.js");
     sh.write_file(&entry, entry_module(&build)?)?;
     let esbuild = npm_bin.join("esbuild");
@@ -82,6 +87,7 @@ pub fn run() -> anyhow::Result<()> {
     sh.copy_file(&opt_wasm, pkg.join("nango_bg.wasm"))?;
     sh.copy_file(&bundle, pkg.join("nango.js"))?;
 
+    smoke_test(&sh, &pkg)?;
     let report = SizeReport::measure(&pkg.join("nango_bg.wasm"), &pkg.join("nango.js"))?;
     let json = report.to_json();
     sh.write_file(pkg.join("size-report.json"), &json)?;
@@ -91,6 +97,33 @@ pub fn run() -> anyhow::Result<()> {
         bail!("SDK is {} B gzipped, over the {BUDGET_BYTES} B budget", report.total_gz);
     }
     println!("package ready in {}", pkg.display());
+    Ok(())
+}
+
+/// Loads the built package in Node and checks the exports work together: `init()` with the
+/// wasm bytes, `new Nango` validation throwing an `AuthError` that is an `Error`. Catches a glue
+/// and wasm that no longer match (e.g. after `minify_names`).
+fn smoke_test(sh: &Shell, pkg: &Path) -> anyhow::Result<()> {
+    let script = r#"
+import { readFileSync } from "node:fs";
+const pkg = process.argv[1];
+const { default: init, Nango, AuthError } = await import(pkg + "/nango.js");
+await init({ module_or_path: readFileSync(new URL(pkg + "/nango_bg.wasm")) });
+const fails = (options, type) => {
+  try { new Nango(options); } catch (e) {
+    if (e instanceof AuthError && e instanceof Error && e.type === type && e.message) return;
+    throw new Error("wrong error for " + JSON.stringify(options) + ": " + e);
+  }
+  throw new Error("no error for " + JSON.stringify(options));
+};
+fails({ host: "http://127.0.0.1:3003" }, "missing_public_key");
+fails({ host: "ftp://x", publicKey: "k" }, "invalid_host_url");
+const nango = new Nango({ host: "http://127.0.0.1:3003/", publicKey: "k" });
+if (typeof nango.auth !== "function") throw new Error("no auth method");
+"#;
+    let pkg_url = format!("file://{}", pkg.display());
+    cmd!(sh, "node --input-type=module -e {script} {pkg_url}").quiet().run()?;
+    println!("smoke test passed (node: init, Nango, AuthError)");
     Ok(())
 }
 

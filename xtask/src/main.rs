@@ -6,6 +6,7 @@
 //! - `bench` and `tidy`: to come (their modules plug in below).
 
 mod build_sdk;
+mod minify_names;
 mod test_sdk;
 mod tools;
 

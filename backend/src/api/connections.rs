@@ -147,7 +147,7 @@ pub(super) async fn missing(state: &AppState, key: &ConnectionKey) -> ApiError {
     }
 }
 
-/// The merged connection_config must still satisfy the provider's declared parameters:
+/// The patched connection_config must still satisfy the provider's declared parameters:
 /// values land in hostnames and paths of the provider's URLs (SPEC §2).
 fn check_connection_config(
     state: &AppState,
@@ -155,9 +155,9 @@ fn check_connection_config(
     patch: &JsonMap,
 ) -> Result<(), ApiError> {
     let Some(provider) = state.catalog.get(&connection.provider) else { return Ok(()) };
-    let mut merged = connection.connection_config.clone();
-    merged.extend(patch.iter().map(|(key, value)| (key.clone(), value.clone())));
-    crate::catalog::params::validate_connection_config(provider, &merged)
+    // The patch gets the caller rules (no provider-filled keys, no caller-chosen token hosts);
+    // the merged result gets the required-key and placement checks.
+    crate::catalog::params::validate_config_update(provider, &connection.connection_config, patch)
         .map_err(|error| ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string()))
 }
 

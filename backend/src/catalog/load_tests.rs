@@ -103,6 +103,28 @@ fn every_built_in_url_is_a_url_once_filled() {
     }
 }
 
+/// "Never send client credentials to a host the end user chose": in every built-in entry, a
+/// key that decides the host of a token, refresh or proxy URL is either filled from the
+/// provider's token response or restricted to an `enum`.
+#[test]
+fn built_in_credential_hosts_are_never_the_callers_choice() {
+    let catalog = built_in();
+    for provider in catalog.providers.values() {
+        let proxy = provider.proxy.as_ref().map(|proxy| proxy.base_url.as_str());
+        let urls = [provider.token_url.as_deref(), provider.refresh_url.as_deref(), proxy];
+        for url in urls.into_iter().flatten() {
+            for key in template::host_deciding_keys(url) {
+                let from_provider = provider.token_response_metadata.contains(&key);
+                let restricted = provider
+                    .connection_config
+                    .get(&key)
+                    .is_some_and(|param| !param.allowed_values.is_empty());
+                assert!(from_provider || restricted, "{}: `{key}` decides the host of {url}", provider.name);
+            }
+        }
+    }
+}
+
 #[test]
 fn built_in_quirks_are_data() {
     let catalog = built_in();

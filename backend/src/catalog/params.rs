@@ -2,8 +2,25 @@
 //!
 //! Declared `pattern`s are not checked: the `regex` crate is not a dependency, and Nango's
 //! patterns use look-around that it would not compile anyway. What matters for safety is checked
-//! structurally instead: every value that lands in a hostname of one of the provider's URLs must
-//! be hostname-safe, wherever the key is declared or not.
+//! structurally instead:
+//! - every value that lands in a URL is safe for its placement (hostname-safe in a host, an
+//!   absolute http(s) URL as an origin, no dot segment in a path), declared or not;
+//! - a declared `enum` (`ConfigParam::allowed_values`) lists the only values a caller may give;
+//! - keys the provider returns with the token (`token_response_metadata`, e.g. an
+//!   `instance_url`) are set by the server from the provider's answer, never by the caller;
+//! - **never send client credentials to a host the end user chose.** The token and refresh
+//!   requests carry the client secret, the authorization code and the refresh token, and the
+//!   proxy sends the access token. So in `token_url`, `refresh_url` and the proxy `base_url`, a
+//!   caller's value may not decide the registrable end of the host
+//!   ([`template::host_deciding_keys`]: an origin placeholder, or a host placeholder not followed
+//!   by a fixed suffix of at least two labels such as `.zendesk.com`), unless the declared param
+//!   has an `enum`, which then governs. The `authorization_url` is only shown to the user's own
+//!   browser, so it keeps the hostname-safety check alone.
+//!
+//! Only what the caller supplies is held to the last three rules; values already stored (some of
+//! which the provider filled in) are only checked for their placement. Values the callback
+//! copies from its query pass through the user's browser, so they count as caller values
+//! ([`validate_callback_values`]).
 
 use super::template::{self, Placement};
 use super::Provider;
@@ -18,9 +35,70 @@ pub enum ParamsError {
     Invalid { key: String, reason: &'static str },
 }
 
-/// Required declared keys are present and non-empty; values placed into any of the provider's
-/// URLs (authorization, token, refresh, proxy base) are safe for their placement.
+const SET_BY_PROVIDER: &str = "is set by the provider and cannot be supplied";
+const NOT_ALLOWED: &str = "is not one of the values this provider allows";
+const DECIDES_HOST: &str = "would choose the host that receives the integration's credentials; \
+     the provider entry must list its allowed values (`enum`)";
+
+/// Check the params a caller gives when connecting: required declared keys are present and
+/// non-empty, and every value passes the rules of the module documentation.
 pub fn validate_connection_config(provider: &Provider, params: &JsonMap) -> Result<(), ParamsError> {
+    check(provider, params, params)
+}
+
+/// Check a caller's `patch` to a stored connection configuration: the patch is held to the
+/// caller rules, the merged result (`stored` with `patch` on top) to the required-key and
+/// placement rules. Stored keys filled by the provider stay valid.
+pub fn validate_config_update(
+    provider: &Provider,
+    stored: &JsonMap,
+    patch: &JsonMap,
+) -> Result<(), ParamsError> {
+    let mut merged = stored.clone();
+    merged.extend(patch.iter().map(|(key, value)| (key.clone(), value.clone())));
+    check(provider, patch, &merged)
+}
+
+/// Check the values the callback copies from its query (`redirect_uri_metadata`) before they
+/// are stored. The callback reaches us through the user's browser, which can rewrite its query,
+/// so these values are held to the caller rules (placement, `enum`, never choosing the host of
+/// a credential request); there is no required-key check.
+pub fn validate_callback_values(provider: &Provider, values: &JsonMap) -> Result<(), ParamsError> {
+    check_enums(provider, values)?;
+    check_placements(provider, values)?;
+    check_credential_hosts(provider, values)
+}
+
+/// `caller`: the values the caller supplied; `config`: the whole configuration to use.
+fn check(provider: &Provider, caller: &JsonMap, config: &JsonMap) -> Result<(), ParamsError> {
+    for key in &provider.token_response_metadata {
+        if text(caller, key)?.is_some() {
+            return Err(invalid(key, SET_BY_PROVIDER));
+        }
+    }
+    check_enums(provider, caller)?;
+    check_required(provider, config)?;
+    check_placements(provider, config)?;
+    check_credential_hosts(provider, caller)
+}
+
+/// Declared `enum`s hold for the caller's values.
+fn check_enums(provider: &Provider, caller: &JsonMap) -> Result<(), ParamsError> {
+    for (key, param) in &provider.connection_config {
+        if param.allowed_values.is_empty() {
+            continue;
+        }
+        if let Some(value) = text(caller, key)? {
+            if !param.allowed_values.contains(&value) {
+                return Err(invalid(key, NOT_ALLOWED));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Required declared keys are present.
+fn check_required(provider: &Provider, config: &JsonMap) -> Result<(), ParamsError> {
     for (key, param) in &provider.connection_config {
         // Keys the provider itself returns (token response, callback query) are filled in by
         // the callback, so the caller cannot be asked for them.
@@ -29,29 +107,57 @@ pub fn validate_connection_config(provider: &Provider, params: &JsonMap) -> Resu
         if param.optional || from_provider {
             continue;
         }
-        if text(params, key)?.is_none() {
+        if text(config, key)?.is_none() {
             return Err(ParamsError::Missing { key: key.clone() });
         }
     }
-    let urls = [
-        provider.authorization_url.as_deref(),
-        provider.token_url.as_deref(),
-        provider.refresh_url.as_deref(),
-        provider.proxy.as_ref().map(|proxy| proxy.base_url.as_str()),
-    ];
-    for template in urls.into_iter().flatten() {
+    Ok(())
+}
+
+/// Values placed into any of the provider's URLs are safe for their placement.
+fn check_placements(provider: &Provider, config: &JsonMap) -> Result<(), ParamsError> {
+    let urls = [provider.authorization_url.as_deref()].into_iter().chain(credential_urls(provider));
+    for template in urls.flatten() {
         for (key, placement) in template::url_placeholders(template) {
-            let Some(value) = text(params, &key)? else { continue };
+            let Some(value) = text(config, &key)? else { continue };
             let checked = match placement {
                 Placement::Origin => template::check_origin(&value).map(drop),
                 Placement::Host => template::check_host(&value),
                 Placement::Path => template::check_path(&value),
                 Placement::Query => Ok(()),
             };
-            checked.map_err(|reason| ParamsError::Invalid { key: key.clone(), reason })?;
+            checked.map_err(|reason| invalid(&key, reason))?;
         }
     }
     Ok(())
+}
+
+/// A caller's value may not decide the host of a request that carries credentials, unless
+/// the declared param restricts it to an `enum` (already checked by `check_enums`).
+fn check_credential_hosts(provider: &Provider, caller: &JsonMap) -> Result<(), ParamsError> {
+    for template in credential_urls(provider).into_iter().flatten() {
+        for key in template::host_deciding_keys(template) {
+            let restricted =
+                provider.connection_config.get(&key).is_some_and(|param| !param.allowed_values.is_empty());
+            if !restricted && text(caller, &key)?.is_some() {
+                return Err(invalid(&key, DECIDES_HOST));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The URLs whose requests carry the client secret, a code, a refresh or an access token.
+fn credential_urls(provider: &Provider) -> [Option<&str>; 3] {
+    [
+        provider.token_url.as_deref(),
+        provider.refresh_url.as_deref(),
+        provider.proxy.as_ref().map(|proxy| proxy.base_url.as_str()),
+    ]
+}
+
+fn invalid(key: &str, reason: &'static str) -> ParamsError {
+    ParamsError::Invalid { key: key.to_owned(), reason }
 }
 
 fn text(params: &JsonMap, key: &str) -> Result<Option<String>, ParamsError> {
@@ -62,108 +168,5 @@ fn text(params: &JsonMap, key: &str) -> Result<Option<String>, ParamsError> {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-    use super::*;
-    use crate::catalog::{AuthMode, ConfigParam, ProxyConfig};
-    use serde_json::{json, Value};
-    use std::collections::BTreeMap;
-
-    fn params(value: Value) -> JsonMap {
-        match value {
-            Value::Object(map) => map,
-            _ => panic!("params must be an object"),
-        }
-    }
-
-    fn provider() -> Provider {
-        let declared = |optional| ConfigParam { optional, ..ConfigParam::default() };
-        Provider {
-            name: "example".to_owned(),
-            display_name: None,
-            auth_mode: AuthMode::OAuth2,
-            authorization_url: Some("https://${connectionConfig.subdomain}.example.com/authorize".into()),
-            token_url: Some("https://login.example.com/${connectionConfig.tenant}/token".into()),
-            refresh_url: None,
-            authorization_params: BTreeMap::new(),
-            token_params: BTreeMap::new(),
-            refresh_params: BTreeMap::new(),
-            scope_separator: " ".into(),
-            default_scopes: Vec::new(),
-            disable_pkce: false,
-            authorization_method: Default::default(),
-            body_format: Default::default(),
-            token_response_metadata: vec!["instance_url".into()],
-            redirect_uri_metadata: vec!["realmId".into()],
-            connection_config: BTreeMap::from([
-                ("subdomain".to_owned(), declared(false)),
-                ("tenant".to_owned(), declared(true)),
-                ("instance_url".to_owned(), declared(false)),
-                ("realmId".to_owned(), declared(false)),
-            ]),
-            token_expiration_buffer: None,
-            proxy: Some(ProxyConfig {
-                base_url: "https://${connectionConfig.region}.api.example.com".into(),
-                headers: BTreeMap::new(),
-            }),
-            docs: None,
-        }
-    }
-
-    #[test]
-    fn accepts_required_keys_and_skips_provider_filled_ones() {
-        validate_connection_config(&provider(), &params(json!({"subdomain": "acme"}))).unwrap();
-    }
-
-    #[test]
-    fn missing_or_empty_required_key_is_named() {
-        for value in [json!({}), json!({"subdomain": ""}), json!({"subdomain": null})] {
-            let error = validate_connection_config(&provider(), &params(value)).unwrap_err();
-            assert_eq!(error, ParamsError::Missing { key: "subdomain".into() });
-            assert!(error.to_string().contains("subdomain"));
-        }
-    }
-
-    #[test]
-    fn host_values_must_be_hostname_safe() {
-        for bad in ["evil.com/x", "a@b", "x#", "..", "a b", "a:1"] {
-            let error =
-                validate_connection_config(&provider(), &params(json!({ "subdomain": bad }))).unwrap_err();
-            assert!(matches!(&error, ParamsError::Invalid { key, .. } if key == "subdomain"), "{bad}");
-            assert!(!error.to_string().contains(bad) || bad == "..");
-        }
-    }
-
-    #[test]
-    fn undeclared_keys_in_a_proxy_host_are_checked_too() {
-        let error = validate_connection_config(
-            &provider(),
-            &params(json!({"subdomain": "acme", "region": "evil.com/"})),
-        )
-        .unwrap_err();
-        assert!(matches!(error, ParamsError::Invalid { key, .. } if key == "region"));
-        validate_connection_config(&provider(), &params(json!({"subdomain": "acme", "region": "eu"})))
-            .unwrap();
-    }
-
-    #[test]
-    fn path_values_refuse_dot_segments_but_allow_other_text() {
-        let ok = params(json!({"subdomain": "acme", "tenant": "a/b c"}));
-        validate_connection_config(&provider(), &ok).unwrap();
-        let bad = params(json!({"subdomain": "acme", "tenant": ".."}));
-        let error = validate_connection_config(&provider(), &bad).unwrap_err();
-        assert!(matches!(error, ParamsError::Invalid { key, .. } if key == "tenant"));
-    }
-
-    #[test]
-    fn non_scalar_values_are_refused() {
-        let error =
-            validate_connection_config(&provider(), &params(json!({"subdomain": ["a"]}))).unwrap_err();
-        assert!(matches!(error, ParamsError::Invalid { key, .. } if key == "subdomain"));
-    }
-
-    #[test]
-    fn numbers_count_as_present() {
-        validate_connection_config(&provider(), &params(json!({"subdomain": 42}))).unwrap();
-    }
-}
+#[path = "params_tests.rs"]
+mod tests;

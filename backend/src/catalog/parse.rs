@@ -179,6 +179,8 @@ struct RawParam {
     /// Nango marks params the server fills from the provider's answers as `automated`.
     automated: Option<Value>,
     pattern: Option<String>,
+    #[serde(rename = "enum")]
+    allowed_values: Option<Value>,
 }
 
 fn invalid(message: &str) -> EntryError {
@@ -238,8 +240,25 @@ fn connection_config(value: Option<Value>) -> Result<BTreeMap<String, ConfigPara
             // An automated param is filled by the server, never asked of the user.
             optional: is_true(raw.optional) || is_true(raw.automated),
             pattern: raw.pattern,
+            allowed_values: allowed_values(raw.allowed_values)
+                .ok_or_else(|| invalid(&format!("connection_config.{key}.enum is not a list of values")))?,
         };
         out.insert(key, param);
     }
     Ok(out)
+}
+
+/// Nango's `enum`: a list of scalars, kept as text. `None` when it is something else.
+fn allowed_values(value: Option<Value>) -> Option<Vec<String>> {
+    match value {
+        None | Some(Value::Null) => Some(Vec::new()),
+        Some(Value::Sequence(values)) => values
+            .into_iter()
+            .map(|value| match value {
+                Value::String(_) | Value::Bool(_) | Value::Number(_) => Some(text(value)),
+                _ => None,
+            })
+            .collect(),
+        Some(_) => None,
+    }
 }

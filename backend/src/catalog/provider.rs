@@ -36,6 +36,9 @@ pub struct ConfigParam {
     pub optional: bool,
     /// A regular expression the value must match (Nango's `pattern`), if any.
     pub pattern: Option<String>,
+    /// The only values a caller may give (Nango's `enum`); empty means any value. A param that
+    /// decides the host of the token, refresh or proxy URL needs one (see `params`).
+    pub allowed_values: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]

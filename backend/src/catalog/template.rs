@@ -59,6 +59,30 @@ pub fn url_placeholders(template: &str) -> Vec<(String, Placement)> {
         .collect()
 }
 
+/// Keys whose value decides the registrable end of a URL's host in some alternative of
+/// `template`: every key in [`Placement::Origin`], and a key in [`Placement::Host`] unless the
+/// host ends, after it, with a fixed literal of at least two labels. `${x}.zendesk.com` is fixed
+/// (whatever `x` is, the host stays under `zendesk.com`); `accounts.zoho.${x}`, `${x}.com`,
+/// `${x}zendesk.com` and `${x}` are not.
+pub fn host_deciding_keys(template: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for alternative in alternatives(template) {
+        let placed = placed_pieces(alternative);
+        for (index, (piece, placement)) in placed.iter().enumerate() {
+            let Piece::Key(key) = piece else { continue };
+            let deciding = match placement {
+                Placement::Origin => true,
+                Placement::Host => !has_fixed_host_suffix(&placed[index + 1..]),
+                Placement::Path | Placement::Query => false,
+            };
+            if deciding && !out.iter().any(|known| known == key) {
+                out.push((*key).to_owned());
+            }
+        }
+    }
+    out
+}
+
 /// The value of `key` as text: strings as they are, numbers and booleans stringified.
 /// `Ok(None)` when absent, null or empty.
 pub fn config_text(config: &JsonMap, key: &str) -> Result<Option<String>, TemplateError> {
@@ -253,6 +277,29 @@ fn placed_pieces(alternative: &str) -> Vec<(Piece<'_>, Placement)> {
         }
     }
     out
+}
+
+/// Whether the host in which a key sits ends with a fixed `.label.label...` literal: `rest` is
+/// what follows the key. A later key in the same host takes over (its suffix is what counts).
+fn has_fixed_host_suffix(rest: &[(Piece<'_>, Placement)]) -> bool {
+    let mut suffix = String::new();
+    for (piece, _) in rest {
+        match piece {
+            Piece::Key(_) => suffix.clear(),
+            // The host name ends at a port, path, query or fragment.
+            Piece::Literal(text) => match text.find([':', '/', '?', '#']) {
+                Some(end) => {
+                    suffix.push_str(&text[..end]);
+                    break;
+                }
+                None => suffix.push_str(text),
+            },
+        }
+    }
+    let Some(labels) = suffix.strip_prefix('.') else { return false };
+    let label_ok =
+        |label: &str| !label.is_empty() && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+    labels.split('.').count() >= 2 && labels.split('.').all(label_ok)
 }
 
 /// Length of a leading `scheme://`, if the alternative starts with one.

@@ -153,3 +153,29 @@ fn templates_without_placeholders_are_unchanged() {
     assert_eq!(fill_url(template, &JsonMap::new()).unwrap(), template);
     assert!(url_placeholders(template).is_empty());
 }
+
+#[test]
+fn host_deciding_keys_are_those_that_pick_the_registrable_end_of_the_host() {
+    let deciding = [
+        ("https://accounts.zoho.${connectionConfig.dc}/oauth/v2/token", "dc"),
+        ("https://${connectionConfig.hostname}/token", "hostname"),
+        ("${connectionConfig.instance_url}/token", "instance_url"),
+        ("https://${connectionConfig.name}.com/token", "name"),
+        ("https://${connectionConfig.name}zendesk.com/token", "name"),
+        ("https://${connectionConfig.a}.example.com:${connectionConfig.port}/x", "port"),
+        ("https://login.example.com/x || https://${connectionConfig.host}/x", "host"),
+    ];
+    for (template, key) in deciding {
+        assert_eq!(host_deciding_keys(template), [key.to_owned()], "{template}");
+    }
+    let fixed = [
+        "https://${connectionConfig.subdomain}.zendesk.com/oauth/tokens",
+        "https://${connectionConfig.a}.${connectionConfig.b}.example.com",
+        "https://${connectionConfig.shop}.myshopify.com:443/admin?x=1",
+        "https://login.example.com/${connectionConfig.tenant}/token?t=${connectionConfig.q}",
+        "https://login.example.com/token",
+    ];
+    for template in fixed {
+        assert!(host_deciding_keys(template).is_empty(), "{template}");
+    }
+}

@@ -1,6 +1,7 @@
 //! Stateless demo tokens: `demo_<kind>.<base64url payload>.<hex HMAC>`, signed with a key made
 //! at process start. Access tokens live an hour, refresh tokens 30 days; nothing is stored,
-//! so the demo provider uses no memory per issued token.
+//! so the demo provider uses no memory per issued token. A refresh answers a new refresh token;
+//! older ones stay valid until they expire (the demo does not track rotation).
 
 use crate::crypto::hmac::{constant_time_eq, sign_hex};
 use crate::crypto::random;

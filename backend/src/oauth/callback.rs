@@ -123,11 +123,25 @@ async fn finish(
         ))
     })?;
 
+    // Values the provider adds to the callback query (e.g. `realmId`) travel through the user's
+    // browser, so they get the same host-safety checks as the caller's params before use.
+    let mut callback_values = JsonMap::new();
+    for key in &provider.redirect_uri_metadata {
+        if let Some(value) = get(key) {
+            callback_values.insert(key.clone(), Value::String(value.to_string()));
+        }
+    }
+    crate::catalog::params::validate_callback_values(provider, &callback_values).map_err(|error| {
+        fail(ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string()))
+    })?;
+    let mut connection_config: JsonMap = flow.params.clone();
+    connection_config.extend(callback_values);
+
     let token_set = token::exchange_code(
         &state.http,
         provider,
         &integration,
-        &flow.params,
+        &connection_config,
         code,
         &flow.redirect_uri,
         flow.pkce_verifier.as_ref(),
@@ -136,15 +150,9 @@ async fn finish(
     .await
     .map_err(|error| fail(exchange_error(error)))?;
 
-    let mut connection_config: JsonMap = flow.params.clone();
     for key in &provider.token_response_metadata {
         if let Some(value) = token::lookup_path(token_set.raw.expose(), key) {
             connection_config.insert(key.clone(), value.clone());
-        }
-    }
-    for key in &provider.redirect_uri_metadata {
-        if let Some(value) = get(key) {
-            connection_config.insert(key.clone(), Value::String(value.to_string()));
         }
     }
 

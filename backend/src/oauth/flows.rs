@@ -10,7 +10,7 @@ use crate::ids::FlowId;
 use crate::state::AppState;
 use crate::store::FlowOutcome;
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -30,8 +30,9 @@ pub fn routes() -> Router<AppState> {
         .allow_methods([Method::GET])
         .max_age(Duration::from_secs(600));
     Router::new()
-        .route("/oauth/flows/{flow}", get(get_flow))
-        .route("/oauth/flows/{flow}/events", get(get_flow_events))
+        // The OPTIONS routes exist so the method router lets preflights reach the CORS layer.
+        .route("/oauth/flows/{flow}", get(get_flow).options(preflight))
+        .route("/oauth/flows/{flow}/events", get(get_flow_events).options(preflight))
         .layer(cors)
 }
 
@@ -50,6 +51,10 @@ pub async fn get_flow(
     Ok(response)
 }
 
+async fn preflight() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
 /// The event stream ends after one `result` event, or when the flow's lifetime has passed
 /// (an unknown id is waited for too: the SDK may subscribe before the popup reaches us).
 pub async fn get_flow_events(
@@ -59,11 +64,8 @@ pub async fn get_flow_events(
     let flow = parse_flow(&flow)?;
     let deadline =
         tokio::time::Instant::now() + Duration::from_secs(state.config.flow_ttl_seconds.max(1) as u64);
-    let events = stream::unfold(Some((state, flow, true)), move |step| async move {
-        let (state, flow, first) = step?;
-        if !first {
-            tokio::time::sleep(POLL_INTERVAL).await;
-        }
+    // One step: poll until the flow ends or the deadline passes, emit the result, then stop.
+    let events = stream::once(async move {
         loop {
             let now = crate::time::now();
             let body = match state.store.flow_outcome(&flow).await {
@@ -75,11 +77,10 @@ pub async fn get_flow_events(
                 }
             };
             if body["status"] != "pending" {
-                return Some((Ok(Event::default().event("result").data(body.to_string())), None));
+                return Ok(Event::default().event("result").data(body.to_string()));
             }
             if tokio::time::Instant::now() >= deadline {
-                let expired = expired_json();
-                return Some((Ok(Event::default().event("result").data(expired.to_string())), None));
+                return Ok(Event::default().event("result").data(expired_json().to_string()));
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }

@@ -22,10 +22,10 @@ use std::time::Duration;
 
 /// Refresh this long before expiry unless the provider says otherwise (SPEC §5: 15 min).
 pub const DEFAULT_EXPIRATION_BUFFER_SECONDS: i64 = 900;
-/// A refresher that dies holding the lock blocks others at most this long.
-const LOCK_TTL_SECONDS: i64 = 30;
+/// A refresher that dies holding the lock blocks others at most this long (longer when the
+/// provider time-out is longer, so a slow but live refresh never loses its lock).
+const MIN_LOCK_TTL_SECONDS: i64 = 30;
 const WAIT_STEP: Duration = Duration::from_millis(50);
-const WAIT_LIMIT: Duration = Duration::from_secs(10);
 pub const NEEDS_REAUTH: &str = "needs_reauth";
 
 /// The connection's credentials, refreshed first when needed (see the module docs).
@@ -81,10 +81,14 @@ async fn refresh_once(
         connection_id: connection.connection_id.clone(),
     };
     let holder = random::token(16);
+    let provider_timeout = i64::try_from(state.config.provider_timeout_seconds).unwrap_or(i64::MAX / 2);
+    let lock_ttl = MIN_LOCK_TTL_SECONDS.max(provider_timeout.saturating_add(5));
+    // Waiters give the refresher its whole provider time-out before giving up.
+    let wait_limit = Duration::from_secs(state.config.provider_timeout_seconds.saturating_add(2));
     let started = tokio::time::Instant::now();
     loop {
         let lock_now = now + i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX / 2);
-        if state.store.try_lock_refresh(&key, &holder, lock_now, LOCK_TTL_SECONDS).await? {
+        if state.store.try_lock_refresh(&key, &holder, lock_now, lock_ttl).await? {
             // Run the claimed refresh to its end even if this request goes away, so the
             // lock is released and the new tokens are stored.
             let task = tokio::spawn(refresh_locked(
@@ -97,7 +101,7 @@ async fn refresh_once(
             ));
             return task.await.map_err(ApiError::internal)?;
         }
-        if started.elapsed() >= WAIT_LIMIT {
+        if started.elapsed() >= wait_limit {
             return Err(refresh_failed("timed out waiting for a concurrent refresh of this connection"));
         }
         tokio::time::sleep(WAIT_STEP).await;

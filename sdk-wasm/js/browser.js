@@ -1,0 +1,32 @@
+// Browser plumbing the wasm calls (sdk-size.md: a few lines of JS here replace kilobytes of
+// wasm-bindgen shims). Every decision stays in Rust; these only move values.
+
+// What one `auth()` call needs from JS: {promise, resolve, reject, flow}, `flow` being a fresh
+// flow id: 16 bytes from `crypto.getRandomValues` as 22 characters of base64url.
+export function deferred() {
+  const settle = {
+    flow: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))))
+      .replace(/[+/=]/g, (c) => (c == "+" ? "-" : c == "/" ? "_" : "")),
+  };
+  settle.promise = new Promise((resolve, reject) => {
+    settle.resolve = resolve;
+    settle.reject = reject;
+  });
+  return settle;
+}
+
+// GET `url`, or POST `body` as JSON; then exactly one `callback(parsedBody, httpStatus)`.
+// A body that is not JSON gives `null`; a network failure gives status 0.
+export function request(url, body, callback) {
+  fetch(url, body && {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  }).then(
+    (response) => response.json().then(
+      (parsed) => callback(parsed, response.status),
+      () => callback(null, response.status),
+    ),
+    () => callback(null, 0),
+  );
+}
