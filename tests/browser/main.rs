@@ -5,6 +5,7 @@
 // Tests fail loudly: a panic with a message is the failure we want.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod assets;
 mod channels;
 mod demo_page;
 mod errors;
