@@ -34,9 +34,7 @@ impl ErrorKind {
 
     fn type_and_message(self) -> (&'static str, &'static str) {
         match self {
-            Self::BlockedByBrowser => {
-                ("blocked_by_browser", "The browser blocked the authorization popup")
-            }
+            Self::BlockedByBrowser => ("blocked_by_browser", "The browser blocked the authorization popup"),
             Self::WindowClosed => ("window_closed", "The authorization window was closed"),
             Self::InvalidHostUrl => ("invalid_host_url", "host must be an absolute http(s) URL"),
             Self::MissingPublicKey => ("missing_public_key", "publicKey is required"),

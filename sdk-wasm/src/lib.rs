@@ -8,6 +8,11 @@
 //! `postMessage` counts), `outcome` (flow-record answers and the closed-popup rule, documented
 //! there), `flow` (one running call and its cleanup), `errors` (`AuthError`), `js` (imports).
 //!
+//! The closed-popup rule (`outcome` has it in full): `popup.closed === true` is only a hint,
+//! because Cross-Origin-Opener-Policy on a provider page makes it read `true` while the user is
+//! still consenting. The backend's flow record decides: `window_closed` only when the backend never
+//! saw the popup arrive; a pending flow is waited for (its outcome, its expiry, or `timeout`).
+//!
 //! Size matters more than anywhere else in the project (SPEC "Budgets", sdk-size.md): on wasm32
 //! the crate is `no_std` with a tiny allocator, reads options with `Reflect.get` (no serde), and
 //! formats nothing (`format!` alone costs ~2 KB gzipped).

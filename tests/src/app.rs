@@ -103,6 +103,7 @@ pub struct TestApp {
 pub struct Builder {
     vars: Vec<(String, String)>,
     postgres: bool,
+    extra_providers: String,
 }
 
 impl Default for Builder {
@@ -116,6 +117,12 @@ impl Builder {
     /// An extra variable for `Config::from_sources` (e.g. `NANGO_FLOW_TTL_SECONDS`).
     pub fn var(mut self, key: &str, value: &str) -> Self {
         self.vars.push((key.into(), value.into()));
+        self
+    }
+
+    /// More catalog entries (YAML, `PORT` = the fake provider's port) after the built-in test ones.
+    pub fn providers(mut self, yaml: &str) -> Self {
+        self.extra_providers.push_str(yaml);
         self
     }
 
@@ -137,7 +144,8 @@ impl Builder {
         let dir = tempfile::tempdir().expect("temp dir");
         let data_dir = dir.path().join("data");
         let providers_file = dir.path().join("providers.yaml");
-        std::fs::write(&providers_file, PROVIDERS_YAML.replace("PORT", &provider.port().to_string()))
+        let providers = format!("{PROVIDERS_YAML}{}", self.extra_providers);
+        std::fs::write(&providers_file, providers.replace("PORT", &provider.port().to_string()))
             .expect("write providers file");
         let database = if self.postgres { Some(TestDatabase::create().await) } else { None };
         let mut vars: Vec<(String, String)> = vec![

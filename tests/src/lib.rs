@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 pub mod app;
+pub mod browser;
 pub mod cli;
 pub mod flow;
 pub mod postgres;

@@ -32,7 +32,7 @@ fn constructor_validates_public_key_then_host() {
         assert_eq!(bad_host.err().map(error_type).as_deref(), Some("invalid_host_url"), "{host}");
     }
     let nango = Nango::new(options(&[("host", "http://localhost:3003/"), ("publicKey", "pk")]));
-    let nango = nango.ok().expect("valid options");
+    let nango = nango.expect("valid options");
     assert_eq!(nango.host, "http://localhost:3003");
     assert_eq!((nango.width, nango.height), (500.0, 600.0));
 }
@@ -42,7 +42,7 @@ fn width_and_height_are_options() {
     let options = options(&[("host", "http://localhost:3003"), ("publicKey", "pk")]);
     js::set(&options, "width", &JsValue::from_f64(800.0));
     js::set(&options, "height", &JsValue::from_f64(-1.0));
-    let nango = Nango::new(options).ok().expect("valid options");
+    let nango = Nango::new(options).expect("valid options");
     assert_eq!((nango.width, nango.height), (800.0, 600.0));
 }
 
@@ -53,9 +53,8 @@ async fn rejection(promise: JsValue) -> String {
 
 #[wasm_bindgen_test]
 async fn missing_connection_id_rejects_without_a_popup_left_open() {
-    let nango = Nango::new(options(&[("host", "http://127.0.0.1:9"), ("publicKey", "pk")]))
-        .ok()
-        .expect("valid options");
+    let nango =
+        Nango::new(options(&[("host", "http://127.0.0.1:9"), ("publicKey", "pk")])).expect("valid options");
     // Headless Chromium may block the popup (no user gesture here); both paths must reject
     // with an AuthError, and a popup that did open is closed again.
     let kind = rejection(nango.auth("demo".into(), JsValue::UNDEFINED, JsValue::UNDEFINED)).await;
@@ -70,9 +69,8 @@ async fn missing_connection_id_rejects_without_a_popup_left_open() {
 #[wasm_bindgen_test]
 async fn credentials_post_reports_network_errors_and_blocks_a_second_call() {
     // Port 9 (discard) on loopback: nothing answers HTTP there, so fetch fails.
-    let nango = Nango::new(options(&[("host", "http://127.0.0.1:9"), ("publicKey", "pk")]))
-        .ok()
-        .expect("valid options");
+    let nango =
+        Nango::new(options(&[("host", "http://127.0.0.1:9"), ("publicKey", "pk")])).expect("valid options");
     let auth_options = js::object();
     js::set(&auth_options, "credentials", &options(&[("apiKey", "secret")]));
     let first = nango.auth("demo".into(), "user-1".into(), auth_options.clone());
