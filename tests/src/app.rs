@@ -109,7 +109,7 @@ pub struct Builder {
 impl Default for Builder {
     fn default() -> Self {
         let postgres = std::env::var("NANGO_TESTS_DB").is_ok_and(|db| db == "postgres");
-        Self { vars: Vec::new(), postgres }
+        Self { vars: Vec::new(), postgres, extra_providers: String::new() }
     }
 }
 
