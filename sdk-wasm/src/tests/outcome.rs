@@ -37,7 +37,8 @@ fn closed_popup_with_unknown_flow_is_window_closed_after_the_grace() {
     assert_eq!(schedule.record_unknown(), Step::Wait);
     assert_eq!(schedule.tick(1_000.0 + UNKNOWN_GRACE_MS - 1.0, true, false, false), Step::Poll);
     assert_eq!(schedule.record_unknown(), Step::Wait);
-    assert_eq!(schedule.tick(1_000.0 + UNKNOWN_GRACE_MS, true, false, false), Step::Poll);
+    let last = 1_000.0 + UNKNOWN_GRACE_MS - 1.0 + CLOSED_POLL_MS;
+    assert_eq!(schedule.tick(last, true, false, false), Step::Poll);
     assert_eq!(schedule.record_unknown(), Step::Fail(ErrorKind::WindowClosed));
 }
 
