@@ -29,7 +29,6 @@ pub struct Flow {
     schedule: Schedule,
     /// A request is on its way; its answer still calls `handler`, so the closure must live.
     polling: bool,
-    sent_at: f64,
     interval: JsValue,
     handler: Option<Closure<dyn FnMut(JsValue, JsValue)>>,
     done: bool,
@@ -96,7 +95,6 @@ fn start(
         request_body,
         schedule: Schedule::new(js::now()),
         polling: false,
-        sent_at: 0.0,
         interval: JsValue::UNDEFINED,
         handler: None,
         done: false,
@@ -131,18 +129,16 @@ fn on_event(shared: &SharedFlow, event: JsValue, status: JsValue) {
             release(flow);
         } else if flow.popup.is_some() && status == 404.0 {
             // Not created yet, or never: `Schedule` decides what an unknown record means.
-            if let Step::Fail(kind) = flow.schedule.record_unknown(flow.sent_at) {
-                finish(flow, Err(kind.to_js()));
-            }
+            let step = flow.schedule.record_unknown();
+            end_if_failed(flow, step);
         } else {
             settle(flow, Answer::read(&event));
         }
     } else if event.is_undefined() {
         let closed = flow.popup.as_ref().is_some_and(Popup::reads_closed);
-        match flow.schedule.tick(js::now(), closed, flow.polling) {
+        match flow.schedule.tick(js::now(), closed, js::has_focus(), flow.polling) {
             Step::Poll if flow.popup.is_some() => send(flow),
-            Step::Fail(kind) => finish(flow, Err(kind.to_js())),
-            _ => {}
+            step => end_if_failed(flow, step),
         }
     } else {
         let data = flow
@@ -159,7 +155,10 @@ fn settle(flow: &mut Flow, answer: Answer) {
     match answer {
         Answer::Success(result) => finish(flow, Ok(result)),
         Answer::Failure(error) => finish(flow, Err(error)),
-        Answer::Pending => flow.schedule.record_pending(),
+        Answer::Pending => {
+            let step = flow.schedule.record_pending();
+            end_if_failed(flow, step);
+        }
         // A failed poll is retried on the next tick; a failed credentials POST is final.
         Answer::Unreadable if flow.popup.is_none() => {
             finish(flow, Err(ErrorKind::NetworkError.to_js()));
@@ -168,10 +167,15 @@ fn settle(flow: &mut Flow, answer: Answer) {
     }
 }
 
+fn end_if_failed(flow: &mut Flow, step: Step) {
+    if let Step::Fail(kind) = step {
+        finish(flow, Err(kind.to_js()));
+    }
+}
+
 fn send(flow: &mut Flow) {
     let Some(handler) = &flow.handler else { return };
     flow.polling = true;
-    flow.sent_at = js::now();
     js::request(&flow.request_url, &flow.request_body, handler.as_ref());
 }
 

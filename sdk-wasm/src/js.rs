@@ -43,6 +43,9 @@ extern "C" {
     pub fn stringify(value: &JsValue) -> String;
     #[wasm_bindgen(js_namespace = Date)]
     pub fn now() -> f64;
+    /// `document.hasFocus()`: the user is on this page (see `outcome::Schedule`).
+    #[wasm_bindgen(js_namespace = document, js_name = hasFocus)]
+    pub fn has_focus() -> bool;
 }
 
 #[wasm_bindgen(module = "/js/browser.js")]

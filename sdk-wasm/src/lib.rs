@@ -10,8 +10,9 @@
 //!
 //! The closed-popup rule (`outcome` has it in full): `popup.closed === true` is only a hint,
 //! because Cross-Origin-Opener-Policy on a provider page makes it read `true` while the user is
-//! still consenting. The backend's flow record decides: `window_closed` only when the backend never
-//! saw the popup arrive; a pending flow is waited for (its outcome, its expiry, or `timeout`).
+//! still consenting. The backend's flow record and the opener's focus decide: a recorded outcome
+//! always wins; `window_closed` once the popup reads closed and the app's page has had the focus
+//! for 2.5 s (the user is back, not in a severed popup), or the backend never saw the popup arrive.
 //!
 //! Size matters more than anywhere else in the project (SPEC "Budgets", sdk-size.md): on wasm32
 //! the crate is `no_std` with a tiny allocator, reads options with `Reflect.get` (no serde), and
