@@ -6,14 +6,13 @@
 
 use super::metadata::{change_metadata, MetadataChange};
 use super::{
-    connection_key, connections, integration_key_from, load_connection, parse_connection_id,
-    parse_integration_key, require_object, AuthedEnvironment, QueryParams,
+    connection_key, connections, load_connection, parse_connection_id, parse_integration_key, require_object,
+    AuthedEnvironment, ConnectionTarget,
 };
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{Json, Path};
+use crate::extract::Json;
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::{get, post};
 use axum::Router;
 use serde::Deserialize;
@@ -97,16 +96,10 @@ async fn change_many(
 /// object; the fields are accepted and ignored, and the answer is Nango's `{success: true}`.
 async fn patch_connection(
     State(state): State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
-    Path(connection_id): Path<String>,
-    headers: HeaderMap,
-    query: QueryParams,
+    ConnectionTarget { key, .. }: ConnectionTarget,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let connection_id = parse_connection_id(&connection_id)?;
-    let integration_key = integration_key_from(&headers, &query)?;
     require_object(body, "the body")?;
-    let key = connection_key(&environment, integration_key, connection_id);
     load_connection(&state, &key).await?;
     Ok(Json(json!({ "success": true })))
 }

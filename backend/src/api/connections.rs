@@ -3,16 +3,15 @@
 
 use super::pagination::{decode_cursor, encode_cursor, parse_limit};
 use super::{
-    connection_json, connection_key, connection_list_item, integration_key_from, load_connection,
-    load_integration, parse_connection_id, parse_integration_key, require_object, AuthedEnvironment,
-    QueryParams,
+    connection_json, connection_list_item, load_connection, load_integration, parse_connection_id,
+    parse_integration_key, require_object, AuthedEnvironment, ConnectionTarget, QueryParams,
 };
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{Json, Path};
+use crate::extract::Json;
 use crate::state::AppState;
 use crate::store::{Connection, ConnectionFilter, ConnectionKey, JsonMap};
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::Router;
 use serde_json::{json, Value};
@@ -31,16 +30,10 @@ pub fn routes() -> Router<AppState> {
 /// `GET /connection/{id}?provider_config_key=..&force_refresh=&refresh_token=`.
 pub(super) async fn get_connection(
     State(state): State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
-    Path(connection_id): Path<String>,
-    headers: HeaderMap,
-    query: QueryParams,
+    ConnectionTarget { environment, key, query }: ConnectionTarget,
 ) -> Result<Json<Value>, ApiError> {
-    let connection_id = parse_connection_id(&connection_id)?;
-    let integration_key = integration_key_from(&headers, &query)?;
     let force_refresh = query.flag("force_refresh")?;
     let include_refresh_token = query.flag("refresh_token")?;
-    let key = connection_key(&environment, integration_key, connection_id);
     let connection = load_connection(&state, &key).await?;
     let now = crate::time::now();
     let credentials =
@@ -98,14 +91,8 @@ pub(super) async fn list_connections(
 /// `DELETE /connection/{id}?provider_config_key=..` → 204, or 404.
 pub(super) async fn delete_connection(
     State(state): State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
-    Path(connection_id): Path<String>,
-    headers: HeaderMap,
-    query: QueryParams,
+    ConnectionTarget { key, .. }: ConnectionTarget,
 ) -> Result<StatusCode, ApiError> {
-    let connection_id = parse_connection_id(&connection_id)?;
-    let integration_key = integration_key_from(&headers, &query)?;
-    let key = connection_key(&environment, integration_key, connection_id);
     if state.store.delete_connection(&key).await? {
         return Ok(StatusCode::NO_CONTENT);
     }
@@ -115,16 +102,10 @@ pub(super) async fn delete_connection(
 /// `PATCH /connection/{id}/connection-config`: shallow merge of a JSON object.
 pub(super) async fn patch_connection_config(
     State(state): State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
-    Path(connection_id): Path<String>,
-    headers: HeaderMap,
-    query: QueryParams,
+    ConnectionTarget { key, .. }: ConnectionTarget,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    let connection_id = parse_connection_id(&connection_id)?;
-    let integration_key = integration_key_from(&headers, &query)?;
     let patch = require_object(body, "connection_config")?;
-    let key = connection_key(&environment, integration_key, connection_id);
     let connection = load_connection(&state, &key).await?;
     check_connection_config(&state, &connection, &patch)?;
     let merged =

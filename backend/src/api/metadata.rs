@@ -2,15 +2,12 @@
 //! shallowly (SPEC §5). The integration comes from the `Provider-Config-Key` header or the
 //! `provider_config_key` query parameter. The body is the metadata object itself.
 
-use super::{
-    connection_key, integration_key_from, parse_connection_id, require_object, AuthedEnvironment, QueryParams,
-};
+use super::{require_object, ConnectionTarget};
 use crate::error::ApiError;
-use crate::extract::{Json, Path};
+use crate::extract::Json;
 use crate::state::AppState;
 use crate::store::{ConnectionKey, JsonMap};
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
@@ -27,39 +24,27 @@ pub(super) enum MetadataChange {
 
 async fn replace_metadata(
     state: State<AppState>,
-    environment: AuthedEnvironment,
-    connection_id: Path<String>,
-    headers: HeaderMap,
-    query: QueryParams,
+    target: ConnectionTarget,
     body: Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    change_one(state, environment, connection_id, headers, query, body, MetadataChange::Replace).await
+    change_one(state, target, body, MetadataChange::Replace).await
 }
 
 async fn merge_metadata(
     state: State<AppState>,
-    environment: AuthedEnvironment,
-    connection_id: Path<String>,
-    headers: HeaderMap,
-    query: QueryParams,
+    target: ConnectionTarget,
     body: Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
-    change_one(state, environment, connection_id, headers, query, body, MetadataChange::Merge).await
+    change_one(state, target, body, MetadataChange::Merge).await
 }
 
 async fn change_one(
     State(state): State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
-    Path(connection_id): Path<String>,
-    headers: HeaderMap,
-    query: QueryParams,
+    ConnectionTarget { key, .. }: ConnectionTarget,
     Json(body): Json<Value>,
     change: MetadataChange,
 ) -> Result<Json<Value>, ApiError> {
-    let connection_id = parse_connection_id(&connection_id)?;
-    let integration_key = integration_key_from(&headers, &query)?;
     let metadata = require_object(body, "metadata")?;
-    let key = connection_key(&environment, integration_key, connection_id);
     let mut results = change_metadata(&state, std::slice::from_ref(&key), &metadata, change).await?;
     let result = results.pop().unwrap_or_default();
     Ok(Json(json!({

@@ -57,6 +57,30 @@ impl FromRequestParts<AppState> for AuthedEnvironment {
     }
 }
 
+/// The connection a `/connection/{connection_id}...` route names: the secret key's environment,
+/// the id from the path, and the integration from the `Provider-Config-Key` header or the
+/// `provider_config_key` query parameter. `query` is kept for the handler's other flags.
+pub struct ConnectionTarget {
+    pub environment: Environment,
+    pub key: ConnectionKey,
+    pub query: QueryParams,
+}
+
+impl FromRequestParts<AppState> for ConnectionTarget {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let AuthedEnvironment(environment) = AuthedEnvironment::from_request_parts(parts, state).await?;
+        let crate::extract::Path(raw_id) =
+            crate::extract::Path::<String>::from_request_parts(parts, state).await?;
+        let Ok(query) = QueryParams::from_request_parts(parts, state).await;
+        let connection_id = parse_connection_id(&raw_id)?;
+        let integration_key = integration_key_from(&parts.headers, &query)?;
+        let key = connection_key(&environment, integration_key, connection_id);
+        Ok(Self { environment, key, query })
+    }
+}
+
 fn bearer_token(headers: &HeaderMap) -> Option<&str> {
     let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
     let (scheme, token) = value.split_once(' ')?;
