@@ -1,1 +1,193 @@
-#![no_std]
+//! Browser SDK of the OAuth connection broker (SPEC §1): `new Nango({host, publicKey})` and
+//! `nango.auth(integrationId, connectionId, options)`, which opens the provider's consent page in
+//! a popup and resolves with `{providerConfigKey, connectionId}`, or posts API-key / basic
+//! credentials without a popup. Every rejection is an `AuthError` with a stable `type`.
+//!
+//! This file reads the options and orchestrates; the modules do one thing each:
+//! `popup` (open centred, closed state), `url` (popup URL and encoding), `messages` (which
+//! `postMessage` counts), `outcome` (flow-record answers and the closed-popup rule, documented
+//! there), `flow` (one running call and its cleanup), `errors` (`AuthError`), `js` (imports).
+//!
+//! Size matters more than anywhere else in the project (SPEC "Budgets", sdk-size.md): on wasm32
+//! the crate is `no_std` with a tiny allocator, reads options with `Reflect.get` (no serde), and
+//! formats nothing (`format!` alone costs ~2 KB gzipped).
+
+#![cfg_attr(all(target_arch = "wasm32", not(test)), no_std)]
+
+extern crate alloc;
+
+mod errors;
+mod flow;
+mod js;
+mod messages;
+mod outcome;
+mod popup;
+mod url;
+
+#[cfg(test)]
+mod tests;
+
+use alloc::string::String;
+use core::cell::RefCell;
+use wasm_bindgen::prelude::*;
+
+use crate::errors::ErrorKind;
+use crate::flow::{Settle, SharedFlow};
+use crate::js::WINDOW;
+use crate::popup::Popup;
+use crate::url::UrlBuilder;
+
+/// The SDK's entry point: `new Nango({host, publicKey, width?, height?})`.
+#[wasm_bindgen]
+pub struct Nango {
+    host: String,
+    host_origin: String,
+    public_key: String,
+    width: f64,
+    height: f64,
+    /// The last flow started; a new `auth()` waits for it (`flow_in_progress`).
+    current: RefCell<Option<SharedFlow>>,
+}
+
+#[wasm_bindgen]
+impl Nango {
+    /// Throws `AuthError` `missing_public_key` or `invalid_host_url`.
+    #[wasm_bindgen(constructor)]
+    pub fn new(options: JsValue) -> Result<Nango, JsValue> {
+        let public_key =
+            non_empty(js::get(&options, "publicKey")).ok_or_else(|| ErrorKind::MissingPublicKey.to_js())?;
+        let host = js::get_string(&options, "host")
+            .and_then(|host| url::parse_host(&host))
+            .ok_or_else(|| ErrorKind::InvalidHostUrl.to_js())?;
+        let size =
+            |key, default| js::get(&options, key).as_f64().filter(|value| *value > 0.0).unwrap_or(default);
+        Ok(Nango {
+            host: host.base,
+            host_origin: host.origin,
+            public_key,
+            width: size("width", popup::DEFAULT_WIDTH),
+            height: size("height", popup::DEFAULT_HEIGHT),
+            current: RefCell::new(None),
+        })
+    }
+
+    /// Connects `connectionId` of integration `integrationId`; see the package README.
+    /// Options: `params`, `authorization_params`, `hmac`, `credentials` (`{apiKey}` or
+    /// `{username, password}`: no popup).
+    pub fn auth(&self, integration_id: JsValue, connection_id: JsValue, options: JsValue) -> JsValue {
+        let deferred = js::deferred();
+        let promise = js::get(&deferred, "promise");
+        let settle = Settle {
+            resolve: js::get(&deferred, "resolve").unchecked_into(),
+            reject: js::get(&deferred, "reject").unchecked_into(),
+        };
+
+        let Ok(mut current) = self.current.try_borrow_mut() else { return promise };
+        if current.as_ref().is_some_and(|running| !flow::give_way(running)) {
+            settle.reject(&ErrorKind::FlowInProgress.to_js());
+            return promise;
+        }
+        let credentials = js::get(&options, "credentials");
+        // Popup blockers only allow `window.open` in the click's task: open first, check after.
+        let popup = if credentials.is_object() {
+            None
+        } else {
+            match Popup::open(self.width, self.height) {
+                Some(popup) => Some(popup),
+                None => {
+                    settle.reject(&ErrorKind::BlockedByBrowser.to_js());
+                    return promise;
+                }
+            }
+        };
+        // On early returns `popup` is dropped, which closes it.
+        let Some(integration_id) = non_empty(integration_id) else {
+            settle.reject(&ErrorKind::MissingIntegrationId.to_js());
+            return promise;
+        };
+        let Some(connection_id) = non_empty(connection_id) else {
+            settle.reject(&ErrorKind::MissingConnectionId.to_js());
+            return promise;
+        };
+
+        let started = match popup {
+            Some(popup) => {
+                let flow_id = new_flow_id();
+                let mut url = self.connect_url("/oauth/connect/", &integration_id, &connection_id, &options);
+                url.pair("flow", &flow_id);
+                let origin = WINDOW.with(|window| js::get_string(&js::get(window, "location"), "origin"));
+                url.pair("origin", &origin.unwrap_or_default());
+                popup.navigate(&url.finish());
+                let poll_url = UrlBuilder::new(&self.host, "/oauth/flows/", &flow_id).finish();
+                flow::start_popup(settle, popup, flow_id, self.host_origin.clone(), poll_url)
+            }
+            None => {
+                let path = if js::get(&credentials, "apiKey").is_string() {
+                    "/api-auth/api-key/"
+                } else {
+                    "/api-auth/basic/"
+                };
+                let url = self.connect_url(path, &integration_id, &connection_id, &options);
+                flow::start_request(settle, url.finish(), credentials)
+            }
+        };
+        *current = Some(started);
+        promise
+    }
+}
+
+impl Nango {
+    /// `{host}{path}{integration}?connection_id=..&public_key=..&params[k]=v..&authorization_params[k]=v..&hmac=..`
+    fn connect_url(
+        &self,
+        path: &str,
+        integration_id: &str,
+        connection_id: &str,
+        options: &JsValue,
+    ) -> UrlBuilder {
+        let mut url = UrlBuilder::new(&self.host, path, integration_id);
+        url.pair("connection_id", connection_id);
+        url.pair("public_key", &self.public_key);
+        for group in ["params", "authorization_params"] {
+            js::for_each_entry(&js::get(options, group), |key, value| {
+                if let Some(value) = param_value(value) {
+                    url.group_pair(group, key, &value);
+                }
+            });
+        }
+        if let Some(hmac) = non_empty(js::get(options, "hmac")) {
+            url.pair("hmac", &hmac);
+        }
+        url
+    }
+}
+
+/// A param value as a string: strings as they are, numbers as JSON writes them; anything else
+/// (objects, booleans, null) is left out.
+fn param_value(value: &JsValue) -> Option<String> {
+    value.as_string().or_else(|| value.as_f64().map(|_| js::stringify(value)))
+}
+
+fn non_empty(value: JsValue) -> Option<String> {
+    value.as_string().filter(|value| !value.is_empty())
+}
+
+fn new_flow_id() -> String {
+    let mut random = [0u8; 16];
+    js::get_random_values(&mut random);
+    url::flow_id(&random)
+}
+
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+// wasm32-unknown-unknown without the `atomics` feature runs on one thread, which is what
+// `AssumeSingleThreaded` requires.
+#[cfg(all(target_arch = "wasm32", not(test)))]
+#[global_allocator]
+#[allow(unsafe_code)]
+static ALLOCATOR: lol_alloc::AssumeSingleThreaded<lol_alloc::FreeListAllocator> =
+    unsafe { lol_alloc::AssumeSingleThreaded::new(lol_alloc::FreeListAllocator::new()) };

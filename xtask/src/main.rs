@@ -1,4 +1,33 @@
-//! Build and bench orchestration: `cargo xtask <task>`.
+//! Build and bench orchestration: `cargo xtask <task>` (rust-analyzer's xtask pattern).
+//!
+//! One module per task. Tasks:
+//! - `build-sdk`: build the browser SDK into `sdk-wasm/pkg/` and check its size budget.
+//! - `test-sdk`: run the SDK's wasm-bindgen tests in headless Chromium.
+//! - `bench` and `tidy`: to come (their modules plug in below).
+
+mod build_sdk;
+mod minify_names;
+mod test_sdk;
+mod tools;
+
+use std::path::PathBuf;
+
 fn main() -> anyhow::Result<()> {
-    anyhow::bail!("no task yet")
+    let task = std::env::args().nth(1).unwrap_or_default();
+    match task.as_str() {
+        "build-sdk" => build_sdk::run(),
+        "test-sdk" => test_sdk::run(),
+        // "bench" => bench::run(),
+        // "tidy" => tidy::run(),
+        _ => {
+            eprintln!("usage: cargo xtask <build-sdk | test-sdk>");
+            anyhow::bail!("unknown task `{task}`")
+        }
+    }
+}
+
+/// The workspace root (the parent of this crate's manifest directory).
+pub fn project_root() -> PathBuf {
+    let xtask_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    xtask_dir.parent().map(PathBuf::from).unwrap_or(xtask_dir)
 }

@@ -1,0 +1,101 @@
+//! The few browser functions the SDK imports. Every import costs a shim in the `.wasm` and in the
+//! JS glue (sdk-size.md), so plain property reads go through one `Reflect.get` and one `Reflect.set`.
+
+use alloc::string::String;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's `window`, read once (`thread_local_v2`: no lookup per use).
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    pub static WINDOW: Window;
+
+    pub type Window;
+    /// `null` when a popup blocker refused the window.
+    #[wasm_bindgen(method)]
+    pub fn open(this: &Window, url: &str, target: &str, features: &str) -> JsValue;
+    #[wasm_bindgen(method, js_name = addEventListener)]
+    pub fn add_event_listener(this: &Window, kind: &str, listener: &JsValue);
+    #[wasm_bindgen(method, js_name = removeEventListener)]
+    pub fn remove_event_listener(this: &Window, kind: &str, listener: &JsValue);
+    #[wasm_bindgen(method, js_name = setInterval)]
+    pub fn set_interval(this: &Window, handler: &JsValue, milliseconds: u32) -> JsValue;
+    #[wasm_bindgen(method, js_name = clearInterval)]
+    pub fn clear_interval(this: &Window, id: &JsValue);
+
+    /// A `resolve`/`reject` function of the promise `auth()` returns, or a method.
+    pub type Callable;
+    #[wasm_bindgen(method, js_name = call)]
+    pub fn call1(this: &Callable, this_arg: &JsValue, argument: &JsValue);
+
+    #[wasm_bindgen(js_name = Object)]
+    type Object;
+    #[wasm_bindgen(constructor, js_class = Object)]
+    fn new() -> Object;
+
+    #[wasm_bindgen(js_namespace = Reflect, js_name = get)]
+    fn reflect_get(target: &JsValue, key: &str) -> JsValue;
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &JsValue, key: &str, value: &JsValue) -> bool;
+    #[wasm_bindgen(js_namespace = Object, js_name = keys)]
+    fn object_keys(target: &JsValue) -> JsValue;
+    #[wasm_bindgen(js_namespace = JSON)]
+    pub fn stringify(value: &JsValue) -> String;
+    #[wasm_bindgen(js_namespace = Date)]
+    pub fn now() -> f64;
+    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
+    pub fn get_random_values(buffer: &mut [u8]);
+}
+
+#[wasm_bindgen(module = "/js/browser.js")]
+extern "C" {
+    /// `{promise, resolve, reject}`: the promise `auth()` returns and its settle functions.
+    pub fn deferred() -> JsValue;
+    /// GET `url`, or POST `body` as JSON when it is an object; calls `callback(body, status)`
+    /// once (`null` body when not JSON, status 0 on a network failure).
+    pub fn request(url: &str, body: &JsValue, callback: &JsValue);
+}
+
+/// `target[key]`, or `undefined` when `target` is not an object (`Reflect.get` would throw).
+pub fn get(target: &JsValue, key: &str) -> JsValue {
+    if target.is_object() {
+        reflect_get(target, key)
+    } else {
+        JsValue::UNDEFINED
+    }
+}
+
+/// `target[key]` as a Rust string, when it is a string.
+pub fn get_string(target: &JsValue, key: &str) -> Option<String> {
+    get(target, key).as_string()
+}
+
+pub fn set(target: &JsValue, key: &str, value: &JsValue) {
+    reflect_set(target, key, value);
+}
+
+/// A fresh plain object.
+pub fn object() -> JsValue {
+    Object::new().into()
+}
+
+/// Calls `f(key, value)` for each own enumerable string key of `target` (an object).
+pub fn for_each_entry(target: &JsValue, mut f: impl FnMut(&str, &JsValue)) {
+    if !target.is_object() {
+        return;
+    }
+    let keys = Object::object_keys(target);
+    let n_keys = get(&keys, "length").as_f64().unwrap_or(0.0) as u32;
+    for index in 0..n_keys {
+        let mut index_key = String::new();
+        crate::url::push_int(&mut index_key, i64::from(index));
+        if let Some(key) = reflect_get(&keys, &index_key).as_string() {
+            f(&key, &reflect_get(target, &key));
+        }
+    }
+}
+
+/// `object.method()` for a method without arguments, read with `get`.
+pub fn call_method(target: &JsValue, method: &str) {
+    get(target, method).unchecked_into::<Callable>().call1(target, &JsValue::UNDEFINED);
+}
