@@ -1,8 +1,84 @@
-//! PLACEHOLDER: serves www-demo at `/` and the built package at `/sdk/` (SPEC §6).
-use crate::config::Config;
-use crate::state::AppState;
-use axum::Router;
+//! Static files (SPEC §6): the demo page (`www-demo/`, embedded in the binary so the server
+//! serves it from any directory) at `/`, and the built npm package (`cargo xtask build-sdk` →
+//! `sdk-wasm/pkg/`, or `NANGO_SDK_DIR`) at `/sdk/`, plus the demo page's routes.
 
-pub fn routes(_config: &Config) -> Router<AppState> {
+use crate::config::Config;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use axum::handler::HandlerWithoutStateExt;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use std::path::PathBuf;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+/// Where the package is looked for when `NANGO_SDK_DIR` is not set (relative to the current dir).
+pub const DEFAULT_SDK_DIR: &str = "sdk-wasm/pkg";
+
+const INDEX_HTML: &str = include_str!("../../www-demo/index.html");
+const DEMO_CSS: &str = include_str!("../../www-demo/demo.css");
+const DEMO_JS: &str = include_str!("../../www-demo/demo.js");
+
+pub fn routes(config: &Config) -> Router<AppState> {
+    let sdk_dir = config.sdk_dir.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SDK_DIR));
+    let missing_dir = sdk_dir.clone();
+    // Missing files answer our JSON error; a missing package says how to build it.
+    let sdk = ServeDir::new(&sdk_dir)
+        .append_index_html_on_directories(false)
+        .not_found_service((move || sdk_not_found(missing_dir.clone())).into_service());
     Router::new()
+        .route("/", get(index))
+        .route("/index.html", get(index))
+        .route("/demo.css", get(|| async { text(DEMO_CSS, "text/css; charset=utf-8") }))
+        .route("/demo.js", get(|| async { text(DEMO_JS, "text/javascript; charset=utf-8") }))
+        .nest_service(
+            "/sdk",
+            Router::new()
+                .fallback_service(sdk)
+                // Apps on other origins import the module and fetch its wasm: both need CORS.
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                    HeaderValue::from_static("*"),
+                ))
+                // The package changes on every `build-sdk`; browsers revalidate (ETag/Last-Modified).
+                .layer(SetResponseHeaderLayer::overriding(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static("no-cache"),
+                )),
+        )
+        .merge(crate::demo_page::routes())
+}
+
+async fn index() -> Response {
+    text(INDEX_HTML, "text/html; charset=utf-8")
+}
+
+fn text(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+async fn sdk_not_found(sdk_dir: PathBuf) -> ApiError {
+    if sdk_dir.join("nango.js").is_file() {
+        ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file in the SDK package")
+    } else {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            ErrorCode::NotFound,
+            format!(
+                "the SDK package is not built: no nango.js in `{}`; build it with `cargo xtask build-sdk` \
+                 (or point NANGO_SDK_DIR at a built package)",
+                sdk_dir.display()
+            ),
+        )
+    }
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod credentials;
 pub mod crypto;
 pub mod demo;
+pub mod demo_page;
 pub mod error;
 pub mod extract;
 pub mod http_client;

@@ -1,9 +1,13 @@
 // Browser plumbing the wasm calls (sdk-size.md: a few lines of JS here replace kilobytes of
 // wasm-bindgen shims). Every decision stays in Rust; these only move values.
 
-// `new Promise` with its settle functions: {promise, resolve, reject}.
+// What one `auth()` call needs from JS: {promise, resolve, reject, flow}, `flow` being a fresh
+// flow id: 16 bytes from `crypto.getRandomValues` as 22 characters of base64url.
 export function deferred() {
-  const settle = {};
+  const settle = {
+    flow: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))))
+      .replace(/[+/=]/g, (c) => (c == "+" ? "-" : c == "/" ? "_" : "")),
+  };
   settle.promise = new Promise((resolve, reject) => {
     settle.resolve = resolve;
     settle.reject = reject;

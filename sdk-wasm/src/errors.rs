@@ -26,37 +26,30 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The stable `type` string (`to_js` uses it; named for tests and readers).
+    #[cfg(test)]
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::BlockedByBrowser => "blocked_by_browser",
-            Self::WindowClosed => "window_closed",
-            Self::InvalidHostUrl => "invalid_host_url",
-            Self::MissingPublicKey => "missing_public_key",
-            Self::MissingIntegrationId => "missing_integration_id",
-            Self::MissingConnectionId => "missing_connection_id",
-            Self::FlowInProgress => "flow_in_progress",
-            Self::Timeout => "timeout",
-            Self::NetworkError => "network_error",
-        }
+        self.type_and_message().0
     }
 
-    pub fn message(self) -> &'static str {
+    fn type_and_message(self) -> (&'static str, &'static str) {
         match self {
-            Self::BlockedByBrowser => "The browser blocked the authorization popup",
-            Self::WindowClosed => "The authorization window was closed before the flow finished",
-            Self::InvalidHostUrl => "host must be an absolute http(s) URL",
-            Self::MissingPublicKey => "publicKey is required",
-            Self::MissingIntegrationId => "An integration id is required",
-            Self::MissingConnectionId => "A connection id is required",
-            Self::FlowInProgress => "Another authorization flow is in progress",
-            Self::Timeout => "The authorization flow timed out",
-            Self::NetworkError => "Could not reach the server",
+            Self::BlockedByBrowser => ("blocked_by_browser", "The browser blocked the authorization popup"),
+            Self::WindowClosed => ("window_closed", "The authorization window was closed"),
+            Self::InvalidHostUrl => ("invalid_host_url", "host must be an absolute http(s) URL"),
+            Self::MissingPublicKey => ("missing_public_key", "publicKey is required"),
+            Self::MissingIntegrationId => ("missing_integration_id", "An integration id is required"),
+            Self::MissingConnectionId => ("missing_connection_id", "A connection id is required"),
+            Self::FlowInProgress => ("flow_in_progress", "Another authorization is in progress"),
+            Self::Timeout => ("timeout", "The authorization timed out"),
+            Self::NetworkError => ("network_error", "Could not reach the server"),
         }
     }
 
     /// The JS `AuthError` for this kind.
     pub fn to_js(self) -> JsValue {
-        new_auth_error(&JsValue::from_str(self.as_str()), &JsValue::from_str(self.message()))
+        let (kind, message) = self.type_and_message();
+        new_auth_error(&JsValue::from_str(kind), &JsValue::from_str(message))
     }
 }
 

@@ -43,13 +43,12 @@ extern "C" {
     pub fn stringify(value: &JsValue) -> String;
     #[wasm_bindgen(js_namespace = Date)]
     pub fn now() -> f64;
-    #[wasm_bindgen(js_namespace = crypto, js_name = getRandomValues)]
-    pub fn get_random_values(buffer: &mut [u8]);
 }
 
 #[wasm_bindgen(module = "/js/browser.js")]
 extern "C" {
-    /// `{promise, resolve, reject}`: the promise `auth()` returns and its settle functions.
+    /// `{promise, resolve, reject, flow}`: the promise `auth()` returns, its settle functions,
+    /// and a new flow id (128 random bits from `crypto.getRandomValues`, base64url).
     pub fn deferred() -> JsValue;
     /// GET `url`, or POST `body` as JSON when it is an object; calls `callback(body, status)`
     /// once (`null` body when not JSON, status 0 on a network failure).

@@ -8,6 +8,11 @@
 //! `postMessage` counts), `outcome` (flow-record answers and the closed-popup rule, documented
 //! there), `flow` (one running call and its cleanup), `errors` (`AuthError`), `js` (imports).
 //!
+//! The closed-popup rule (`outcome` has it in full): `popup.closed === true` is only a hint,
+//! because Cross-Origin-Opener-Policy on a provider page makes it read `true` while the user is
+//! still consenting. The backend's flow record decides: `window_closed` only when the backend never
+//! saw the popup arrive; a pending flow is waited for (its outcome, its expiry, or `timeout`).
+//!
 //! Size matters more than anywhere else in the project (SPEC "Budgets", sdk-size.md): on wasm32
 //! the crate is `no_std` with a tiny allocator, reads options with `Reflect.get` (no serde), and
 //! formats nothing (`format!` alone costs ~2 KB gzipped).
@@ -112,7 +117,7 @@ impl Nango {
 
         let started = match popup {
             Some(popup) => {
-                let flow_id = new_flow_id();
+                let flow_id = js::get_string(&deferred, "flow").unwrap_or_default();
                 let mut url = self.connect_url("/oauth/connect/", &integration_id, &connection_id, &options);
                 url.pair("flow", &flow_id);
                 let origin = WINDOW.with(|window| js::get_string(&js::get(window, "location"), "origin"));
@@ -170,12 +175,6 @@ fn param_value(value: &JsValue) -> Option<String> {
 
 fn non_empty(value: JsValue) -> Option<String> {
     value.as_string().filter(|value| !value.is_empty())
-}
-
-fn new_flow_id() -> String {
-    let mut random = [0u8; 16];
-    js::get_random_values(&mut random);
-    url::flow_id(&random)
 }
 
 #[cfg(all(target_arch = "wasm32", not(test)))]

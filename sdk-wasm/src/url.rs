@@ -1,5 +1,5 @@
 //! URLs the SDK builds: the validated host, the popup URL `{host}/oauth/connect/{integration}?...`
-//! with every key and value percent-encoded (SPEC §1), the flow id, and small number formatting.
+//! with every key and value percent-encoded (SPEC §1), and small number formatting.
 //! Pure Rust on bytes: no `format!`, no `Display` (sdk-size.md).
 
 use alloc::string::String;
@@ -114,26 +114,6 @@ pub fn encode_into(out: &mut String, value: &str) {
             out.push(HEX[usize::from(byte & 15)] as char);
         }
     }
-}
-
-/// A flow id: 16 random bytes (128 bits) as 22 characters of unpadded base64url.
-pub fn flow_id(random: &[u8; 16]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut id = String::new();
-    let mut bits: u32 = 0;
-    let mut n_bits = 0;
-    for &byte in random {
-        bits = (bits << 8) | u32::from(byte);
-        n_bits += 8;
-        while n_bits >= 6 {
-            n_bits -= 6;
-            id.push(ALPHABET[((bits >> n_bits) & 63) as usize] as char);
-        }
-    }
-    if n_bits > 0 {
-        id.push(ALPHABET[((bits << (6 - n_bits)) & 63) as usize] as char);
-    }
-    id
 }
 
 /// Appends a decimal integer (window coordinates may be negative on multi-screen setups).

@@ -1,1 +1,18 @@
-fn main() {}
+//! The HTTP suite: the real server in-process, a fake provider, everything over HTTP.
+
+// Tests fail loudly: a panic with a message is the failure we want.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod callback;
+mod callback_url;
+mod compat;
+mod connect;
+mod connections;
+mod demo;
+mod encryption;
+mod hmac;
+mod integrations;
+mod metadata;
+mod postgres;
+mod smoke;
+mod state;

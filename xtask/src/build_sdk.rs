@@ -122,7 +122,8 @@ const nango = new Nango({ host: "http://127.0.0.1:3003/", publicKey: "k" });
 if (typeof nango.auth !== "function") throw new Error("no auth method");
 "#;
     let pkg_url = format!("file://{}", pkg.display());
-    cmd!(sh, "node --input-type=module -e {script} {pkg_url}").run()?;
+    cmd!(sh, "node --input-type=module -e {script} {pkg_url}").quiet().run()?;
+    println!("smoke test passed (node: init, Nango, AuthError)");
     Ok(())
 }
 

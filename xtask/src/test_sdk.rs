@@ -16,6 +16,7 @@ pub fn run() -> anyhow::Result<()> {
     let chromedriver = sh.var("CHROMEDRIVER").unwrap_or_else(|_| CHROMEDRIVER.to_owned());
     if !std::path::Path::new(&chromedriver).exists() {
         eprintln!("{chromedriver} missing: installing chromium and chromium-driver");
+        cmd!(sh, "apt-get update").run()?;
         cmd!(sh, "apt-get install -y chromium chromium-driver").run()?;
         if !std::path::Path::new(&chromedriver).exists() {
             bail!("no chromedriver at {chromedriver}");

@@ -150,6 +150,16 @@ macro_rules! impl_store {
                 self.environment_where(SQL, public_key).await
             }
 
+            async fn environment_by_id(&self, id: EnvironmentId) -> StoreResult<Option<Environment>> {
+                const SQL: &str = concat!("SELECT ", environment_columns!(), " FROM environments WHERE id = $1");
+                sqlx::query_as::<_, EnvironmentRow>(SQL)
+                    .bind(id)
+                    .fetch_optional(&self.reader)
+                    .await?
+                    .map(EnvironmentRow::into_environment)
+                    .transpose()
+            }
+
             async fn update_environment_settings(
                 &self,
                 id: EnvironmentId,
@@ -407,7 +417,11 @@ macro_rules! impl_store {
             }
 
             async fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()> {
-                let sql = by_key!("UPDATE connections SET last_fetched_at = $4");
+                // Reads call this on every fetch: within one second, write nothing.
+                let sql = concat!(
+                    by_key!("UPDATE connections SET last_fetched_at = $4"),
+                    " AND (last_fetched_at IS NULL OR last_fetched_at < $4)"
+                );
                 bind_key!(sqlx::query(sql), key).bind(now).execute(&self.writer).await?;
                 Ok(())
             }

@@ -26,7 +26,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Normal)
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
-            .pragma("temp_store", "memory");
+            .pragma("temp_store", "memory")
+            // Reads of a large table come straight from the page cache / mapped file.
+            .pragma("cache_size", "-8192")
+            .pragma("mmap_size", "268435456");
         // The writer opens the file first so it exists (and is in WAL mode) for the readers.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)

@@ -1,0 +1,107 @@
+//! The demo page's two server routes (SPEC §6): `GET /demo/config` (what the page needs to
+//! call the SDK: server URL, public key, integrations) and `GET /demo/connection/{id}` (the
+//! stored connection without any secret, to show what a connect produced).
+//!
+//! Both read the default environment only. The public key is public by design; the secret key
+//! and every token stay on the server.
+
+use crate::credentials::{self, Credentials};
+use crate::error::{ApiError, ErrorCode};
+use crate::extract::{Path, Query};
+use crate::ids::{ConnectionId, IntegrationKey};
+use crate::state::AppState;
+use crate::store::{ConnectionKey, Environment};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+/// The integration the page selects first (created by `demo::ensure_demo_integration`).
+pub const DEFAULT_INTEGRATION: &str = "demo";
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/demo/config", get(get_config))
+        .route("/demo/connection/{connection_id}", get(get_connection))
+}
+
+/// `{host, publicKey, integrations: [{unique_key, provider}], defaultIntegration}`.
+async fn get_config(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
+    let environment = default_environment(&state).await?;
+    let integrations: Vec<Value> = state
+        .store
+        .list_integrations(environment.id)
+        .await?
+        .into_iter()
+        .map(|integration| {
+            json!({ "unique_key": integration.unique_key.as_str(), "provider": integration.provider })
+        })
+        .collect();
+    Ok(Json(json!({
+        "host": state.config.server_url,
+        "publicKey": environment.public_key,
+        "integrations": integrations,
+        "defaultIntegration": DEFAULT_INTEGRATION,
+    })))
+}
+
+#[derive(Debug, Deserialize)]
+struct ConnectionQuery {
+    integration: String,
+}
+
+/// The stored connection's non-secret fields: whether a token exists, never the token.
+async fn get_connection(
+    State(state): State<AppState>,
+    Path(connection_id): Path<String>,
+    Query(query): Query<ConnectionQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let connection_id = ConnectionId::parse(connection_id)
+        .map_err(|rule| ApiError::bad_request(ErrorCode::InvalidConnectionId, rule))?;
+    let integration_key = IntegrationKey::parse(query.integration)
+        .map_err(|rule| ApiError::bad_request(ErrorCode::InvalidRequest, rule))?;
+    let environment = default_environment(&state).await?;
+    let key = ConnectionKey { environment_id: environment.id, integration_key, connection_id };
+    let connection = state.store.get_connection(&key).await?.ok_or_else(|| {
+        ApiError::unknown_connection(key.connection_id.as_str(), key.integration_key.as_str())
+    })?;
+    let aad = credentials::aad_for(
+        connection.environment_id,
+        connection.integration_key.as_str(),
+        connection.connection_id.as_str(),
+    );
+    let credentials = Credentials::open(&state.cipher, &connection.sealed_credentials, &aad)
+        .map_err(|_| ApiError::internal(anyhow::anyhow!("cannot open the connection's credentials")))?;
+    Ok(Json(json!({
+        "connection_id": connection.connection_id.as_str(),
+        "provider_config_key": connection.integration_key.as_str(),
+        "provider": connection.provider,
+        "connection_config": connection.connection_config,
+        "metadata": connection.metadata,
+        "created_at": crate::time::rfc3339(connection.created_at),
+        "credentials": credentials_summary(&credentials),
+    })))
+}
+
+/// What the page may show about credentials: their type, whether a token is there, expiry.
+fn credentials_summary(credentials: &Credentials) -> Value {
+    let has_secret = match credentials {
+        Credentials::OAuth2 { access_token, .. } => !access_token.expose().is_empty(),
+        Credentials::ApiKey { api_key } => !api_key.expose().is_empty(),
+        Credentials::Basic { password, .. } => !password.expose().is_empty(),
+    };
+    json!({
+        "type": credentials.type_name(),
+        "has_access_token": matches!(credentials, Credentials::OAuth2 { .. }) && has_secret,
+        "has_secret": has_secret,
+        "expires_at": credentials.expires_at().map(crate::time::rfc3339),
+    })
+}
+
+async fn default_environment(state: &AppState) -> Result<Environment, ApiError> {
+    state.store.default_environment().await?.ok_or_else(|| {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, "no default environment yet")
+    })
+}

@@ -1,0 +1,46 @@
+//! Item 9: credentials are encrypted at rest (SPEC §2 step 3): the tokens never appear in the
+//! SQLite files, while the API still returns them.
+
+use nango_tests::{ResponseExt, TestApp};
+use serde_json::json;
+
+const ACCESS: &str = "plaintext-access-token-7f3a9c1e55";
+const REFRESH: &str = "plaintext-refresh-token-2b8d4e6f77";
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack.windows(needle.len()).any(|window| window == needle.as_bytes())
+}
+
+/// All bytes of the database file and its WAL (whatever exists).
+fn database_bytes(app: &TestApp) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    for name in ["nango.db", "nango.db-wal", "nango.db-journal"] {
+        if let Ok(mut file) = std::fs::read(app.data_dir.join(name)) {
+            bytes.append(&mut file);
+        }
+    }
+    bytes
+}
+
+#[tokio::test]
+async fn tokens_are_not_stored_in_plain_text() {
+    let mut app = TestApp::spawn().await;
+    app.integration("fake", "fake-oauth").await;
+    app.provider.settings().token_response =
+        json!({ "access_token": ACCESS, "refresh_token": REFRESH, "expires_in": 3600 });
+    app.connect_ok("fake", "user-enc-1").await;
+    let connection =
+        app.get_connection("fake", "user-enc-1", "&refresh_token=true").await.assert_success().await;
+    assert_eq!(connection["credentials"]["access_token"], ACCESS);
+    assert_eq!(connection["credentials"]["refresh_token"], REFRESH);
+
+    for moment in ["while running", "after shutdown"] {
+        let bytes = database_bytes(&app);
+        // The row is there (so the check below looks at real data)...
+        assert!(contains(&bytes, "user-enc-1"), "{moment}: connection row not found in the files");
+        // ...but not the tokens.
+        assert!(!contains(&bytes, ACCESS), "{moment}: access token readable in the database");
+        assert!(!contains(&bytes, REFRESH), "{moment}: refresh token readable in the database");
+        app.stop().await;
+    }
+}

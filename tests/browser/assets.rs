@@ -1,0 +1,101 @@
+//! The static files and the demo page's routes over plain HTTP (no browser): content types,
+//! CORS on `/sdk/`, the hint when the package is not built, and no secret in what the demo
+//! routes answer.
+
+use crate::support::sdk_dir;
+use nango_tests::{ResponseExt, TestApp, PUBLIC_KEY, SECRET_KEY};
+use reqwest::Response;
+use serde_json::Value;
+
+fn header(response: &Response, name: &str) -> String {
+    let value = response.headers().get(name).map(|v| v.to_str().unwrap_or_default());
+    value.unwrap_or_default().to_string()
+}
+
+async fn get(app: &TestApp, path: &str) -> Response {
+    app.client.get(format!("{}{path}", app.url)).send().await.expect("GET")
+}
+
+#[tokio::test]
+async fn demo_page_and_package_are_served_with_their_content_types() {
+    let app = TestApp::builder().var("NANGO_SDK_DIR", &sdk_dir().display().to_string()).spawn().await;
+
+    let page = get(&app, "/").await.assert_status(200).await;
+    assert_eq!(header(&page, "content-type"), "text/html; charset=utf-8");
+    assert!(page.text().await.unwrap().contains("/demo.js"));
+    let script = get(&app, "/demo.js").await.assert_status(200).await;
+    assert_eq!(header(&script, "content-type"), "text/javascript; charset=utf-8");
+    assert!(script.text().await.unwrap().contains("/sdk/nango.js"));
+    let css = get(&app, "/demo.css").await.assert_status(200).await;
+    assert_eq!(header(&css, "content-type"), "text/css; charset=utf-8");
+
+    let wasm = get(&app, "/sdk/nango_bg.wasm").await.assert_status(200).await;
+    assert_eq!(header(&wasm, "content-type"), "application/wasm");
+    assert_eq!(header(&wasm, "access-control-allow-origin"), "*");
+    let glue = get(&app, "/sdk/nango.js").await.assert_status(200).await;
+    assert_eq!(header(&glue, "content-type"), "text/javascript");
+    assert_eq!(header(&glue, "access-control-allow-origin"), "*");
+
+    let code = get(&app, "/sdk/missing.js").await.assert_error(404).await;
+    assert_eq!(code, "not_found");
+}
+
+#[tokio::test]
+async fn missing_package_answers_how_to_build_it() {
+    let missing = tempfile::tempdir().unwrap();
+    let dir = missing.path().join("pkg");
+    let app = TestApp::builder().var("NANGO_SDK_DIR", &dir.display().to_string()).spawn().await;
+
+    let response = get(&app, "/sdk/nango.js").await.assert_status(404).await;
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("cargo xtask build-sdk"), "{message}");
+    // The page itself does not depend on the package being there.
+    get(&app, "/").await.assert_status(200).await;
+}
+
+#[tokio::test]
+async fn demo_config_has_the_public_key_and_never_the_secret_key() {
+    let app = TestApp::spawn().await;
+    let response = get(&app, "/demo/config").await.assert_status(200).await;
+    let text = response.text().await.unwrap();
+    assert!(!text.contains(SECRET_KEY), "the secret key reached the browser: {text}");
+    let config: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(config["publicKey"], PUBLIC_KEY);
+    assert_eq!(config["host"], app.url.as_str());
+    assert_eq!(config["defaultIntegration"], "demo");
+    let keys: Vec<&str> = config["integrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|integration| integration["unique_key"].as_str().unwrap())
+        .collect();
+    assert!(keys.contains(&"demo"), "{config}");
+}
+
+#[tokio::test]
+async fn demo_connection_shows_the_connection_without_tokens() {
+    let app = TestApp::spawn().await;
+    app.integration("fake", "fake-oauth").await;
+    let code = get(&app, "/demo/connection/user-1?integration=fake").await.assert_error(404).await;
+    assert_eq!(code, "unknown_connection");
+
+    app.connect("fake", "user-1").param("region", "eu").run().await.assert_success();
+    let response = get(&app, "/demo/connection/user-1?integration=fake").await.assert_status(200).await;
+    let text = response.text().await.unwrap();
+    for secret in [app.provider.access_token(), app.provider.refresh_token()] {
+        assert!(!text.contains(&secret), "a token reached the demo route: {text}");
+    }
+    let body: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(body["connection_id"], "user-1");
+    assert_eq!(body["provider_config_key"], "fake");
+    assert_eq!(body["provider"], "fake-oauth");
+    assert_eq!(body["connection_config"]["region"], "eu");
+    assert_eq!(body["credentials"]["type"], "OAUTH2");
+    assert_eq!(body["credentials"]["has_access_token"], true);
+    assert!(body["credentials"]["expires_at"].is_string(), "{body}");
+
+    let code = get(&app, "/demo/connection/bad%20id?integration=fake").await.assert_error(400).await;
+    assert_eq!(code, "invalid_connection_id");
+}

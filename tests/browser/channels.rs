@@ -1,0 +1,123 @@
+//! The popup's channels: the flow-status fallback when COOP severs `window.opener`, a popup the
+//! user closes, a second `auth()` during a flow, and forged messages that must be ignored.
+
+use crate::support::{Session, FLOW_TIMEOUT};
+use serde_json::json;
+use std::time::Duration;
+
+#[tokio::test]
+async fn resolves_when_a_provider_page_sends_coop() {
+    let session = Session::start().await;
+    session.integration("fake", "fake-oauth").await;
+    session.callback_url(&session.provider_pages.coop_url()).await;
+
+    session.auth("a", "fake", "user-coop", json!({})).await;
+    session.expect_success("a", "fake", "user-coop").await;
+    session.stored_connection("fake", "user-coop").await;
+}
+
+#[tokio::test]
+async fn closing_a_waiting_popup_rejects_with_window_closed() {
+    let session = Session::start().await;
+    session.integration("fake", "fake-oauth").await;
+    session.callback_url(&session.provider_pages.wait_url()).await;
+
+    session.auth("a", "fake", "user-1", json!({})).await;
+    session.popup().await;
+    session.browser.find("#continue", FLOW_TIMEOUT).await;
+    assert!(session.outcome_now("a").await.is_null(), "settled before the user did anything");
+    session.popup().await;
+    session.browser.close_window().await;
+
+    // SPEC §1: `window_closed` once the popup is gone and the flow did not finish. The flow
+    // record is pending here (the popup reached the provider's side); `popup.closed` alone
+    // cannot tell this from a COOP-severed popup, and the SDK's closed-popup rule 4 then waits
+    // for the record (up to its 10-minute time-out), so this fails until the SDK decides.
+    session.expect_error("a", "window_closed").await;
+}
+
+#[tokio::test]
+async fn closing_the_popup_before_it_loads_rejects_with_window_closed() {
+    let session = Session::start().await;
+    session.integration("fake", "fake-oauth").await;
+
+    // The user closes the popup at once, before it loaded anything from the broker. A real
+    // window closed that early may still send its first request, so the page's `window.open`
+    // hands the SDK a stand-in that reads closed and never navigates.
+    session.browser.execute("window.__closePopupAtOnce = true;", json!([])).await;
+    session.auth("a", "fake", "user-1", json!({})).await;
+
+    session.expect_error("a", "window_closed").await;
+    let flow = session.flow_id().await;
+    assert_eq!(session.app.flow_status(&flow).await["error"]["code"], "unknown_flow");
+}
+
+#[tokio::test]
+async fn second_auth_during_a_flow_is_flow_in_progress() {
+    let session = Session::start().await;
+    session.integration("fake", "fake-oauth").await;
+    session.callback_url(&session.provider_pages.wait_url()).await;
+
+    session.auth("first", "fake", "user-1", json!({})).await;
+    session.popup().await;
+    let proceed = session.browser.find("#continue", FLOW_TIMEOUT).await;
+    session.auth("second", "fake", "user-2", json!({})).await;
+    session.expect_error("second", "flow_in_progress").await;
+
+    // The first flow is unharmed and completes.
+    session.popup().await;
+    session.browser.click(&proceed).await;
+    session.expect_success("first", "fake", "user-1").await;
+}
+
+#[tokio::test]
+async fn forged_messages_are_ignored() {
+    let session = Session::start().await;
+    session.integration("fake", "fake-oauth").await;
+    session.callback_url(&session.provider_pages.wait_url()).await;
+
+    session.auth("a", "fake", "user-real", json!({})).await;
+    let flow = session.flow_id().await;
+    let forged = json!({
+        "type": "nango_oauth_result", "flow": flow, "success": true,
+        "providerConfigKey": "fake", "connectionId": "user-forged",
+    });
+
+    // From the popup window, but while it shows another origin (the provider's).
+    let popup = session.popup().await;
+    let proceed = session.browser.find("#continue", FLOW_TIMEOUT).await;
+    session.browser.execute("window.opener.postMessage(arguments[0], '*');", json!([forged])).await;
+
+    // From the app page itself (right origin for nothing, wrong window).
+    session.browser.switch_to(&session.main).await;
+    session.browser.execute("window.postMessage(arguments[0], '*');", json!([forged])).await;
+
+    // From another window on the broker's origin (right origin, wrong window).
+    let script = "window.__other = window.open(arguments[0] + '/health', 'other'); return true;";
+    session.browser.execute(script, json!([session.app.url])).await;
+    let other = wait_for_third_window(&session, &popup).await;
+    session.browser.switch_to(&other).await;
+    session.browser.execute("window.opener.postMessage(arguments[0], '*');", json!([forged])).await;
+    session.browser.close_window().await;
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let now = session.outcome_now("a").await;
+    assert!(now.is_null(), "a forged message settled the flow: {now}");
+
+    // The real answer still arrives.
+    session.browser.switch_to(&popup).await;
+    session.browser.click(&proceed).await;
+    session.expect_success("a", "fake", "user-real").await;
+}
+
+async fn wait_for_third_window(session: &Session, popup: &str) -> String {
+    let deadline = std::time::Instant::now() + FLOW_TIMEOUT;
+    loop {
+        let windows = session.browser.windows().await;
+        if let Some(other) = windows.into_iter().find(|h| h != &session.main && h != popup) {
+            return other;
+        }
+        assert!(std::time::Instant::now() < deadline, "the other window did not open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}

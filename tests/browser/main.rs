@@ -1,0 +1,14 @@
+//! Headless Chromium against the real broker and the BUILT SDK package (`sdk-wasm/pkg`):
+//! the popup flow end to end, its failure modes, the COOP fallback channel, and the demo page
+//! clicked through as a person would. Run `cargo xtask build-sdk` first.
+
+// Tests fail loudly: a panic with a message is the failure we want.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod assets;
+mod channels;
+mod demo_page;
+mod errors;
+mod pages;
+mod popup;
+mod support;

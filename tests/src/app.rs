@@ -1,0 +1,329 @@
+//! `TestApp`: the real `nango_backend::app::App` on 127.0.0.1 with a temporary data dir, fixed
+//! keys, a providers file pointing at a `FakeProvider`, and a no-redirect HTTP client.
+
+use crate::postgres::TestDatabase;
+use crate::provider::{FakeProvider, CLIENT_ID, CLIENT_SECRET};
+use nango_backend::app::App;
+use nango_backend::config::Config;
+use nango_backend::state::AppState;
+use reqwest::{Method, RequestBuilder, Response};
+use serde_json::{json, Value};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use tokio::sync::oneshot;
+
+pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdef";
+pub const PUBLIC_KEY: &str = "test-public-key-0123456789";
+
+/// The test providers added through `NANGO_PROVIDERS_FILE`; `PORT` is the fake provider's.
+/// Each exercises one quirk of SPEC §4 (named after the real provider it imitates).
+const PROVIDERS_YAML: &str = r#"
+fake-oauth:
+    display_name: Fake OAuth
+    auth_mode: OAUTH2
+    authorization_url: http://127.0.0.1:PORT/authorize
+    token_url: http://127.0.0.1:PORT/token
+    scope_separator: ','
+    default_scopes:
+        - default.read
+    authorization_params:
+        prompt: login
+        access_type: offline
+    token_params:
+        audience: fake-api
+    some_unknown_field: ignored
+fake-subdomain:
+    display_name: Fake Zendesk-style
+    auth_mode: OAUTH2
+    authorization_url: http://${connectionConfig.subdomain}.localhost:PORT/authorize
+    token_url: http://127.0.0.1:PORT/${connectionConfig.subdomain}/token
+    connection_config:
+        subdomain:
+            type: string
+            title: Subdomain
+fake-instance:
+    display_name: Fake Salesforce-style
+    auth_mode: OAUTH2
+    authorization_url: http://127.0.0.1:PORT/authorize
+    token_url: http://127.0.0.1:PORT/token
+    token_response_metadata:
+        - instance_url
+fake-realm:
+    display_name: Fake QuickBooks-style
+    auth_mode: OAUTH2
+    authorization_url: http://127.0.0.1:PORT/authorize
+    token_url: http://127.0.0.1:PORT/token
+    redirect_uri_metadata:
+        - realmId
+fake-basic-json:
+    display_name: Fake Basic-auth JSON-body
+    auth_mode: OAUTH2
+    authorization_url: http://127.0.0.1:PORT/authorize
+    token_url: http://127.0.0.1:PORT/token
+    authorization_method: header
+    body_format: json
+fake-nopkce:
+    display_name: Fake without PKCE
+    auth_mode: OAUTH2
+    authorization_url: http://127.0.0.1:PORT/authorize
+    token_url: http://127.0.0.1:PORT/token
+    disable_pkce: true
+"#;
+
+pub struct TestApp {
+    /// `http://127.0.0.1:PORT` (also the server URL the callback URL is built from).
+    pub url: String,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    pub provider: FakeProvider,
+    /// Follows no redirects; resolves `*.localhost` to loopback.
+    pub client: reqwest::Client,
+    state: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _database: Option<TestDatabase>,
+    _dir: tempfile::TempDir,
+}
+
+/// Extra settings for a `TestApp`.
+#[derive(Default)]
+pub struct Builder {
+    vars: Vec<(String, String)>,
+    postgres: bool,
+    extra_providers: String,
+}
+
+impl Builder {
+    /// An extra variable for `Config::from_sources` (e.g. `NANGO_FLOW_TTL_SECONDS`).
+    pub fn var(mut self, key: &str, value: &str) -> Self {
+        self.vars.push((key.into(), value.into()));
+        self
+    }
+
+    /// More catalog entries (YAML, `PORT` = the fake provider's port) after the built-in test ones.
+    pub fn providers(mut self, yaml: &str) -> Self {
+        self.extra_providers.push_str(yaml);
+        self
+    }
+
+    /// Store in a fresh Postgres database instead of SQLite.
+    pub fn postgres(mut self) -> Self {
+        self.postgres = true;
+        self
+    }
+
+    pub async fn spawn(self) -> TestApp {
+        init_logs();
+        let provider = FakeProvider::spawn().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let data_dir = dir.path().join("data");
+        let providers_file = dir.path().join("providers.yaml");
+        let providers = format!("{PROVIDERS_YAML}{}", self.extra_providers);
+        std::fs::write(&providers_file, providers.replace("PORT", &provider.port().to_string()))
+            .expect("write providers file");
+        let database = if self.postgres { Some(TestDatabase::create().await) } else { None };
+        let mut vars: Vec<(String, String)> = vec![
+            ("NANGO_HOST".into(), "127.0.0.1".into()),
+            ("NANGO_DATA_DIR".into(), data_dir.display().to_string()),
+            ("NANGO_SECRET_KEY".into(), SECRET_KEY.into()),
+            ("NANGO_PUBLIC_KEY".into(), PUBLIC_KEY.into()),
+            ("NANGO_PROVIDERS_FILE".into(), providers_file.display().to_string()),
+            ("NANGO_PROVIDER_TIMEOUT_SECONDS".into(), "5".into()),
+        ];
+        if let Some(database) = &database {
+            vars.push(("DATABASE_URL".into(), database.url.clone()));
+        }
+        vars.extend(self.vars);
+        let (app, port) = build_on_free_port(&vars).await;
+        let state = app.state().clone();
+        let addr = app.local_addr().expect("server address");
+        assert_eq!(addr.port(), port);
+        let (shutdown, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.run_until_stopped(async move {
+            let _ = stopped.await;
+        }));
+        TestApp {
+            url: format!("http://127.0.0.1:{port}"),
+            addr,
+            data_dir,
+            provider,
+            client: client(),
+            state,
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _database: database,
+            _dir: dir,
+        }
+    }
+}
+
+impl TestApp {
+    /// A server on SQLite in a fresh temp dir.
+    pub async fn spawn() -> Self {
+        Self::builder().spawn().await
+    }
+
+    /// The same, on a fresh Postgres database (`DATABASE_URL`, default local `test`).
+    pub async fn with_postgres() -> Self {
+        Self::builder().postgres().spawn().await
+    }
+
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// The running server's state (store, config) for set-ups HTTP cannot make.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// `{url}/oauth/callback`
+    pub fn callback_url(&self) -> String {
+        format!("{}/oauth/callback", self.url)
+    }
+
+    /// Stop the server and wait until it finished (e.g. to read the database files).
+    pub async fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    // ------------------------------------------------------------ REST API (secret key)
+
+    /// A request with `Authorization: Bearer <secret key>`.
+    pub fn api(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, format!("{}{path}", self.url)).bearer_auth(SECRET_KEY)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.api(Method::GET, path).send().await.expect("GET")
+    }
+
+    pub async fn delete(&self, path: &str) -> Response {
+        self.api(Method::DELETE, path).send().await.expect("DELETE")
+    }
+
+    pub async fn post_json(&self, path: &str, body: &Value) -> Response {
+        self.api(Method::POST, path).json(body).send().await.expect("POST")
+    }
+
+    pub async fn patch_json(&self, path: &str, body: &Value) -> Response {
+        self.api(Method::PATCH, path).json(body).send().await.expect("PATCH")
+    }
+
+    /// `POST /integrations` for `provider` with the fake provider's client credentials.
+    pub async fn create_integration(&self, unique_key: &str, provider: &str) -> Response {
+        let body = json!({
+            "unique_key": unique_key,
+            "provider": provider,
+            "credentials": {
+                "type": "OAUTH2",
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "scopes": "read,write",
+            },
+        });
+        self.post_json("/integrations", &body).await
+    }
+
+    /// `create_integration` that must succeed.
+    pub async fn integration(&self, unique_key: &str, provider: &str) {
+        let response = self.create_integration(unique_key, provider).await;
+        crate::ResponseExt::assert_success(response).await;
+    }
+
+    /// `GET /connection/:id?provider_config_key=..` plus `extra_query` (`&refresh_token=true`).
+    pub async fn get_connection(
+        &self,
+        integration: &str,
+        connection_id: &str,
+        extra_query: &str,
+    ) -> Response {
+        self.get(&format!("/connection/{connection_id}?provider_config_key={integration}{extra_query}")).await
+    }
+
+    pub async fn patch_environment(&self, settings: &Value) -> Response {
+        self.patch_json("/environment", settings).await
+    }
+
+    /// `GET /oauth/flows/:flow` (public) as JSON.
+    pub async fn flow_status(&self, flow: &str) -> Value {
+        let response = self
+            .client
+            .get(format!("{}/oauth/flows/{flow}", self.url))
+            .send()
+            .await
+            .expect("GET flow status");
+        response.json().await.expect("flow status is JSON")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Learn a free port, then build the app on it, so `NANGO_SERVER_URL` (the callback URL base)
+/// is known before binding. Another process may take the port in between: retry.
+async fn build_on_free_port(vars: &[(String, String)]) -> (App, u16) {
+    let mut last_error = None;
+    for _ in 0..5 {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("free port")
+            .port();
+        let mut vars = vars.to_vec();
+        vars.push(("NANGO_PORT".into(), port.to_string()));
+        vars.push(("NANGO_SERVER_URL".into(), format!("http://127.0.0.1:{port}")));
+        let config = Config::from_sources(None, &vars).expect("test config");
+        match App::build(config).await {
+            Ok(app) => return (app, port),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    panic!("could not start the app: {last_error:?}");
+}
+
+fn init_logs() {
+    if std::env::var_os("TEST_LOG").is_some() {
+        nango_backend::telemetry::init("debug", std::io::stderr);
+    } else {
+        nango_backend::telemetry::init("info", std::io::sink);
+    }
+}
+
+/// The browser of the tests: no redirect following (each hop is asserted), `*.localhost`
+/// resolved to loopback (RFC 6761) so provider URLs with a subdomain placeholder are reachable.
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(LoopbackResolver))
+        .no_proxy()
+        .build()
+        .expect("HTTP client")
+}
+
+struct LoopbackResolver;
+
+impl reqwest::dns::Resolve for LoopbackResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_ascii_lowercase();
+        Box::pin(async move {
+            if host == "localhost" || host.ends_with(".localhost") {
+                let addrs: reqwest::dns::Addrs =
+                    Box::new(std::iter::once(SocketAddr::from(([127, 0, 0, 1], 0))));
+                Ok(addrs)
+            } else {
+                Err(format!("tests only talk to loopback, not `{host}`").into())
+            }
+        })
+    }
+}
