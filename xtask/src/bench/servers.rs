@@ -89,7 +89,7 @@ impl ServerProcess {
         }
     }
 
-    /// `VmRSS` and `VmHWM` of the server, in KiB (Linux `/proc`).
+    /// The server's resident memory, in KiB (Linux `/proc/<pid>/status`).
     pub fn memory_kib(&self) -> anyhow::Result<Memory> {
         let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
         let field = |name: &str| -> anyhow::Result<u64> {
@@ -97,7 +97,12 @@ impl ServerProcess {
             let kib = line.split_whitespace().nth(1).context("no value")?;
             Ok(kib.parse()?)
         };
-        Ok(Memory { rss_kib: field("VmRSS:")?, hwm_kib: field("VmHWM:")? })
+        Ok(Memory {
+            rss_kib: field("VmRSS:")?,
+            hwm_kib: field("VmHWM:")?,
+            anon_kib: field("RssAnon:")?,
+            file_kib: field("RssFile:")?,
+        })
     }
 }
 
@@ -111,7 +116,12 @@ impl Drop for ServerProcess {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Memory {
     pub rss_kib: u64,
+    /// Peak resident set since start.
     pub hwm_kib: u64,
+    /// Heap and stacks.
+    pub anon_kib: u64,
+    /// Mapped file pages (the binary, SQLite's mmap of the database).
+    pub file_kib: u64,
 }
 
 /// The fake provider: `/token` grants a non-expiring token for any code.
