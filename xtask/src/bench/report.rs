@@ -115,6 +115,8 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
         },
         "baseline": {
             "result": measured.baseline.to_json(),
+            "runs_per_second": measured.baseline_runs_per_second.map(|rate| round(rate, 0)),
+            "runs_note": "measured first (after the small run) and last; the result combines both",
             "body_bytes": measured.baseline_body_bytes,
             "what": "a bare axum handler returning a captured GET /connection body",
         },
