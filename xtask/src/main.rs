@@ -3,11 +3,14 @@
 //! One module per task. Tasks:
 //! - `build-sdk`: build the browser SDK into `sdk-wasm/pkg/` and check its size budget.
 //! - `test-sdk`: run the SDK's wasm-bindgen tests in headless Chromium.
-//! - `bench` and `tidy`: to come (their modules plug in below).
+//! - `bench`: measure the server against the SPEC budgets; writes `target/bench-report.json`.
+//! - `tidy`: house-rule checks over the sources (file size, provider names, secrets, panics).
 
+mod bench;
 mod build_sdk;
 mod minify_names;
 mod test_sdk;
+mod tidy;
 mod tools;
 
 use std::path::PathBuf;
@@ -17,10 +20,10 @@ fn main() -> anyhow::Result<()> {
     match task.as_str() {
         "build-sdk" => build_sdk::run(),
         "test-sdk" => test_sdk::run(),
-        // "bench" => bench::run(),
-        // "tidy" => tidy::run(),
+        "bench" => bench::run(),
+        "tidy" => tidy::run(),
         _ => {
-            eprintln!("usage: cargo xtask <build-sdk | test-sdk>");
+            eprintln!("usage: cargo xtask <build-sdk | test-sdk | bench | tidy>");
             anyhow::bail!("unknown task `{task}`")
         }
     }

@@ -31,13 +31,20 @@ impl SqliteStore {
             .pragma("cache_size", "-8192")
             .pragma("mmap_size", "268435456");
         // The writer opens the file first so it exists (and is in WAL mode) for the readers.
+        // An embedded file cannot go stale like a network connection: skip sqlx's ping before
+        // every acquire, a round trip to the connection's worker thread per query.
         let writer = SqlitePoolOptions::new()
+            .test_before_acquire(false)
             .max_connections(1)
             .min_connections(1)
             .connect_with(options.clone())
             .await?;
         let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).clamp(4, 16);
-        let reader = SqlitePoolOptions::new().max_connections(readers as u32).connect_with(options).await?;
+        let reader = SqlitePoolOptions::new()
+            .test_before_acquire(false)
+            .max_connections(readers as u32)
+            .connect_with(options)
+            .await?;
         Ok(Self { writer, reader })
     }
 

@@ -1,0 +1,270 @@
+//! `cargo xtask bench`: measures the server against the budgets of SPEC "Budgets" and writes
+//! one JSON report (rust-analyzer's `metrics.rs`): `GET /connection/{id}` throughput and
+//! latency at 64 clients with few and with many stored connections, the same load against a
+//! bare axum handler answering the same JSON, OAuth callback completions per second against a
+//! local fake provider, and the server's resident memory.
+//!
+//! The load generator runs optimised: the debug xtask builds `nango-server` and itself in
+//! release, then re-runs itself (`bench --in-release`). Missed budgets are printed as MISSED
+//! and recorded; only a setup failure exits non-zero.
+//!
+//! Options: `--quick` (short windows, at most 100k connections, for trying the bench out),
+//! `--max-connections N` (default 1,000,000).
+
+mod http;
+mod load;
+mod report;
+mod seed;
+mod servers;
+
+use anyhow::{bail, Context};
+use load::{LoadResult, Scenario, Window};
+use serde_json::json;
+use servers::{ServerProcess, INTEGRATION, PROVIDER, PUBLIC_KEY, SECRET_KEY};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use xshell::{cmd, Shell};
+
+use crate::project_root;
+
+/// SPEC "Budgets".
+const CLIENTS: usize = 64;
+const MIN_BASELINE_RATIO: f64 = 0.5;
+const MAX_P99_MS: f64 = 10.0;
+const MIN_CALLBACKS_PER_SECOND: f64 = 1000.0;
+const MAX_RSS_MIB: f64 = 64.0;
+/// "Flat from 1k to 1M": the large store keeps at least this share of the small one's rate.
+const MIN_FLAT_RATIO: f64 = 0.8;
+const SMALL_STORE: u64 = 1000;
+/// Seeding the large store may take about this long; the size is picked from the measured rate.
+const SEED_BUDGET: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone)]
+struct Options {
+    quick: bool,
+    max_connections: u64,
+}
+
+pub fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(2).collect();
+    let options = parse_options(&args)?;
+    if args.iter().any(|arg| arg == "--in-release") {
+        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+        return runtime.block_on(bench(options));
+    }
+    let root = project_root();
+    let sh = Shell::new()?;
+    sh.change_dir(&root);
+    cmd!(sh, "cargo build --release -p nango-backend -p xtask --bins").run()?;
+    let forwarded: Vec<&String> = args.iter().collect();
+    let xtask = target_dir(&root).join("release/xtask");
+    cmd!(sh, "{xtask} bench --in-release {forwarded...}").run()?;
+    Ok(())
+}
+
+fn parse_options(args: &[String]) -> anyhow::Result<Options> {
+    let mut options = Options { quick: false, max_connections: 1_000_000 };
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        match arg.as_str() {
+            "--quick" => options.quick = true,
+            "--in-release" => {}
+            "--max-connections" => {
+                let value = iter.next().context("--max-connections needs a number")?;
+                options.max_connections = value.parse().context("--max-connections needs a number")?;
+            }
+            other => bail!("unknown bench option `{other}` (known: --quick, --max-connections N)"),
+        }
+    }
+    if options.quick {
+        options.max_connections = options.max_connections.min(100_000);
+    }
+    Ok(options)
+}
+
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+}
+
+async fn bench(options: Options) -> anyhow::Result<()> {
+    let root = project_root();
+    let target = target_dir(&root);
+    let binary = target.join("release/nango-server");
+    let window = if options.quick {
+        Window { clients: CLIENTS, warmup: Duration::from_secs(1), measure: Duration::from_secs(3) }
+    } else {
+        Window { clients: CLIENTS, warmup: Duration::from_secs(2), measure: Duration::from_secs(10) }
+    };
+    let data_dir = std::env::temp_dir().join(format!("nango-bench-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let result = measure_all(&options, &binary, &data_dir, window).await;
+    let _ = std::fs::remove_dir_all(&data_dir);
+    let measured = result?;
+
+    let report = report::build(&measured, window, &options_json(&options));
+    let path = target.join("bench-report.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
+    report::print_summary(&report);
+    println!("report: {}", path.display());
+    Ok(())
+}
+
+fn options_json(options: &Options) -> serde_json::Value {
+    json!({ "quick": options.quick, "max_connections": options.max_connections })
+}
+
+/// Every number the report needs.
+pub struct Measured {
+    pub small_store: u64,
+    pub get_small: LoadResult,
+    /// Both baseline runs together (see `LoadResult::combine`).
+    pub baseline: LoadResult,
+    pub baseline_runs_per_second: [f64; 2],
+    pub baseline_body_bytes: usize,
+    pub callbacks: LoadResult,
+    pub large_store: u64,
+    pub seed_rows: u64,
+    pub seed_seconds: f64,
+    /// Reads of connections not read within the last minute: each also writes `last_fetched_at`.
+    pub get_large_cold: LoadResult,
+    /// Rows whose `last_fetched_at` the cold run set (each a write on the read path).
+    pub touched_rows: i64,
+    /// The same after every row's `last_fetched_at` was set to now: reads only, as in the
+    /// small run (where the warm-up touches all 1k rows).
+    pub get_large: LoadResult,
+    pub rss_max_kib: u64,
+    pub end: servers::Memory,
+}
+
+async fn measure_all(
+    options: &Options,
+    binary: &Path,
+    data_dir: &Path,
+    window: Window,
+) -> anyhow::Result<Measured> {
+    if !binary.exists() {
+        bail!("{} is missing: build it with `cargo build --release -p nango-backend`", binary.display());
+    }
+    let provider_addr = servers::start_fake_provider().await?;
+    let server = ServerProcess::start(binary, data_dir, provider_addr).await?;
+    println!("bench: nango-server pid {} on {}", server.pid(), server.addr);
+    let rss_max = Arc::new(AtomicU64::new(0));
+    let sampler = tokio::spawn(sample_rss(server.pid(), Arc::clone(&rss_max)));
+
+    let mut admin = http::Conn::open(server.addr, Some(SECRET_KEY)).await?;
+    let integration = json!({
+        "unique_key": INTEGRATION,
+        "provider": PROVIDER,
+        "credentials": {
+            "type": "OAUTH2",
+            "client_id": "bench-client",
+            "client_secret": "bench-client-secret",
+            "scopes": ["read"],
+        },
+    });
+    let answer = admin.send(hyper::Method::POST, "/integrations", Some(&integration)).await?;
+    if !answer.status.is_success() {
+        bail!("POST /integrations answered {}: {}", answer.status, answer.text());
+    }
+
+    let db_path = data_dir.join("nango.db");
+    let mut seeder = seed::Seeder::open(&db_path, servers::ENCRYPTION_KEY, INTEGRATION, PROVIDER).await?;
+    let now = nango_backend::time::now();
+    seeder.seed_to(SMALL_STORE, now).await?;
+    let path = format!("/connection/{}?provider_config_key={INTEGRATION}", seed::connection_id(0));
+    let sample = admin.get(&path).await?;
+    if !sample.status.is_success() {
+        bail!("GET {path} answered {}: {}", sample.status, sample.text());
+    }
+    sample.json()?;
+    let baseline_body = sample.text();
+
+    println!("bench: GET /connection, {SMALL_STORE} stored connections, {CLIENTS} clients");
+    let get = |n_connections| Scenario::GetConnection { integration: INTEGRATION.into(), n_connections };
+    let get_small = load::run(server.addr, Some(SECRET_KEY), get(SMALL_STORE), window).await?;
+
+    println!("bench: bare axum baseline answering the same {} bytes", baseline_body.len());
+    let baseline_addr = servers::start_baseline(baseline_body.clone()).await?;
+    let baseline_first = load::run(baseline_addr, None, Scenario::Baseline, window).await?;
+
+    println!("bench: OAuth flows (connect + callback + token exchange), {CLIENTS} clients");
+    let flow =
+        Scenario::Flow { integration: INTEGRATION.into(), public_key: PUBLIC_KEY.into(), run: now as u64 };
+    let callbacks = load::run(server.addr, None, flow, window).await?;
+
+    // Seed the large store: measure the rate on the first 100k, then pick the largest size
+    // that fits the seeding budget.
+    let seed_started = Instant::now();
+    let probe = options.max_connections.min(100_000).max(SMALL_STORE);
+    seeder.seed_to(probe, now).await?;
+    let rate = (probe - SMALL_STORE) as f64 / seed_started.elapsed().as_secs_f64().max(0.001);
+    let affordable = (rate * SEED_BUDGET.as_secs_f64()) as u64;
+    let large_store = [1_000_000, 500_000, 200_000, 100_000]
+        .into_iter()
+        .find(|size| *size <= options.max_connections && *size <= affordable.max(probe))
+        .unwrap_or(probe)
+        .max(probe);
+    println!("bench: seeding {large_store} connections ({rate:.0} rows/s)");
+    seeder.seed_to(large_store, now).await?;
+    let seed_seconds = seed_started.elapsed().as_secs_f64();
+
+    println!("bench: GET /connection, {large_store} stored connections, {CLIENTS} clients");
+    let touched_before = touched_rows(&db_path).await?;
+    let get_large_cold = load::run(server.addr, Some(SECRET_KEY), get(large_store), window).await?;
+    let touched_rows = touched_rows(&db_path).await? - touched_before;
+    println!("bench: the same with every connection read within the last minute (no writes)");
+    seeder.touch_all(nango_backend::time::now()).await?;
+    let get_large = load::run(server.addr, Some(SECRET_KEY), get(large_store), window).await?;
+    // The machine may be shared: a second baseline run at the end, averaged with the first,
+    // keeps a drift in background load from skewing the ratios.
+    println!("bench: bare axum baseline again");
+    let baseline_last = load::run(baseline_addr, None, Scenario::Baseline, window).await?;
+    let baseline = baseline_first.combine(&baseline_last);
+
+    let memory = server.memory_kib()?;
+    sampler.abort();
+    Ok(Measured {
+        small_store: SMALL_STORE,
+        get_small,
+        baseline,
+        baseline_runs_per_second: [baseline_first.per_second(), baseline_last.per_second()],
+        baseline_body_bytes: baseline_body.len(),
+        callbacks,
+        large_store,
+        seed_rows: large_store - SMALL_STORE,
+        seed_seconds,
+        get_large_cold,
+        touched_rows,
+        get_large,
+        rss_max_kib: rss_max.load(Ordering::Relaxed).max(memory.rss_kib),
+        end: memory,
+    })
+}
+
+/// Keep the highest `VmRSS` seen, every 100 ms.
+async fn sample_rss(pid: u32, max: Arc<AtomicU64>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(100));
+    loop {
+        tick.tick().await;
+        let Ok(status) = std::fs::read_to_string(format!("/proc/{pid}/status")) else { return };
+        let rss = status
+            .lines()
+            .find(|line| line.starts_with("VmRSS:"))
+            .and_then(|line| line.split_whitespace().nth(1))
+            .and_then(|kib| kib.parse::<u64>().ok())
+            .unwrap_or(0);
+        max.fetch_max(rss, Ordering::Relaxed);
+    }
+}
+
+async fn touched_rows(db_path: &Path) -> anyhow::Result<i64> {
+    let options = sqlx::sqlite::SqliteConnectOptions::new().filename(db_path).read_only(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await?;
+    let count = sqlx::query_scalar("SELECT COUNT(*) FROM connections WHERE last_fetched_at IS NOT NULL")
+        .fetch_one(&pool)
+        .await?;
+    pool.close().await;
+    Ok(count)
+}

@@ -1,0 +1,198 @@
+//! The bench report: every measured number, each budget with pass/fail, and a readable summary.
+
+use super::load::{round, Window};
+use super::{
+    Measured, CLIENTS, MAX_P99_MS, MAX_RSS_MIB, MIN_BASELINE_RATIO, MIN_CALLBACKS_PER_SECOND, MIN_FLAT_RATIO,
+};
+use serde_json::{json, Value};
+
+pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
+    let ours_small = measured.get_small.per_second();
+    let ours_large = measured.get_large.per_second();
+    let ours_cold = measured.get_large_cold.per_second();
+    let baseline = measured.baseline.per_second();
+    let ms = |us: u64| round(us as f64 / 1000.0, 3);
+    let mib = |kib: u64| round(kib as f64 / 1024.0, 1);
+    let budgets = vec![
+        budget(
+            "get_connection_vs_baseline_small",
+            round(ours_small / baseline, 3),
+            MIN_BASELINE_RATIO,
+            ">=",
+            format!("throughput with {} stored connections / bare axum", measured.small_store),
+        ),
+        budget(
+            "get_connection_vs_baseline_large",
+            round(ours_large / baseline, 3),
+            MIN_BASELINE_RATIO,
+            ">=",
+            format!("throughput with {} stored connections / bare axum", measured.large_store),
+        ),
+        budget(
+            "get_connection_vs_baseline_large_cold",
+            round(ours_cold / baseline, 3),
+            MIN_BASELINE_RATIO,
+            ">=",
+            format!(
+                "throughput with {} stored connections, none read in the last minute (each read \
+                 also writes last_fetched_at) / bare axum",
+                measured.large_store
+            ),
+        ),
+        budget(
+            "get_connection_p99_ms_small",
+            ms(measured.get_small.p99_us),
+            MAX_P99_MS,
+            "<",
+            format!("p99 latency with {} stored connections", measured.small_store),
+        ),
+        budget(
+            "get_connection_p99_ms_large",
+            ms(measured.get_large.p99_us),
+            MAX_P99_MS,
+            "<",
+            format!("p99 latency with {} stored connections", measured.large_store),
+        ),
+        budget(
+            "get_connection_p99_ms_large_cold",
+            ms(measured.get_large_cold.p99_us),
+            MAX_P99_MS,
+            "<",
+            format!(
+                "p99 latency with {} stored connections, none read in the last minute",
+                measured.large_store
+            ),
+        ),
+        budget(
+            "get_connection_flat",
+            round(ours_large / ours_small, 3),
+            MIN_FLAT_RATIO,
+            ">=",
+            format!(
+                "throughput with {} / with {} stored connections (\"flat\" read as: at most 20% lower)",
+                measured.large_store, measured.small_store
+            ),
+        ),
+        budget(
+            "callbacks_per_second",
+            round(measured.callbacks.per_second(), 0),
+            MIN_CALLBACKS_PER_SECOND,
+            ">=",
+            "completed OAuth flows (connect + callback with token exchange) per second, SQLite".into(),
+        ),
+        budget(
+            "server_peak_rss_mib",
+            mib(measured.end.hwm_kib),
+            MAX_RSS_MIB,
+            "<",
+            "VmHWM of nango-server over the whole bench".into(),
+        ),
+    ];
+    json!({
+        "generated_at": nango_backend::time::now(),
+        "machine": {
+            "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "note": "the server and the load generator share these cores; the baseline runs under \
+                     the same conditions (its server shares them with the same load generator), \
+                     so the ratio is fair, while absolute numbers understate a dedicated server",
+        },
+        "options": options,
+        "load": {
+            "clients": CLIENTS,
+            "client": "one keep-alive HTTP/1.1 connection per client (hyper), closed loop",
+            "warmup_seconds": window.warmup.as_secs_f64(),
+            "measure_seconds": window.measure.as_secs_f64(),
+            "connection_picked": "uniformly at random among the stored ones",
+        },
+        "get_connection": {
+            "small": with_store(measured.get_small.to_json(), measured.small_store),
+            "large": with_store(measured.get_large.to_json(), measured.large_store),
+            "large_cold": with_store(measured.get_large_cold.to_json(), measured.large_store),
+            "large_cold_rows_touched": measured.touched_rows,
+            "note": "large_cold reads connections not read in the last minute, so each read also \
+                     writes last_fetched_at (large_cold_rows_touched counts those writes); large \
+                     runs after every row was marked read, like small after its warm-up",
+        },
+        "baseline": {
+            "result": measured.baseline.to_json(),
+            "runs_per_second": measured.baseline_runs_per_second.map(|rate| round(rate, 0)),
+            "runs_note": "measured first (after the small run) and last; the result combines both",
+            "body_bytes": measured.baseline_body_bytes,
+            "what": "a bare axum handler returning a captured GET /connection body",
+        },
+        "callbacks": measured.callbacks.to_json(),
+        "seeding": {
+            "rows": measured.seed_rows,
+            "seconds": round(measured.seed_seconds, 1),
+            "rows_per_second": round(measured.seed_rows as f64 / measured.seed_seconds.max(0.001), 0),
+            "how": "multi-row INSERTs into the server's SQLite file, credentials sealed with the \
+                    backend's Credentials::seal and aad_for",
+        },
+        "memory": {
+            "vm_hwm_mib": mib(measured.end.hwm_kib),
+            "vm_rss_max_sampled_mib": mib(measured.rss_max_kib),
+            "vm_rss_end_mib": mib(measured.end.rss_kib),
+            "rss_anon_end_mib": mib(measured.end.anon_kib),
+            "rss_file_end_mib": mib(measured.end.file_kib),
+            "note": "RssFile includes SQLite's memory-mapped database pages (mmap_size), which \
+                     the kernel can reclaim; RssAnon is heap and stacks",
+        },
+        "budgets": budgets,
+        "all_budgets_met": budgets_met(&budgets),
+    })
+}
+
+fn with_store(mut result: Value, stored: u64) -> Value {
+    result["stored_connections"] = json!(stored);
+    result
+}
+
+fn budget(name: &str, value: f64, limit: f64, comparison: &str, what: String) -> Value {
+    let pass = match comparison {
+        ">=" => value >= limit,
+        _ => value < limit,
+    };
+    json!({ "name": name, "value": value, "budget": format!("{comparison} {limit}"), "pass": pass, "what": what })
+}
+
+fn budgets_met(budgets: &[Value]) -> bool {
+    budgets.iter().all(|budget| budget["pass"] == true)
+}
+
+pub fn print_summary(report: &Value) {
+    let line = |label: &str, result: &Value| {
+        println!(
+            "  {label:<38} {:>9} /s   p50 {:>7} ms   p99 {:>7} ms   errors {}",
+            result["per_second"], result["p50_ms"], result["p99_ms"], result["errors"]
+        )
+    };
+    println!();
+    println!("bench results ({} cores shared by server and load generator)", report["machine"]["cores"]);
+    let small = &report["get_connection"]["small"];
+    let large = &report["get_connection"]["large"];
+    line(&format!("GET /connection ({} stored)", small["stored_connections"]), small);
+    let cold = &report["get_connection"]["large_cold"];
+    line(&format!("GET /connection ({} stored, cold)", cold["stored_connections"]), cold);
+    line(&format!("GET /connection ({} stored)", large["stored_connections"]), large);
+    line("bare axum baseline", &report["baseline"]["result"]);
+    line("OAuth flows (connect + callback)", &report["callbacks"]);
+    println!(
+        "  server memory: peak {} MiB, end {} MiB (anon {}, file {}); seeded {} rows in {} s",
+        report["memory"]["vm_hwm_mib"],
+        report["memory"]["vm_rss_end_mib"],
+        report["memory"]["rss_anon_end_mib"],
+        report["memory"]["rss_file_end_mib"],
+        report["seeding"]["rows"],
+        report["seeding"]["seconds"]
+    );
+    println!("budgets:");
+    for budget in report["budgets"].as_array().into_iter().flatten() {
+        let verdict = if budget["pass"] == true { "ok    " } else { "MISSED" };
+        println!(
+            "  {verdict} {:<34} {:>10} (budget {})",
+            budget["name"].as_str().unwrap_or(""),
+            budget["value"],
+            budget["budget"].as_str().unwrap_or("")
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! The processes and in-process servers the bench talks to: `nango-server` as a child
+//! process, the fake OAuth provider it exchanges codes with, and the bare axum baseline.
+
+use super::http::Conn;
+use anyhow::{bail, Context};
+use axum::http::header::CONTENT_TYPE;
+use axum::routing::{get, post};
+use axum::Router;
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Fixed keys: the bench seeds rows sealed with the same encryption key the server uses.
+pub const SECRET_KEY: &str = "bench-secret-key-0123456789abcdef";
+pub const PUBLIC_KEY: &str = "bench-public-key-0123456789";
+/// base64 of the 32 bytes `0123456789abcdef0123456789abcdef`.
+pub const ENCRYPTION_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
+/// The catalog entry and integration the bench creates.
+pub const PROVIDER: &str = "bench-provider";
+pub const INTEGRATION: &str = "bench";
+
+/// `nango-server` running as a child; killed on drop.
+pub struct ServerProcess {
+    child: Child,
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+}
+
+impl ServerProcess {
+    /// Start the server on a free loopback port with a fresh data dir and a providers file
+    /// whose one entry points at the fake provider.
+    pub async fn start(binary: &Path, data_dir: &Path, provider_addr: SocketAddr) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        let providers_file = data_dir.join("bench-providers.yaml");
+        std::fs::write(
+            &providers_file,
+            format!(
+                "{PROVIDER}:\n    display_name: Bench provider\n    auth_mode: OAUTH2\n    \
+                 authorization_url: http://{provider_addr}/authorize\n    \
+                 token_url: http://{provider_addr}/token\n"
+            ),
+        )?;
+        let port = free_port()?;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let child = Command::new(binary)
+            .arg("serve")
+            .env("NANGO_HOST", "127.0.0.1")
+            .env("NANGO_PORT", port.to_string())
+            .env("NANGO_SERVER_URL", format!("http://{addr}"))
+            .env("NANGO_DATA_DIR", data_dir)
+            .env("NANGO_SECRET_KEY", SECRET_KEY)
+            .env("NANGO_PUBLIC_KEY", PUBLIC_KEY)
+            .env("NANGO_ENCRYPTION_KEY", ENCRYPTION_KEY)
+            .env("NANGO_PROVIDERS_FILE", &providers_file)
+            .env_remove("DATABASE_URL")
+            .env_remove("NANGO_CONFIG")
+            // The server's default log level: what an operator would run.
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::from(std::fs::File::create(data_dir.join("server.log"))?))
+            .spawn()
+            .with_context(|| format!("cannot start {}", binary.display()))?;
+        let mut server = Self { child, addr, data_dir: data_dir.to_path_buf() };
+        server.wait_healthy().await?;
+        Ok(server)
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    async fn wait_healthy(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                let log = std::fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default();
+                bail!("nango-server exited at start ({status}):\n{log}");
+            }
+            if let Ok(mut conn) = Conn::open(self.addr, None).await {
+                if conn.get("/health").await.is_ok_and(|answer| answer.status.is_success()) {
+                    return Ok(());
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("nango-server did not answer /health within 30 s");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The server's resident memory, in KiB (Linux `/proc/<pid>/status`).
+    pub fn memory_kib(&self) -> anyhow::Result<Memory> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.pid()))?;
+        let field = |name: &str| -> anyhow::Result<u64> {
+            let line = status.lines().find(|line| line.starts_with(name)).context(name.to_string())?;
+            let kib = line.split_whitespace().nth(1).context("no value")?;
+            Ok(kib.parse()?)
+        };
+        Ok(Memory {
+            rss_kib: field("VmRSS:")?,
+            hwm_kib: field("VmHWM:")?,
+            anon_kib: field("RssAnon:")?,
+            file_kib: field("RssFile:")?,
+        })
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Memory {
+    pub rss_kib: u64,
+    /// Peak resident set since start.
+    pub hwm_kib: u64,
+    /// Heap and stacks.
+    pub anon_kib: u64,
+    /// Mapped file pages (the binary, SQLite's mmap of the database).
+    pub file_kib: u64,
+}
+
+/// The fake provider: `/token` grants a non-expiring token for any code.
+pub async fn start_fake_provider() -> anyhow::Result<SocketAddr> {
+    async fn token() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
+        (
+            [(CONTENT_TYPE, "application/json")],
+            r#"{"access_token":"bench-access-token","token_type":"bearer","scope":"read"}"#,
+        )
+    }
+    let router = Router::new().route("/token", post(token));
+    serve(router).await
+}
+
+/// The baseline: a bare axum handler answering `body` (a captured `GET /connection`
+/// response) as JSON on every path.
+pub async fn start_baseline(body: String) -> anyhow::Result<SocketAddr> {
+    let body: &'static str = Box::leak(body.into_boxed_str());
+    let handler = move || async move { ([(CONTENT_TYPE, "application/json")], body) };
+    let router = Router::new().route("/connection/{id}", get(handler));
+    serve(router).await
+}
+
+async fn serve(router: Router) -> anyhow::Result<SocketAddr> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    tokio::spawn(async move {
+        if let Err(error) = axum::serve(listener, router).await {
+            eprintln!("bench: in-process server stopped: {error}");
+        }
+    });
+    Ok(addr)
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
