@@ -45,9 +45,9 @@ struct FileConfig {
     port: Option<u16>,
     data_dir: Option<PathBuf>,
     server_url: Option<String>,
-    database_url: Option<String>,
-    encryption_key: Option<String>,
-    secret_key: Option<String>,
+    database_url: Option<Secret<String>>,
+    encryption_key: Option<Secret<String>>,
+    secret_key: Option<Secret<String>>,
     public_key: Option<String>,
     providers_file: Option<PathBuf>,
     sdk_dir: Option<PathBuf>,
@@ -119,9 +119,9 @@ impl Config {
             None => file_config.provider_timeout_seconds.unwrap_or(15),
         };
         let public_key = var("NANGO_PUBLIC_KEY").or(file_config.public_key);
-        let secret_key = var("NANGO_SECRET_KEY").or(file_config.secret_key);
+        let secret_key = var("NANGO_SECRET_KEY").map(Secret::new).or(file_config.secret_key);
         if let Some(key) = &secret_key {
-            if key.len() < 16 {
+            if key.expose().len() < 16 {
                 return Err(ConfigError::Invalid {
                     setting: "NANGO_SECRET_KEY",
                     message: "must be at least 16 characters".into(),
@@ -133,9 +133,9 @@ impl Config {
             port,
             data_dir,
             server_url,
-            database_url: var("DATABASE_URL").or(file_config.database_url).map(Secret::new),
-            encryption_key: var("NANGO_ENCRYPTION_KEY").or(file_config.encryption_key).map(Secret::new),
-            secret_key: secret_key.map(Secret::new),
+            database_url: var("DATABASE_URL").map(Secret::new).or(file_config.database_url),
+            encryption_key: var("NANGO_ENCRYPTION_KEY").map(Secret::new).or(file_config.encryption_key),
+            secret_key,
             public_key,
             providers_file: var("NANGO_PROVIDERS_FILE").map(PathBuf::from).or(file_config.providers_file),
             sdk_dir: var("NANGO_SDK_DIR").map(PathBuf::from).or(file_config.sdk_dir),

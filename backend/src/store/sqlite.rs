@@ -27,9 +27,10 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
             .pragma("temp_store", "memory")
-            // Reads of a large table come straight from the page cache / mapped file.
-            .pragma("cache_size", "-8192")
-            .pragma("mmap_size", "268435456");
+            // 2 MiB of page cache per connection; no memory-mapped I/O: each connection would
+            // map the file on its own and resident memory would grow with the database (SPEC
+            // budget: under 64 MiB).
+            .pragma("cache_size", "-2048");
         // The writer opens the file first so it exists (and is in WAL mode) for the readers.
         // An embedded file cannot go stale like a network connection: skip sqlx's ping before
         // every acquire, a round trip to the connection's worker thread per query.
