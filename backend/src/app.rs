@@ -8,6 +8,7 @@ use crate::crypto::{random, Cipher};
 use crate::error::{ApiError, ErrorCode};
 use crate::secret::Secret;
 use crate::state::AppState;
+use crate::store::environment_cache::EnvironmentCache;
 use crate::store::{self, Environment, NewEnvironment};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -95,6 +96,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         catalog: Arc::new(catalog),
         cipher: Arc::new(cipher),
         http,
+        // A second: changes on another replica show within it (store/environment_cache.rs).
+        environments: Arc::new(EnvironmentCache::new(Duration::from_secs(1))),
     })
 }
 

@@ -3,6 +3,7 @@
 use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::Cipher;
+use crate::store::environment_cache::EnvironmentCache;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -14,4 +15,6 @@ pub struct AppState {
     pub cipher: Arc<Cipher>,
     /// Client for providers (token exchange, refresh, proxy) and webhooks: bounded time-outs.
     pub http: reqwest::Client,
+    /// Environments by secret key, for the REST API's per-request check.
+    pub environments: Arc<EnvironmentCache>,
 }

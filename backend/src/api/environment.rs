@@ -41,6 +41,7 @@ async fn patch_environment(
     let settings = apply_patch(environment.settings.clone(), &patch)?;
     let updated =
         state.store.update_environment_settings(environment.id, &settings, crate::time::now()).await?;
+    state.environments.clear();
     Ok(Json(environment_json(&state, &updated)))
 }
 

@@ -47,7 +47,8 @@ impl FromRequestParts<AppState> for AuthedEnvironment {
             )
         })?;
         let invalid = || ApiError::unauthorized(ErrorCode::InvalidSecretKey, "invalid secret key");
-        let environment = state.store.environment_by_secret_key(given).await?.ok_or_else(invalid)?;
+        let environment =
+            state.environments.by_secret_key(state.store.as_ref(), given).await?.ok_or_else(invalid)?;
         // The store found it by equality; compare again in constant time so a lookup that
         // is not exact (collation, prefix index) can never let a different key through.
         if !constant_time_eq(environment.secret_key.expose(), given) {

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 #[cfg(test)]
 mod conformance;
+pub mod environment_cache;
 pub mod postgres;
 mod rows;
 mod sql;
