@@ -1,0 +1,124 @@
+//! The environment statements: `environment_methods!` writes them as inherent
+//! `*_sql` methods of a backend (`sql.rs` forwards `Store` to them).
+
+macro_rules! environment_methods {
+    ($store:ty) => {
+        const _: () = {
+            use $crate::store::rows::{conflict_or_database, environment_columns, strings_text, EnvironmentRow};
+
+            impl $store {
+                async fn environment_where(
+                    &self,
+                    sql: &'static str,
+                    value: &str,
+                ) -> StoreResult<Option<Environment>> {
+                    sqlx::query_as::<_, EnvironmentRow>(sql)
+                        .bind(value)
+                        .fetch_optional(&self.reader)
+                        .await?
+                        .map(EnvironmentRow::into_environment)
+                        .transpose()
+                }
+
+                async fn default_environment_sql(&self) -> StoreResult<Option<Environment>> {
+                    const SQL: &str =
+                        concat!("SELECT ", environment_columns!(), " FROM environments ORDER BY id LIMIT 1");
+                    sqlx::query_as::<_, EnvironmentRow>(SQL)
+                        .fetch_optional(&self.reader)
+                        .await?
+                        .map(EnvironmentRow::into_environment)
+                        .transpose()
+                }
+
+                async fn create_environment_sql(&self, new: NewEnvironment, now: i64) -> StoreResult<Environment> {
+                    const SQL: &str = concat!(
+                        "INSERT INTO environments (name, secret_key, public_key, created_at, updated_at) ",
+                        "VALUES ($1, $2, $3, $4, $4) RETURNING ",
+                        environment_columns!()
+                    );
+                    sqlx::query_as::<_, EnvironmentRow>(SQL)
+                        .bind(&new.name)
+                        .bind(new.secret_key.expose())
+                        .bind(&new.public_key)
+                        .bind(now)
+                        .fetch_one(&self.writer)
+                        .await
+                        .map_err(conflict_or_database)?
+                        .into_environment()
+                }
+
+                async fn set_environment_keys_sql(
+                    &self,
+                    id: EnvironmentId,
+                    secret_key: &Secret<String>,
+                    public_key: &str,
+                    now: i64,
+                ) -> StoreResult<()> {
+                    const SQL: &str =
+                        "UPDATE environments SET secret_key = $1, public_key = $2, updated_at = $3 WHERE id = $4";
+                    let done = sqlx::query(SQL)
+                        .bind(secret_key.expose())
+                        .bind(public_key)
+                        .bind(now)
+                        .bind(id)
+                        .execute(&self.writer)
+                        .await
+                        .map_err(conflict_or_database)?;
+                    if done.rows_affected() == 0 {
+                        return Err(StoreError::NotFound);
+                    }
+                    Ok(())
+                }
+
+                async fn environment_by_secret_key_sql(&self, secret_key: &str) -> StoreResult<Option<Environment>> {
+                    const SQL: &str =
+                        concat!("SELECT ", environment_columns!(), " FROM environments WHERE secret_key = $1");
+                    self.environment_where(SQL, secret_key).await
+                }
+
+                async fn environment_by_public_key_sql(&self, public_key: &str) -> StoreResult<Option<Environment>> {
+                    const SQL: &str =
+                        concat!("SELECT ", environment_columns!(), " FROM environments WHERE public_key = $1");
+                    self.environment_where(SQL, public_key).await
+                }
+
+                async fn environment_by_id_sql(&self, id: EnvironmentId) -> StoreResult<Option<Environment>> {
+                    const SQL: &str = concat!("SELECT ", environment_columns!(), " FROM environments WHERE id = $1");
+                    sqlx::query_as::<_, EnvironmentRow>(SQL)
+                        .bind(id)
+                        .fetch_optional(&self.reader)
+                        .await?
+                        .map(EnvironmentRow::into_environment)
+                        .transpose()
+                }
+
+                async fn update_environment_settings_sql(
+                    &self,
+                    id: EnvironmentId,
+                    settings: &EnvironmentSettings,
+                    now: i64,
+                ) -> StoreResult<Environment> {
+                    const SQL: &str = concat!(
+                        "UPDATE environments SET callback_url = $1, hmac_enabled = $2, hmac_key = $3, ",
+                        "webhook_url = $4, allowed_origins = $5, updated_at = $6 WHERE id = $7 RETURNING ",
+                        environment_columns!()
+                    );
+                    sqlx::query_as::<_, EnvironmentRow>(SQL)
+                        .bind(settings.callback_url.as_deref())
+                        .bind(settings.hmac_enabled)
+                        .bind(settings.hmac_key.as_ref().map(|key| key.expose().as_str()))
+                        .bind(settings.webhook_url.as_deref())
+                        .bind(strings_text(&settings.allowed_origins))
+                        .bind(now)
+                        .bind(id)
+                        .fetch_optional(&self.writer)
+                        .await?
+                        .ok_or(StoreError::NotFound)?
+                        .into_environment()
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use environment_methods;

@@ -1,0 +1,131 @@
+//! The OAuth flow statements: `flow_methods!` writes them as inherent
+//! `*_sql` methods of a backend (`sql.rs` forwards `Store` to them).
+
+macro_rules! flow_methods {
+    ($store:ty) => {
+        const _: () = {
+            use $crate::store::rows::{
+                conflict_or_database, flow_columns, map_text, FlowRow, OutcomeColumns, OutcomeRow, STATUS_ERROR,
+                STATUS_PENDING,
+            };
+
+            impl $store {
+                async fn insert_flow_sql(&self, flow: &NewFlow) -> StoreResult<()> {
+                    const SQL: &str = concat!(
+                        "INSERT INTO oauth_flows (",
+                        flow_columns!(),
+                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+                    );
+                    sqlx::query(SQL)
+                        .bind(flow.flow_id.as_str())
+                        .bind(flow.state.expose())
+                        .bind(flow.environment_id)
+                        .bind(flow.integration_key.as_str())
+                        .bind(flow.connection_id.as_str())
+                        .bind(flow.pkce_verifier.as_ref().map(|verifier| verifier.expose().as_str()))
+                        .bind(map_text(&flow.params))
+                        .bind(map_text(&flow.authorization_params))
+                        .bind(&flow.origin)
+                        .bind(&flow.redirect_uri)
+                        .bind(flow.created_at)
+                        .bind(flow.expires_at)
+                        .bind(STATUS_PENDING)
+                        .execute(&self.writer)
+                        .await
+                        .map_err(conflict_or_database)?;
+                    Ok(())
+                }
+
+                async fn consume_flow_sql(&self, state: &str, now: i64) -> StoreResult<Option<ConsumedFlow>> {
+                    // One statement: of two concurrent callbacks with one state, one gets the row.
+                    const SQL: &str = concat!(
+                        "UPDATE oauth_flows SET consumed_at = $1 WHERE state = $2 AND consumed_at IS NULL ",
+                        "AND expires_at > $1 AND outcome_status = 'pending' RETURNING ",
+                        flow_columns!()
+                    );
+                    sqlx::query_as::<_, FlowRow>(SQL)
+                        .bind(now)
+                        .bind(state)
+                        .fetch_optional(&self.writer)
+                        .await?
+                        .map(FlowRow::into_flow)
+                        .transpose()
+                }
+
+                async fn finish_flow_sql(&self, flow_id: &FlowId, outcome: &FlowOutcome, now: i64) -> StoreResult<()> {
+                    const SQL: &str = concat!(
+                        "UPDATE oauth_flows SET outcome_status = $1, outcome_code = $2, outcome_message = $3, ",
+                        "outcome_integration = $4, outcome_connection = $5, finished_at = $6 ",
+                        "WHERE flow_id = $7 AND outcome_status = 'pending'"
+                    );
+                    let columns = OutcomeColumns::of(outcome);
+                    if columns.status == STATUS_PENDING {
+                        return Ok(());
+                    }
+                    sqlx::query(SQL)
+                        .bind(columns.status)
+                        .bind(columns.code)
+                        .bind(columns.message)
+                        .bind(columns.integration)
+                        .bind(columns.connection)
+                        .bind(now)
+                        .bind(flow_id.as_str())
+                        .execute(&self.writer)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn record_flow_error_sql(
+                    &self,
+                    flow_id: &FlowId,
+                    environment_id: Option<EnvironmentId>,
+                    code: &str,
+                    message: &str,
+                    now: i64,
+                    expires_at: i64,
+                ) -> StoreResult<()> {
+                    // An existing record (a real flow, or an earlier error) wins.
+                    const SQL: &str = concat!(
+                        "INSERT INTO oauth_flows (flow_id, environment_id, created_at, expires_at, ",
+                        "finished_at, outcome_status, outcome_code, outcome_message) ",
+                        "VALUES ($1, $2, $3, $4, $3, $5, $6, $7) ON CONFLICT (flow_id) DO NOTHING"
+                    );
+                    sqlx::query(SQL)
+                        .bind(flow_id.as_str())
+                        .bind(environment_id)
+                        .bind(now)
+                        .bind(expires_at)
+                        .bind(STATUS_ERROR)
+                        .bind(code)
+                        .bind(message)
+                        .execute(&self.writer)
+                        .await?;
+                    Ok(())
+                }
+
+                async fn flow_outcome_sql(&self, flow_id: &FlowId) -> StoreResult<Option<(FlowOutcome, i64)>> {
+                    const SQL: &str = concat!(
+                        "SELECT outcome_status, outcome_code, outcome_message, outcome_integration, ",
+                        "outcome_connection, expires_at FROM oauth_flows WHERE flow_id = $1"
+                    );
+                    sqlx::query_as::<_, OutcomeRow>(SQL)
+                        .bind(flow_id.as_str())
+                        .fetch_optional(&self.reader)
+                        .await?
+                        .map(OutcomeRow::into_outcome)
+                        .transpose()
+                }
+
+                async fn purge_flows_sql(&self, older_than: i64) -> StoreResult<u64> {
+                    let done = sqlx::query("DELETE FROM oauth_flows WHERE expires_at < $1")
+                        .bind(older_than)
+                        .execute(&self.writer)
+                        .await?;
+                    Ok(done.rows_affected())
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use flow_methods;

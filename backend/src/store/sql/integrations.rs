@@ -1,0 +1,115 @@
+//! The integration statements: `integration_methods!` writes them as inherent
+//! `*_sql` methods of a backend (`sql.rs` forwards `Store` to them).
+
+macro_rules! integration_methods {
+    ($store:ty) => {
+        const _: () = {
+            use $crate::store::rows::{conflict_or_database, integration_columns, strings_text, IntegrationRow};
+
+            impl $store {
+                async fn list_integrations_sql(&self, env: EnvironmentId) -> StoreResult<Vec<Integration>> {
+                    const SQL: &str = concat!(
+                        "SELECT ",
+                        integration_columns!(),
+                        " FROM integrations WHERE environment_id = $1 ORDER BY unique_key"
+                    );
+                    let rows = sqlx::query_as::<_, IntegrationRow>(SQL).bind(env).fetch_all(&self.reader).await?;
+                    rows.into_iter().map(IntegrationRow::into_integration).collect()
+                }
+
+                async fn get_integration_sql(
+                    &self,
+                    env: EnvironmentId,
+                    key: &IntegrationKey,
+                ) -> StoreResult<Option<Integration>> {
+                    const SQL: &str = concat!(
+                        "SELECT ",
+                        integration_columns!(),
+                        " FROM integrations WHERE environment_id = $1 AND unique_key = $2"
+                    );
+                    sqlx::query_as::<_, IntegrationRow>(SQL)
+                        .bind(env)
+                        .bind(key.as_str())
+                        .fetch_optional(&self.reader)
+                        .await?
+                        .map(IntegrationRow::into_integration)
+                        .transpose()
+                }
+
+                async fn create_integration_sql(
+                    &self,
+                    env: EnvironmentId,
+                    input: &IntegrationInput,
+                    now: i64,
+                ) -> StoreResult<Integration> {
+                    const SQL: &str = concat!(
+                        "INSERT INTO integrations (environment_id, unique_key, provider, client_id, ",
+                        "client_secret, scopes, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ",
+                        "RETURNING ",
+                        integration_columns!()
+                    );
+                    sqlx::query_as::<_, IntegrationRow>(SQL)
+                        .bind(env)
+                        .bind(input.unique_key.as_str())
+                        .bind(&input.provider)
+                        .bind(input.client_id.as_deref())
+                        .bind(input.client_secret.as_ref().map(|secret| secret.expose().as_str()))
+                        .bind(strings_text(&input.scopes))
+                        .bind(now)
+                        .fetch_one(&self.writer)
+                        .await
+                        .map_err(conflict_or_database)?
+                        .into_integration()
+                }
+
+                async fn update_integration_sql(
+                    &self,
+                    env: EnvironmentId,
+                    key: &IntegrationKey,
+                    input: &IntegrationInput,
+                    now: i64,
+                ) -> StoreResult<Option<Integration>> {
+                    // A rename carries the connections along (ON UPDATE CASCADE).
+                    const SQL: &str = concat!(
+                        "UPDATE integrations SET unique_key = $1, provider = $2, client_id = $3, ",
+                        "client_secret = $4, scopes = $5, updated_at = $6 ",
+                        "WHERE environment_id = $7 AND unique_key = $8 RETURNING ",
+                        integration_columns!()
+                    );
+                    sqlx::query_as::<_, IntegrationRow>(SQL)
+                        .bind(input.unique_key.as_str())
+                        .bind(&input.provider)
+                        .bind(input.client_id.as_deref())
+                        .bind(input.client_secret.as_ref().map(|secret| secret.expose().as_str()))
+                        .bind(strings_text(&input.scopes))
+                        .bind(now)
+                        .bind(env)
+                        .bind(key.as_str())
+                        .fetch_optional(&self.writer)
+                        .await
+                        .map_err(conflict_or_database)?
+                        .map(IntegrationRow::into_integration)
+                        .transpose()
+                }
+
+                async fn delete_integration_sql(&self, env: EnvironmentId, key: &IntegrationKey) -> StoreResult<bool> {
+                    let mut tx = self.begin_write().await?;
+                    sqlx::query("DELETE FROM connections WHERE environment_id = $1 AND integration_key = $2")
+                        .bind(env)
+                        .bind(key.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    let done = sqlx::query("DELETE FROM integrations WHERE environment_id = $1 AND unique_key = $2")
+                        .bind(env)
+                        .bind(key.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    Ok(done.rows_affected() > 0)
+                }
+            }
+        };
+    };
+}
+
+pub(crate) use integration_methods;
