@@ -8,15 +8,6 @@ use serde_json::{json, Value};
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Extra catalog entries for this suite (`PORT` = the fake provider's port).
-const PROVIDERS_YAML: &str = r#"
-fake-apikey:
-    display_name: Fake API-key provider
-    auth_mode: API_KEY
-    proxy:
-        base_url: http://127.0.0.1:PORT
-"#;
-
 /// How long a flow may take in a test before it counts as hanging.
 pub const FLOW_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -46,11 +37,7 @@ pub fn sdk_dir() -> PathBuf {
 impl Session {
     pub async fn start() -> Self {
         let sdk_dir = sdk_dir();
-        let app = TestApp::builder()
-            .var("NANGO_SDK_DIR", &sdk_dir.display().to_string())
-            .providers(PROVIDERS_YAML)
-            .spawn()
-            .await;
+        let app = TestApp::builder().var("NANGO_SDK_DIR", &sdk_dir.display().to_string()).spawn().await;
         let page = AppPage::spawn().await;
         let provider_pages = ProviderPages::spawn(app.callback_url()).await;
         let browser = Browser::start().await;
