@@ -9,6 +9,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::environment_cache::EnvironmentCache;
+use crate::store::touches::PendingTouches;
 use crate::store::{self, Environment, NewEnvironment};
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
@@ -59,8 +60,12 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let purge = tokio::spawn(purge_expired_flows(self.state.clone()));
+        let touches = tokio::spawn(flush_touches(self.state.clone()));
         let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         purge.abort();
+        touches.abort();
+        // Reads served before the shutdown still get their `last_fetched_at`.
+        self.state.touches.flush(self.state.store.as_ref()).await;
         result
     }
 }
@@ -98,6 +103,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         http,
         // A second: changes on another replica show within it (store/environment_cache.rs).
         environments: Arc::new(EnvironmentCache::new(Duration::from_secs(1))),
+        touches: Arc::new(PendingTouches::default()),
     })
 }
 
@@ -169,6 +175,15 @@ async fn purge_expired_flows(state: AppState) {
         if let Err(error) = state.store.purge_flows(crate::time::now() - 3600).await {
             tracing::warn!(%error, "could not purge expired flows");
         }
+    }
+}
+
+/// Writes the reads' `last_fetched_at` every two seconds (store/touches.rs).
+async fn flush_touches(state: AppState) {
+    let mut tick = tokio::time::interval(Duration::from_secs(2));
+    loop {
+        tick.tick().await;
+        state.touches.flush(state.store.as_ref()).await;
     }
 }
 

@@ -4,6 +4,7 @@ use crate::catalog::Catalog;
 use crate::config::Config;
 use crate::crypto::Cipher;
 use crate::store::environment_cache::EnvironmentCache;
+use crate::store::touches::PendingTouches;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -17,4 +18,6 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Environments by secret key, for the REST API's per-request check.
     pub environments: Arc<EnvironmentCache>,
+    /// `last_fetched_at` writes waiting for the background flush.
+    pub touches: Arc<PendingTouches>,
 }

@@ -39,7 +39,7 @@ pub(super) async fn get_connection(
     let credentials =
         crate::oauth::refresh::fresh_credentials(&state, &environment, &connection, force_refresh, now)
             .await?;
-    let last_fetched_at = touch_last_fetched(&state, &key, &connection, now).await;
+    let last_fetched_at = touch_last_fetched(&state, &key, &connection, now);
     Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)))
 }
 
@@ -142,8 +142,8 @@ fn check_connection_config(
         .map_err(|error| ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string()))
 }
 
-/// Record the read; a failure here is logged, never fails the read.
-async fn touch_last_fetched(
+/// Record the read (at most once a minute per connection); written later, never fails the read.
+fn touch_last_fetched(
     state: &AppState,
     key: &ConnectionKey,
     connection: &Connection,
@@ -153,11 +153,7 @@ async fn touch_last_fetched(
     if !stale {
         return connection.last_fetched_at;
     }
-    match state.store.touch_last_fetched(key, now).await {
-        Ok(()) => Some(now),
-        Err(error) => {
-            tracing::warn!(%error, "could not record last_fetched_at");
-            connection.last_fetched_at
-        }
-    }
+    // Written by the background flush, never on the read path (store/touches.rs).
+    state.touches.record(key, now);
+    Some(now)
 }

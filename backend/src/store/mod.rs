@@ -16,6 +16,7 @@ pub mod postgres;
 mod rows;
 mod sql;
 pub mod sqlite;
+pub mod touches;
 
 pub type JsonMap = Map<String, Value>;
 
