@@ -21,7 +21,13 @@ use serde_json::{json, Value};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/connections", get(connections::list_connections))
-        .route("/connections/metadata", post(set_metadata).patch(update_metadata))
+        .route(
+            "/connections/metadata",
+            post(|state, environment, body| change_many(state, environment, body, MetadataChange::Replace))
+                .patch(|state, environment, body| {
+                    change_many(state, environment, body, MetadataChange::Merge)
+                }),
+        )
         .route(
             "/connections/{connection_id}",
             get(connections::get_connection).delete(connections::delete_connection).patch(patch_connection),
@@ -41,22 +47,6 @@ struct MetadataBody {
 enum OneOrMany {
     One(String),
     Many(Vec<String>),
-}
-
-async fn set_metadata(
-    state: State<AppState>,
-    environment: AuthedEnvironment,
-    body: Json<MetadataBody>,
-) -> Result<Json<Value>, ApiError> {
-    change_many(state, environment, body, MetadataChange::Replace).await
-}
-
-async fn update_metadata(
-    state: State<AppState>,
-    environment: AuthedEnvironment,
-    body: Json<MetadataBody>,
-) -> Result<Json<Value>, ApiError> {
-    change_many(state, environment, body, MetadataChange::Merge).await
 }
 
 /// Apply to every connection id; 404 if any is missing, before anything changes. Answers

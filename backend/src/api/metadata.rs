@@ -13,29 +13,17 @@ use axum::Router;
 use serde_json::{json, Value};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/connection/{connection_id}/metadata", post(replace_metadata).patch(merge_metadata))
+    Router::new().route(
+        "/connection/{connection_id}/metadata",
+        post(|state, target, body| change_one(state, target, body, MetadataChange::Replace))
+            .patch(|state, target, body| change_one(state, target, body, MetadataChange::Merge)),
+    )
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum MetadataChange {
     Replace,
     Merge,
-}
-
-async fn replace_metadata(
-    state: State<AppState>,
-    target: ConnectionTarget,
-    body: Json<Value>,
-) -> Result<Json<Value>, ApiError> {
-    change_one(state, target, body, MetadataChange::Replace).await
-}
-
-async fn merge_metadata(
-    state: State<AppState>,
-    target: ConnectionTarget,
-    body: Json<Value>,
-) -> Result<Json<Value>, ApiError> {
-    change_one(state, target, body, MetadataChange::Merge).await
 }
 
 async fn change_one(
