@@ -34,14 +34,17 @@ pub struct App {
 
 impl App {
     /// Everything that can fail at start fails here, with an error naming the setting.
+    /// The listener is bound first: with `NANGO_PORT=0` the OS picks the port, and the default
+    /// server URL (hence the callback URL) is derived from the bound address (zero2prod).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let state = build_state(config).await?;
-        let generated_keys = bootstrap_environment(&state).await?;
-        crate::demo::ensure_demo_integration(&state).await?;
-        let addr = SocketAddr::new(state.config.host, state.config.port);
+        let addr = SocketAddr::new(config.host, config.port);
         let listener = TcpListener::bind(addr)
             .await
             .map_err(|error| anyhow::anyhow!("NANGO_HOST/NANGO_PORT: cannot listen on {addr}: {error}"))?;
+        let bound = listener.local_addr()?;
+        let state = build_state(config.with_bound_port(bound.port())).await?;
+        let generated_keys = bootstrap_environment(&state).await?;
+        crate::demo::ensure_demo_integration(&state).await?;
         let router = router(state.clone());
         Ok(Self { listener, router, state, generated_keys })
     }
@@ -147,8 +150,14 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of every request: method and path only. A query string can carry an OAuth code,
+/// a state or a key, so it never reaches a log line at any level (SPEC §13 "Logs").
+fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
+    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 async fn health() -> Json<serde_json::Value> {

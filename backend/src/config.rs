@@ -11,8 +11,11 @@ pub struct Config {
     pub host: IpAddr,
     pub port: u16,
     pub data_dir: PathBuf,
-    /// Public base URL without trailing slash, e.g. `http://localhost:3003`.
+    /// Public base URL without trailing slash, e.g. `http://localhost:3003`. When not
+    /// configured, `App::build` derives it from the bound address (`explicit_server_url`).
     pub server_url: String,
+    /// Whether `NANGO_SERVER_URL` was set; if not, the bound port decides (`NANGO_PORT=0`).
+    pub explicit_server_url: bool,
     /// `None` = SQLite in `data_dir`.
     pub database_url: Option<Secret<String>>,
     pub encryption_key: Option<Secret<String>>,
@@ -87,16 +90,9 @@ impl Config {
             .map(PathBuf::from)
             .or(file_config.data_dir)
             .unwrap_or_else(|| "./data".into());
-        let server_url = var("NANGO_SERVER_URL").or(file_config.server_url).unwrap_or_else(|| {
-            format!(
-                "http://{}:{port}",
-                if host.is_loopback() || host.is_unspecified() {
-                    "localhost".to_string()
-                } else {
-                    host.to_string()
-                }
-            )
-        });
+        let configured_server_url = var("NANGO_SERVER_URL").or(file_config.server_url);
+        let explicit_server_url = configured_server_url.is_some();
+        let server_url = configured_server_url.unwrap_or_else(|| default_server_url(host, port));
         let server_url = validate_base_url("NANGO_SERVER_URL", &server_url)?;
         let flow_ttl_seconds = match var("NANGO_FLOW_TTL_SECONDS") {
             Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
@@ -133,6 +129,7 @@ impl Config {
             port,
             data_dir,
             server_url,
+            explicit_server_url,
             database_url: var("DATABASE_URL").map(Secret::new).or(file_config.database_url),
             encryption_key: var("NANGO_ENCRYPTION_KEY").map(Secret::new).or(file_config.encryption_key),
             secret_key,
@@ -144,10 +141,31 @@ impl Config {
         })
     }
 
+    /// After binding: the server URL follows the bound port unless it was configured.
+    pub fn with_bound_port(mut self, port: u16) -> Self {
+        self.port = port;
+        if !self.explicit_server_url {
+            self.server_url = default_server_url(self.host, port);
+        }
+        self
+    }
+
     /// The server's own callback URL: `{server_url}/oauth/callback`.
     pub fn default_callback_url(&self) -> String {
         format!("{}/oauth/callback", self.server_url)
     }
+}
+
+/// `http://localhost:PORT` for a loopback or unspecified host, else `http://HOST:PORT`.
+fn default_server_url(host: IpAddr, port: u16) -> String {
+    let host = if host.is_loopback() || host.is_unspecified() {
+        "localhost".to_string()
+    } else if host.is_ipv6() {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    };
+    format!("http://{host}:{port}")
 }
 
 fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
@@ -184,6 +202,15 @@ mod tests {
         assert_eq!(config.server_url, "http://localhost:3003");
         assert_eq!(config.default_callback_url(), "http://localhost:3003/oauth/callback");
         assert_eq!(config.flow_ttl_seconds, 600);
+    }
+
+    #[test]
+    fn server_url_follows_the_bound_port_unless_configured() {
+        let config = Config::from_sources(None, &vars(&[("NANGO_PORT", "0")])).unwrap();
+        assert_eq!(config.with_bound_port(4321).server_url, "http://localhost:4321");
+        let fixed = vars(&[("NANGO_PORT", "0"), ("NANGO_SERVER_URL", "https://auth.example")]);
+        let config = Config::from_sources(None, &fixed).unwrap();
+        assert_eq!(config.with_bound_port(4321).server_url, "https://auth.example");
     }
 
     #[test]

@@ -160,7 +160,7 @@ impl Builder {
             vars.push(("DATABASE_URL".into(), database.url.clone()));
         }
         vars.extend(self.vars);
-        let (app, port) = build_on_free_port(&vars).await;
+        let (app, port) = build_on_port_zero(&vars).await;
         let state = app.state().clone();
         let addr = app.local_addr().expect("server address");
         assert_eq!(addr.port(), port);
@@ -296,25 +296,15 @@ impl Drop for TestApp {
     }
 }
 
-/// Learn a free port, then build the app on it, so `NANGO_SERVER_URL` (the callback URL base)
-/// is known before binding. Another process may take the port in between: retry.
-async fn build_on_free_port(vars: &[(String, String)]) -> (App, u16) {
-    let mut last_error = None;
-    for _ in 0..5 {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("free port")
-            .port();
-        let mut vars = vars.to_vec();
-        vars.push(("NANGO_PORT".into(), port.to_string()));
-        vars.push(("NANGO_SERVER_URL".into(), format!("http://127.0.0.1:{port}")));
-        let config = Config::from_sources(None, &vars).expect("test config");
-        match App::build(config).await {
-            Ok(app) => return (app, port),
-            Err(error) => last_error = Some(error),
-        }
-    }
-    panic!("could not start the app: {last_error:?}");
+/// Build the real app on port 0: it binds first and derives its server URL (the callback URL
+/// base) from the port the OS chose (zero2prod's `spawn_app`).
+async fn build_on_port_zero(vars: &[(String, String)]) -> (App, u16) {
+    let mut vars = vars.to_vec();
+    vars.push(("NANGO_PORT".into(), "0".into()));
+    let config = Config::from_sources(None, &vars).expect("test config");
+    let app = App::build(config).await.unwrap_or_else(|error| panic!("could not start the app: {error:#}"));
+    let port = app.local_addr().expect("bound address").port();
+    (app, port)
 }
 
 fn init_logs() {
