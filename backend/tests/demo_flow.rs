@@ -108,7 +108,9 @@ async fn demo_flow_end_to_end() {
     assert_eq!(param(&authorize, "code_challenge_method").as_deref(), Some("S256"));
     assert_eq!(param(&authorize, "prompt").as_deref(), Some("consent"));
     assert!(param(&authorize, "state").unwrap().len() >= 43);
-    assert_eq!(server.flow(flow).await, (StatusCode::OK, json!({"status": "pending"})));
+    let (status, body) = server.flow(flow).await;
+    assert_eq!((status, &body["status"]), (StatusCode::OK, &json!("pending")));
+    assert!(body["expires_in"].as_i64().is_some_and(|left| left > 0 && left <= 600));
 
     // Approve: back to our callback with a code and the state.
     let callback = server.decide(&authorize, "approve").await;

@@ -92,7 +92,8 @@ pub async fn get_flow_events(
 pub fn outcome_json(outcome: &FlowOutcome, expires_at: i64, now: i64) -> Value {
     match outcome {
         FlowOutcome::Pending if now >= expires_at => expired_json(),
-        FlowOutcome::Pending => json!({ "status": "pending" }),
+        // The SDK's own time-out follows the server's flow lifetime (seconds left).
+        FlowOutcome::Pending => json!({ "status": "pending", "expires_in": expires_at - now }),
         FlowOutcome::Success { integration_key, connection_id } => json!({
             "status": "success",
             "providerConfigKey": integration_key,
@@ -124,7 +125,7 @@ mod tests {
 
     #[test]
     fn wire_shapes() {
-        assert_eq!(outcome_json(&FlowOutcome::Pending, 100, 99), json!({"status": "pending"}));
+        assert_eq!(outcome_json(&FlowOutcome::Pending, 100, 99), json!({"status": "pending", "expires_in": 1}));
         assert_eq!(outcome_json(&FlowOutcome::Pending, 100, 100)["error"]["code"], "state_invalid");
         let success = FlowOutcome::Success { integration_key: "demo".into(), connection_id: "u1".into() };
         assert_eq!(
