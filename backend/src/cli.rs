@@ -74,6 +74,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let addr = app.local_addr()?;
     tracing::info!(%addr, url = %app.state().config.server_url, "nango-server listening");
+    // One stable line on stdout for scripts and tests that start the server on port 0.
+    println!("nango-server listening on http://{addr}");
     app.run_until_stopped(app::shutdown_signal()).await?;
     Ok(())
 }
