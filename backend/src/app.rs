@@ -4,15 +4,14 @@
 
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::connections::last_fetched::PendingLastFetched;
 use crate::crypto::{random, Cipher};
+use crate::environment_cache::EnvironmentCache;
 use crate::error::{ApiError, ErrorCode};
 use crate::secret::Secret;
 use crate::state::AppState;
-use crate::store::environment_cache::EnvironmentCache;
-use crate::store::touches::PendingTouches;
 use crate::store::{self, Environment, NewEnvironment};
 use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::future::Future;
@@ -63,12 +62,12 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let purge = tokio::spawn(purge_expired_flows(self.state.clone()));
-        let touches = tokio::spawn(flush_touches(self.state.clone()));
+        let last_fetched = tokio::spawn(flush_last_fetched(self.state.clone()));
         let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
         purge.abort();
-        touches.abort();
+        last_fetched.abort();
         // Reads served before the shutdown still get their `last_fetched_at`.
-        self.state.touches.flush(self.state.store.as_ref()).await;
+        self.state.last_fetched.flush(self.state.store.as_ref()).await;
         result
     }
 }
@@ -104,9 +103,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         catalog: Arc::new(catalog),
         cipher: Arc::new(cipher),
         http,
-        // A second: changes on another replica show within it (store/environment_cache.rs).
+        // A second: changes on another replica show within it (environment_cache.rs).
         environments: Arc::new(EnvironmentCache::new(Duration::from_secs(1))),
-        touches: Arc::new(PendingTouches::default()),
+        last_fetched: Arc::new(PendingLastFetched::default()),
     })
 }
 
@@ -165,15 +164,11 @@ async fn health() -> Json<serde_json::Value> {
 }
 
 async fn not_found() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such route")
+    ApiError::not_found("no such route")
 }
 
 async fn method_not_allowed() -> ApiError {
-    ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        ErrorCode::MethodNotAllowed,
-        "method not allowed on this route",
-    )
+    ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
 }
 
 /// Expired flow records are deleted an hour after their expiry, so the table stays small.
@@ -187,12 +182,12 @@ async fn purge_expired_flows(state: AppState) {
     }
 }
 
-/// Writes the reads' `last_fetched_at` every two seconds (store/touches.rs).
-async fn flush_touches(state: AppState) {
+/// Writes the reads' `last_fetched_at` every two seconds (connections/last_fetched.rs).
+async fn flush_last_fetched(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(2));
     loop {
         tick.tick().await;
-        state.touches.flush(state.store.as_ref()).await;
+        state.last_fetched.flush(state.store.as_ref()).await;
     }
 }
 

@@ -6,7 +6,7 @@ use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use axum::handler::HandlerWithoutStateExt;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -48,7 +48,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
                     HeaderValue::from_static("no-cache"),
                 )),
         )
-        .merge(crate::demo_page::routes())
+        .merge(crate::demo::page::routes())
 }
 
 async fn index() -> Response {
@@ -69,10 +69,9 @@ fn text(body: &'static str, content_type: &'static str) -> Response {
 
 async fn sdk_not_found(sdk_dir: PathBuf) -> ApiError {
     if sdk_dir.join("nango.js").is_file() {
-        ApiError::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no such file in the SDK package")
+        ApiError::new(ErrorCode::NotFound, "no such file in the SDK package")
     } else {
         ApiError::new(
-            StatusCode::NOT_FOUND,
             ErrorCode::NotFound,
             format!(
                 "the SDK package is not built: no nango.js in `{}`; build it with `cargo xtask build-sdk` \

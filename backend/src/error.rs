@@ -1,103 +1,30 @@
-//! `ApiError`: the one error type of every HTTP route, and `ErrorCode`, the stable codes
-//! shared by the REST API and the popup result page (SPEC §5, STYLE §2).
+//! `ApiError`: the one error type of every HTTP route. Its status is `code.status()`
+//! (`error_code.rs`); the message is for humans; an optional cause is logged, never sent
+//! (STYLE §2). The domain errors of the layers below (`ConnectionError`, `StoreError`, ...)
+//! become `ApiError`s here and nowhere else.
 
+use crate::connections::ConnectionError;
+use crate::ids::IntegrationKey;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use std::borrow::Cow;
 
-/// Stable machine-readable error codes. The SDK passes them through as `AuthError.type`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ErrorCode {
-    MissingAuthHeader,
-    InvalidSecretKey,
-    MissingPublicKey,
-    InvalidPublicKey,
-    UnknownIntegration,
-    UnknownProvider,
-    UnknownConnection,
-    DuplicateIntegration,
-    MissingClientCredentials,
-    UnsupportedAuthMode,
-    InvalidConnectionId,
-    MissingConnectionId,
-    InvalidConnectionConfig,
-    InvalidAuthorizationParams,
-    MissingHmac,
-    InvalidHmac,
-    InvalidFlowId,
-    InvalidOrigin,
-    StateInvalid,
-    ProviderDenied,
-    TokenExchangeFailed,
-    RefreshFailed,
-    ConnectionNeedsReauth,
-    InvalidRequest,
-    InvalidBody,
-    UnsupportedMediaType,
-    PayloadTooLarge,
-    InvalidSettings,
-    NotFound,
-    MethodNotAllowed,
-    ProxyFailed,
-    Internal,
-    UnknownFlow,
-}
+pub use crate::error_code::ErrorCode;
 
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::MissingAuthHeader => "missing_auth_header",
-            Self::InvalidSecretKey => "invalid_secret_key",
-            Self::MissingPublicKey => "missing_public_key",
-            Self::InvalidPublicKey => "invalid_public_key",
-            Self::UnknownIntegration => "unknown_integration",
-            Self::UnknownProvider => "unknown_provider",
-            Self::UnknownConnection => "unknown_connection",
-            Self::DuplicateIntegration => "duplicate_integration",
-            Self::MissingClientCredentials => "missing_client_credentials",
-            Self::UnsupportedAuthMode => "unsupported_auth_mode",
-            Self::InvalidConnectionId => "invalid_connection_id",
-            Self::MissingConnectionId => "missing_connection_id",
-            Self::InvalidConnectionConfig => "invalid_connection_config",
-            Self::InvalidAuthorizationParams => "invalid_authorization_params",
-            Self::MissingHmac => "missing_hmac",
-            Self::InvalidHmac => "invalid_hmac",
-            Self::InvalidFlowId => "invalid_flow_id",
-            Self::InvalidOrigin => "invalid_origin",
-            Self::StateInvalid => "state_invalid",
-            Self::ProviderDenied => "provider_denied",
-            Self::TokenExchangeFailed => "token_exchange_failed",
-            Self::RefreshFailed => "refresh_failed",
-            Self::ConnectionNeedsReauth => "connection_needs_reauth",
-            Self::InvalidRequest => "invalid_request",
-            Self::InvalidBody => "invalid_body",
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::InvalidSettings => "invalid_settings",
-            Self::NotFound => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::ProxyFailed => "proxy_failed",
-            Self::Internal => "internal",
-            Self::UnknownFlow => "unknown_flow",
-        }
-    }
-}
-
-/// An error answered to a client: status, stable code, human message; the optional cause
-/// is logged and never sent.
+/// An error answered to a client: stable code (which decides the status), human message; the
+/// optional cause is logged and never sent.
 #[derive(Debug)]
 pub struct ApiError {
-    status: StatusCode,
     code: ErrorCode,
     message: Cow<'static, str>,
     cause: Option<anyhow::Error>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { status, code, message: message.into(), cause: None }
+    pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
+        Self { code, message: message.into(), cause: None }
     }
 
     /// Attach an internal cause: logged when the response is built, never sent.
@@ -107,7 +34,7 @@ impl ApiError {
     }
 
     pub fn status(&self) -> StatusCode {
-        self.status
+        self.code.status()
     }
 
     pub fn code(&self) -> ErrorCode {
@@ -118,38 +45,72 @@ impl ApiError {
         &self.message
     }
 
+    // ------------------------------------------------------------ named constructors
+
     pub fn internal(cause: impl Into<anyhow::Error>) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, "internal error").with_cause(cause)
+        Self::new(ErrorCode::Internal, "internal error").with_cause(cause)
     }
 
-    pub fn bad_request(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
+    pub fn invalid_request(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidRequest, message)
     }
 
-    pub fn unauthorized(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::UNAUTHORIZED, code, message)
+    pub fn invalid_body(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidBody, message)
     }
 
-    pub fn not_found(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, code, message)
+    pub fn invalid_connection_config(message: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidConnectionConfig, message)
+    }
+
+    pub fn invalid_connection_id(rule: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidConnectionId, rule)
+    }
+
+    pub fn missing_connection_id(message: &'static str) -> Self {
+        Self::new(ErrorCode::MissingConnectionId, message)
+    }
+
+    pub fn invalid_origin(message: &'static str) -> Self {
+        Self::new(ErrorCode::InvalidOrigin, message)
     }
 
     pub fn unknown_integration(key: &str) -> Self {
-        Self::not_found(ErrorCode::UnknownIntegration, format!("no integration `{key}`"))
+        Self::new(ErrorCode::UnknownIntegration, format!("no integration `{key}`"))
+    }
+
+    pub fn unknown_provider(integration: &IntegrationKey, provider: &str) -> Self {
+        Self::new(
+            ErrorCode::UnknownProvider,
+            format!("integration `{integration}` uses provider `{provider}`, which is not in the catalog"),
+        )
     }
 
     pub fn unknown_connection(connection_id: &str, integration: &str) -> Self {
-        Self::not_found(
+        Self::new(
             ErrorCode::UnknownConnection,
             format!("no connection `{connection_id}` for integration `{integration}`"),
         )
+    }
+
+    pub fn not_found(message: &'static str) -> Self {
+        Self::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn payload_too_large() -> Self {
+        Self::new(ErrorCode::PayloadTooLarge, "request body is too large")
+    }
+
+    /// The error as a flow outcome (the result page, the flow record, the auth webhook).
+    pub fn to_flow_error(&self) -> crate::store::FlowError {
+        crate::store::FlowError { code: self.code, message: self.message.to_string() }
     }
 
     /// Log the cause (if any) once, at the place the error leaves the server.
     pub fn log(&self) {
         if let Some(cause) = &self.cause {
             tracing::error!(code = self.code.as_str(), error = ?cause, "request failed");
-        } else if self.status.is_server_error() {
+        } else if self.status().is_server_error() {
             tracing::error!(code = self.code.as_str(), message = %self.message, "request failed");
         } else {
             tracing::debug!(code = self.code.as_str(), message = %self.message, "request rejected");
@@ -164,7 +125,7 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.log();
-        (self.status, Json(self.body())).into_response()
+        (self.status(), Json(self.body())).into_response()
     }
 }
 
@@ -177,5 +138,33 @@ impl From<sqlx::Error> for ApiError {
 impl From<crate::store::StoreError> for ApiError {
     fn from(error: crate::store::StoreError) -> Self {
         Self::internal(error)
+    }
+}
+
+impl From<crate::time::TimeError> for ApiError {
+    fn from(error: crate::time::TimeError) -> Self {
+        Self::internal(error)
+    }
+}
+
+impl From<crate::credentials::CredentialsError> for ApiError {
+    fn from(error: crate::credentials::CredentialsError) -> Self {
+        Self::internal(error)
+    }
+}
+
+/// The connection layer's errors: the code decides the status; internal failures keep their
+/// cause for the log and answer a bland message.
+impl From<ConnectionError> for ApiError {
+    fn from(error: ConnectionError) -> Self {
+        let code = error.code();
+        if code == ErrorCode::Internal {
+            return Self::internal(error);
+        }
+        let message = error.to_string();
+        match std::error::Error::source(&error) {
+            Some(source) => Self::new(code, message).with_cause(anyhow::anyhow!(source.to_string())),
+            None => Self::new(code, message),
+        }
     }
 }

@@ -1,7 +1,14 @@
 //! nango-server: an OAuth connection broker.
 //!
-//! Layers point down only: `app` → `api`, `oauth`, `demo`, `proxy`, `webhooks` (answering with
-//! `error`) → `catalog`, `store`, `crypto` → `ids`, `secret`. See README.md's code map.
+//! Layers point down only (README.md's code map has one line per module):
+//! 1. `app`, `cli`: start-up, the router.
+//! 2. HTTP: `api`, `oauth`, `proxy`, `demo`, `assets`, with `extract` (shared extractors) and
+//!    `error` (every error becomes an HTTP answer here). Two HTTP modules never import each
+//!    other.
+//! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
+//!    `webhooks`, `environment_cache`; they return domain errors (`ConnectionError`, ...).
+//! 4. `catalog`, `store`, `crypto`, `credentials`, `http_client`, `state`, `config`.
+//! 5. `ids`, `secret`, `json`, `html`, `time`, `error_code`.
 
 pub mod api;
 pub mod app;
@@ -9,14 +16,19 @@ pub mod assets;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod connections;
 pub mod credentials;
 pub mod crypto;
 pub mod demo;
-pub mod demo_page;
+pub mod environment_cache;
 pub mod error;
+pub mod error_code;
 pub mod extract;
+pub mod flows;
+pub mod html;
 pub mod http_client;
 pub mod ids;
+pub mod json;
 pub mod oauth;
 pub mod proxy;
 pub mod secret;

@@ -4,18 +4,16 @@
 //! Only a few request headers travel (content type, accept, and `Nango-Proxy-<name>` headers
 //! as `<name>`, which is how `@nangohq/node` sends custom headers); our secret key never does.
 
-use crate::api::{
-    integration_key_from, load_connection, parse_connection_id, AuthedEnvironment, QueryParams,
-};
 use crate::catalog::{AuthMode, Provider};
+use crate::connections::{self, fresh_credentials};
 use crate::credentials::Credentials;
 use crate::error::{ApiError, ErrorCode};
-use crate::oauth::refresh::fresh_credentials;
+use crate::extract::{integration_key_from, parse_connection_id, AuthedEnvironment, QueryParams};
 use crate::state::AppState;
 use crate::store::{Connection, ConnectionKey, Environment};
 use axum::body::{Body, Bytes};
 use axum::extract::State;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
@@ -41,20 +39,17 @@ async fn proxy(
         .get("connection-id")
         .and_then(|value| value.to_str().ok())
         .filter(|value| !value.trim().is_empty())
-        .ok_or_else(|| {
-            ApiError::bad_request(ErrorCode::MissingConnectionId, "the Connection-Id header is required")
-        })
+        .ok_or_else(|| ApiError::missing_connection_id("the Connection-Id header is required"))
         .and_then(|raw| parse_connection_id(raw.trim()))?;
     let integration_key = integration_key_from(&headers, &QueryParams::default())?;
     let key = ConnectionKey { environment_id: environment.id, integration_key, connection_id };
-    let connection = load_connection(&state, &key).await?;
+    let connection = connections::load(&state, &key).await?;
     let provider = state.catalog.get(&connection.provider).ok_or_else(|| {
-        proxy_error(StatusCode::BAD_REQUEST, "the connection's provider is no longer in the catalog")
+        ApiError::new(ErrorCode::ProxyNotSupported, "the connection's provider is no longer in the catalog")
     })?;
     let target = target_url(provider, &connection, &uri)?;
-    let body = axum::body::to_bytes(body, PROXY_BODY_LIMIT).await.map_err(|_| {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge, "request body is too large")
-    })?;
+    let body =
+        axum::body::to_bytes(body, PROXY_BODY_LIMIT).await.map_err(|_| ApiError::payload_too_large())?;
     let forwarded = forwarded_headers(&headers);
 
     let now = crate::time::now();
@@ -66,7 +61,7 @@ async fn proxy(
         return relay(answer).await;
     }
     // The token may have been revoked or expired early: refresh once and retry. Passing the
-    // connection as first read lets concurrent 401s share one refresh (see oauth::refresh).
+    // connection as first read lets concurrent 401s share one refresh (see connections::refresh).
     let credentials = force_refresh(&state, &environment, &connection).await?;
     let answer = send(&state, provider, &connection, &credentials, &request).await?;
     relay(answer).await
@@ -84,7 +79,7 @@ async fn force_refresh(
     environment: &Environment,
     connection: &Connection,
 ) -> Result<Credentials, ApiError> {
-    fresh_credentials(state, environment, connection, true, crate::time::now()).await
+    Ok(fresh_credentials(state, environment, connection, true, crate::time::now()).await?)
 }
 
 /// `proxy.base_url` (placeholders filled from connection_config) + the path after `/proxy`
@@ -96,13 +91,13 @@ fn target_url(provider: &Provider, connection: &Connection, uri: &Uri) -> Result
         .map(|proxy| proxy.base_url.as_str())
         .filter(|base| !base.is_empty())
         .ok_or_else(|| {
-            proxy_error(
-                StatusCode::BAD_REQUEST,
+            ApiError::new(
+                ErrorCode::ProxyNotSupported,
                 format!("provider `{}` has no proxy base_url", provider.name),
             )
         })?;
     let base = crate::catalog::template::fill_url(base_template, &connection.connection_config)
-        .map_err(|error| ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string()))?;
+        .map_err(|error| ApiError::invalid_connection_config(error.to_string()))?;
     let path = uri.path().strip_prefix("/proxy").unwrap_or_default().trim_start_matches('/');
     let mut target = format!("{}/{path}", base.trim_end_matches('/'));
     if let Some(query) = uri.query() {
@@ -113,8 +108,7 @@ fn target_url(provider: &Provider, connection: &Connection, uri: &Uri) -> Result
     let target_host = url::Url::parse(&target).ok().and_then(|url| url.host_str().map(str::to_owned));
     match (base_host, target_host) {
         (Some(base_host), Some(target_host)) if base_host == target_host => Ok(target),
-        _ => Err(proxy_error(
-            StatusCode::BAD_REQUEST,
+        _ => Err(ApiError::invalid_request(
             "the proxied path does not form a valid URL on the provider's host",
         )),
     }
@@ -158,9 +152,8 @@ async fn send(
         .send()
         .await
         .map_err(|error| {
-            let status =
-                if error.is_timeout() { StatusCode::GATEWAY_TIMEOUT } else { StatusCode::BAD_GATEWAY };
-            proxy_error(status, "the provider could not be reached").with_cause(error.without_url())
+            let code = if error.is_timeout() { ErrorCode::ProxyTimeout } else { ErrorCode::ProxyFailed };
+            ApiError::new(code, "the provider could not be reached").with_cause(error.without_url())
         })
 }
 
@@ -176,11 +169,11 @@ fn auth_headers(
     let templates = provider.proxy.as_ref().map(|proxy| &proxy.headers);
     for (name, template) in templates.into_iter().flatten() {
         let filled = crate::catalog::template::fill_value(template, &connection.connection_config)
-            .map_err(|error| ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string()))?;
+            .map_err(|error| ApiError::invalid_connection_config(error.to_string()))?;
         let filled = fill_credentials(&filled, credentials);
         let unsupported = || {
-            proxy_error(
-                StatusCode::BAD_REQUEST,
+            ApiError::new(
+                ErrorCode::ProxyNotSupported,
                 format!("proxy header `{name}` of provider `{}` cannot be filled", provider.name),
             )
         };
@@ -205,7 +198,7 @@ fn auth_headers(
     };
     if let Some(default) = default {
         let mut value = HeaderValue::from_str(&default).map_err(|_| {
-            proxy_error(StatusCode::BAD_GATEWAY, "the stored credentials cannot be sent in a header")
+            ApiError::new(ErrorCode::ProxyFailed, "the stored credentials cannot be sent in a header")
         })?;
         value.set_sensitive(true);
         out.push((header::AUTHORIZATION, value));
@@ -245,7 +238,7 @@ async fn relay(answer: reqwest::Response) -> Result<Response, ApiError> {
         }
     }
     let body = answer.bytes().await.map_err(|error| {
-        proxy_error(StatusCode::BAD_GATEWAY, "the provider's answer could not be read")
+        ApiError::new(ErrorCode::ProxyFailed, "the provider's answer could not be read")
             .with_cause(error.without_url())
     })?;
     Ok((status, headers, body).into_response())
@@ -264,10 +257,6 @@ fn is_hop_by_hop(name: &HeaderName) -> bool {
             | "transfer-encoding"
             | "upgrade"
     )
-}
-
-fn proxy_error(status: StatusCode, message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
-    ApiError::new(status, ErrorCode::ProxyFailed, message)
 }
 
 #[cfg(test)]

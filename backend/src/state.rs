@@ -2,9 +2,9 @@
 
 use crate::catalog::Catalog;
 use crate::config::Config;
+use crate::connections::last_fetched::PendingLastFetched;
 use crate::crypto::Cipher;
-use crate::store::environment_cache::EnvironmentCache;
-use crate::store::touches::PendingTouches;
+use crate::environment_cache::EnvironmentCache;
 use crate::store::Store;
 use std::sync::Arc;
 
@@ -19,5 +19,5 @@ pub struct AppState {
     /// Environments by secret key, for the REST API's per-request check.
     pub environments: Arc<EnvironmentCache>,
     /// `last_fetched_at` writes waiting for the background flush.
-    pub touches: Arc<PendingTouches>,
+    pub last_fetched: Arc<PendingLastFetched>,
 }

@@ -4,15 +4,34 @@
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
+/// The latest time we store: year 9999, so every stored time formats as RFC 3339.
+pub const MAX_UNIX_SECONDS: i64 = 253_402_300_799;
+
 /// Current unix time in seconds. Call at the edge (handlers), pass down as a value.
 pub fn now() -> i64 {
     OffsetDateTime::now_utc().unix_timestamp()
 }
 
+#[derive(Debug, thiserror::Error)]
+#[error("unix time {0} cannot be written as an RFC 3339 date")]
+pub struct TimeError(pub i64);
+
 /// RFC 3339 (UTC, `Z`) for a unix timestamp in seconds.
-pub fn rfc3339(unix_seconds: i64) -> String {
+pub fn rfc3339(unix_seconds: i64) -> Result<String, TimeError> {
     OffsetDateTime::from_unix_timestamp(unix_seconds)
         .ok()
         .and_then(|at| at.format(&Rfc3339).ok())
-        .unwrap_or_default()
+        .ok_or(TimeError(unix_seconds))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_and_refuses_out_of_range() {
+        assert_eq!(rfc3339(1_700_000_000).unwrap(), "2023-11-14T22:13:20Z");
+        assert_eq!(rfc3339(MAX_UNIX_SECONDS).unwrap(), "9999-12-31T23:59:59Z");
+        assert!(rfc3339(i64::MAX).is_err());
+    }
 }

@@ -4,9 +4,10 @@
 //! path or query may hold a token) and never with the body's secrets (it holds none).
 
 use crate::crypto::hmac::webhook_signature;
+use crate::ids::{ConnectionId, IntegrationKey};
 use crate::secret::Secret;
 use crate::state::AppState;
-use crate::store::Environment;
+use crate::store::{ConnectionKey, Environment, FlowError};
 use serde_json::{json, Value};
 use std::time::Duration;
 
@@ -17,16 +18,49 @@ pub const SIGNATURE_HEADER: &str = "X-Nango-Hmac-Sha256";
 pub const DEFAULT_DELAYS: [Duration; 3] =
     [Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(4)];
 
-/// One auth event. `operation` is `creation`, `override` or `refresh`.
+/// What an auth webhook reports (SPEC §5 `operation`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthOperation {
+    Creation,
+    Override,
+    Refresh,
+}
+
+impl AuthOperation {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Creation => "creation",
+            Self::Override => "override",
+            Self::Refresh => "refresh",
+        }
+    }
+}
+
+/// One auth event: a connection was saved, or an attempt on it failed (`error`).
 #[derive(Debug, Clone)]
 pub struct AuthEvent {
-    pub operation: &'static str,
-    pub success: bool,
-    pub connection_id: String,
-    pub provider_config_key: String,
+    pub operation: AuthOperation,
+    pub integration_key: IntegrationKey,
+    pub connection_id: ConnectionId,
     pub provider: String,
-    /// `(code, message)` when `success` is false.
-    pub error: Option<(String, String)>,
+    /// The flow outcome's error when the attempt failed.
+    pub error: Option<FlowError>,
+}
+
+impl AuthEvent {
+    pub fn success(operation: AuthOperation, key: &ConnectionKey, provider: &str) -> Self {
+        Self {
+            operation,
+            integration_key: key.integration_key.clone(),
+            connection_id: key.connection_id.clone(),
+            provider: provider.to_owned(),
+            error: None,
+        }
+    }
+
+    pub fn failure(operation: AuthOperation, key: &ConnectionKey, provider: &str, error: FlowError) -> Self {
+        Self { error: Some(error), ..Self::success(operation, key, provider) }
+    }
 }
 
 /// Queue the webhook for `environment` if it has a `webhook_url`; never blocks the caller.
@@ -47,15 +81,15 @@ pub fn auth_body(environment_name: &str, event: &AuthEvent) -> Value {
     let mut body = json!({
         "from": "nango",
         "type": "auth",
-        "operation": event.operation,
-        "success": event.success,
+        "operation": event.operation.as_str(),
+        "success": event.error.is_none(),
         "connectionId": event.connection_id,
-        "providerConfigKey": event.provider_config_key,
+        "providerConfigKey": event.integration_key,
         "provider": event.provider,
         "environment": environment_name,
     });
-    if let (Some((code, message)), Some(object)) = (&event.error, body.as_object_mut()) {
-        object.insert("error".into(), json!({ "type": code, "description": message }));
+    if let (Some(error), Some(object)) = (&event.error, body.as_object_mut()) {
+        object.insert("error".into(), json!({ "type": error.code.as_str(), "description": error.message }));
     }
     body
 }
@@ -101,14 +135,13 @@ mod tests {
 
     #[test]
     fn body_shape() {
-        let event = AuthEvent {
-            operation: "creation",
-            success: false,
-            connection_id: "u1".into(),
-            provider_config_key: "demo".into(),
-            provider: "demo".into(),
-            error: Some(("provider_denied".into(), "no".into())),
+        let key = ConnectionKey {
+            environment_id: 1,
+            integration_key: IntegrationKey::parse("demo").unwrap(),
+            connection_id: ConnectionId::parse("u1").unwrap(),
         };
+        let error = FlowError { code: crate::error_code::ErrorCode::ProviderDenied, message: "no".into() };
+        let event = AuthEvent::failure(AuthOperation::Creation, &key, "demo", error);
         let body = auth_body("dev", &event);
         assert_eq!(body["from"], "nango");
         assert_eq!(body["type"], "auth");

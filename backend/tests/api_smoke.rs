@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 use axum::{Form, Json, Router};
 use nango_backend::app::App;
 use nango_backend::config::Config;
-use nango_backend::credentials::{aad_for, Credentials};
+use nango_backend::credentials::Credentials;
 use nango_backend::ids::{ConnectionId, IntegrationKey};
 use nango_backend::secret::Secret;
 use nango_backend::state::AppState;
@@ -80,14 +80,12 @@ impl TestServer {
         credentials: Credentials,
     ) {
         let environment = self.state.store.default_environment().await.unwrap().unwrap();
-        let sealed = credentials
-            .seal(&self.state.cipher, &aad_for(environment.id, integration, connection_id))
-            .unwrap();
         let key = ConnectionKey {
             environment_id: environment.id,
             integration_key: IntegrationKey::parse(integration).unwrap(),
             connection_id: ConnectionId::parse(connection_id).unwrap(),
         };
+        let sealed = credentials.seal(&self.state.cipher, &key.aad()).unwrap();
         let upsert = UpsertConnection {
             key,
             provider: provider.into(),

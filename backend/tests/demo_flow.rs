@@ -3,7 +3,7 @@
 
 use nango_backend::app::App;
 use nango_backend::config::Config;
-use nango_backend::credentials::{aad_for, Credentials};
+use nango_backend::credentials::Credentials;
 use nango_backend::ids::{ConnectionId, IntegrationKey};
 use nango_backend::state::AppState;
 use nango_backend::store::{ConnectionKey, IntegrationInput};
@@ -143,12 +143,8 @@ async fn demo_flow_end_to_end() {
     };
     let connection = server.state.store.get_connection(&key).await.unwrap().unwrap();
     assert_eq!(connection.connection_config["subdomain"], "acme");
-    let credentials = Credentials::open(
-        &server.state.cipher,
-        &connection.sealed_credentials,
-        &aad_for(environment.id, "demo", "user-42"),
-    )
-    .unwrap();
+    let credentials =
+        Credentials::open(&server.state.cipher, &connection.sealed_credentials, &key.aad()).unwrap();
     let Credentials::OAuth2 { access_token, refresh_token, expires_at, .. } = &credentials else {
         panic!("expected OAuth2 credentials");
     };
@@ -169,7 +165,7 @@ async fn demo_flow_end_to_end() {
     let integration =
         server.state.store.get_integration(environment.id, &key.integration_key).await.unwrap().unwrap();
     let provider = server.state.catalog.get("demo").unwrap();
-    let refreshed = nango_backend::oauth::token::refresh(
+    let refreshed = nango_backend::connections::token::refresh(
         &server.state.http,
         provider,
         &integration,

@@ -84,7 +84,7 @@ fake-basic:
 "#;
 
 pub struct TestApp {
-    /// `http://127.0.0.1:PORT` (also the server URL the callback URL is built from).
+    /// `http://localhost:PORT`: the server URL the callback URL is built from.
     pub url: String,
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
@@ -169,7 +169,8 @@ impl Builder {
             let _ = stopped.await;
         }));
         TestApp {
-            url: format!("http://127.0.0.1:{port}"),
+            // The server URL the app derived from its bound port (`http://localhost:PORT`).
+            url: state.config.server_url.clone(),
             addr,
             data_dir,
             provider,

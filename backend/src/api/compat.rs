@@ -5,12 +5,12 @@
 //! `setMetadata`/`updateMetadata` → `POST`/`PATCH /connections/metadata`.
 
 use super::metadata::{change_metadata, MetadataChange};
-use super::{
-    connection_key, connections, load_connection, parse_connection_id, parse_integration_key, require_object,
-    AuthedEnvironment, ConnectionTarget,
-};
+use super::{connections, require_object};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::Json;
+use crate::extract::{
+    connection_key, parse_connection_id, parse_integration_key, AuthedEnvironment, ConnectionTarget,
+};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing::{get, post};
@@ -67,7 +67,7 @@ async fn change_many(
         }
     };
     if ids.is_empty() {
-        return Err(ApiError::bad_request(ErrorCode::MissingConnectionId, "connection_id is required"));
+        return Err(ApiError::new(ErrorCode::MissingConnectionId, "connection_id is required"));
     }
     let mut keys = Vec::with_capacity(ids.len());
     for id in &ids {
@@ -90,6 +90,6 @@ async fn patch_connection(
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
     require_object(body, "the body")?;
-    load_connection(&state, &key).await?;
+    crate::connections::load(&state, &key).await?;
     Ok(Json(json!({ "success": true })))
 }

@@ -2,7 +2,8 @@
 //! credentials) and the list item of `GET /connection(s)` (without), as Nango's public API.
 
 use crate::credentials::Credentials;
-use crate::store::Connection;
+use crate::error::ApiError;
+use crate::store::{Connection, ConnectionStatus};
 use crate::time::rfc3339;
 use serde_json::{json, Value};
 
@@ -13,46 +14,47 @@ pub fn connection_json(
     credentials: &Credentials,
     include_refresh_token: bool,
     last_fetched_at: Option<i64>,
-) -> Value {
-    json!({
+) -> Result<Value, ApiError> {
+    Ok(json!({
         "id": connection.id,
         "connection_id": connection.connection_id,
         "provider_config_key": connection.integration_key,
         "provider": connection.provider,
         "connection_config": connection.connection_config,
         "metadata": connection.metadata,
-        "credentials": credentials.to_json(include_refresh_token),
-        "status": connection.status,
+        "credentials": credentials.to_json(include_refresh_token)?,
+        "status": connection.status.as_str(),
         "errors": errors(connection),
         "end_user": Value::Null,
         "tags": {},
-        "created_at": rfc3339(connection.created_at),
-        "updated_at": rfc3339(connection.updated_at),
-        "last_fetched_at": last_fetched_at.map(rfc3339),
-    })
+        "created_at": rfc3339(connection.created_at)?,
+        "updated_at": rfc3339(connection.updated_at)?,
+        "last_fetched_at": last_fetched_at.map(rfc3339).transpose()?,
+    }))
 }
 
 /// Nango's `ApiPublicConnection`: no credentials, no connection_config.
-pub fn connection_list_item(connection: &Connection) -> Value {
-    json!({
+pub fn connection_list_item(connection: &Connection) -> Result<Value, ApiError> {
+    let created_at = rfc3339(connection.created_at)?;
+    Ok(json!({
         "id": connection.id,
         "connection_id": connection.connection_id,
         "provider_config_key": connection.integration_key,
         "provider": connection.provider,
         "metadata": connection.metadata,
-        "status": connection.status,
+        "status": connection.status.as_str(),
         "errors": errors(connection),
         "end_user": Value::Null,
         "tags": {},
-        "created": rfc3339(connection.created_at),
-        "created_at": rfc3339(connection.created_at),
-        "updated_at": rfc3339(connection.updated_at),
-    })
+        "created": created_at,
+        "created_at": created_at,
+        "updated_at": rfc3339(connection.updated_at)?,
+    }))
 }
 
 /// Nango reports a connection that needs re-authorisation as an `auth` error.
 fn errors(connection: &Connection) -> Value {
-    if connection.status == "needs_reauth" {
+    if connection.status == ConnectionStatus::NeedsReauth {
         json!([{ "type": "auth", "log_id": "" }])
     } else {
         json!([])

@@ -2,12 +2,13 @@
 //! (SPEC §5). `compat.rs` mounts the same handlers under `@nangohq/node`'s paths.
 
 use super::pagination::{decode_cursor, encode_cursor, parse_limit};
-use super::{
-    connection_json, connection_list_item, load_connection, load_integration, parse_connection_id,
-    parse_integration_key, require_object, AuthedEnvironment, ConnectionTarget, QueryParams,
-};
-use crate::error::{ApiError, ErrorCode};
+use super::{connection_json, connection_list_item, require_object};
+use crate::connections::{self, lookup};
+use crate::error::ApiError;
 use crate::extract::Json;
+use crate::extract::{
+    parse_connection_id, parse_integration_key, AuthedEnvironment, ConnectionTarget, QueryParams,
+};
 use crate::state::AppState;
 use crate::store::{Connection, ConnectionFilter, ConnectionKey, JsonMap};
 use axum::extract::State;
@@ -34,13 +35,12 @@ pub(super) async fn get_connection(
 ) -> Result<Json<Value>, ApiError> {
     let force_refresh = query.flag("force_refresh")?;
     let include_refresh_token = query.flag("refresh_token")?;
-    let connection = load_connection(&state, &key).await?;
+    let connection = connections::load(&state, &key).await?;
     let now = crate::time::now();
     let credentials =
-        crate::oauth::refresh::fresh_credentials(&state, &environment, &connection, force_refresh, now)
-            .await?;
-    let last_fetched_at = touch_last_fetched(&state, &key, &connection, now);
-    Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)))
+        connections::fresh_credentials(&state, &environment, &connection, force_refresh, now).await?;
+    let last_fetched_at = record_read(&state, &key, &connection, now);
+    Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)?))
 }
 
 /// `GET /connection` and `GET /connections`: filter by integration (`integration_id`,
@@ -84,7 +84,7 @@ pub(super) async fn list_connections(
     } else {
         None
     };
-    let connections: Vec<Value> = rows.iter().map(connection_list_item).collect();
+    let connections: Vec<Value> = rows.iter().map(connection_list_item).collect::<Result<_, _>>()?;
     Ok(Json(json!({ "connections": connections, "next_cursor": next_cursor })))
 }
 
@@ -96,7 +96,7 @@ pub(super) async fn delete_connection(
     if state.store.delete_connection(&key).await? {
         return Ok(StatusCode::NO_CONTENT);
     }
-    Err(missing(&state, &key).await)
+    Err(lookup::missing(&state, &key).await.into())
 }
 
 /// `PATCH /connection/{id}/connection-config`: shallow merge of a JSON object.
@@ -106,26 +106,18 @@ pub(super) async fn patch_connection_config(
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
     let patch = require_object(body, "connection_config")?;
-    let connection = load_connection(&state, &key).await?;
+    let connection = connections::load(&state, &key).await?;
     check_connection_config(&state, &connection, &patch)?;
-    let merged =
-        state.store.merge_connection_config(&key, &patch, crate::time::now()).await?.ok_or_else(|| {
-            ApiError::unknown_connection(key.connection_id.as_str(), key.integration_key.as_str())
-        })?;
+    let merged = state
+        .store
+        .merge_connection_config(&key, &patch, crate::time::now())
+        .await?
+        .ok_or_else(|| connections::ConnectionError::UnknownConnection(key.clone()))?;
     Ok(Json(json!({
         "connection_id": key.connection_id,
         "provider_config_key": key.integration_key,
         "connection_config": merged,
     })))
-}
-
-/// The 404 for a connection that is not there: `unknown_integration` when its integration
-/// is missing too, else `unknown_connection`.
-pub(super) async fn missing(state: &AppState, key: &ConnectionKey) -> ApiError {
-    match load_integration(state, key.environment_id, &key.integration_key).await {
-        Ok(_) => ApiError::unknown_connection(key.connection_id.as_str(), key.integration_key.as_str()),
-        Err(error) => error,
-    }
 }
 
 /// The patched connection_config must still satisfy the provider's declared parameters:
@@ -139,21 +131,16 @@ fn check_connection_config(
     // The patch gets the caller rules (no provider-filled keys, no caller-chosen token hosts);
     // the merged result gets the required-key and placement checks.
     crate::catalog::params::validate_config_update(provider, &connection.connection_config, patch)
-        .map_err(|error| ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string()))
+        .map_err(|error| ApiError::invalid_connection_config(error.to_string()))
 }
 
 /// Record the read (at most once a minute per connection); written later, never fails the read.
-fn touch_last_fetched(
-    state: &AppState,
-    key: &ConnectionKey,
-    connection: &Connection,
-    now: i64,
-) -> Option<i64> {
+fn record_read(state: &AppState, key: &ConnectionKey, connection: &Connection, now: i64) -> Option<i64> {
     let stale = connection.last_fetched_at.is_none_or(|at| now - at >= TOUCH_INTERVAL_SECONDS);
     if !stale {
         return connection.last_fetched_at;
     }
-    // Written by the background flush, never on the read path (store/touches.rs).
-    state.touches.record(key, now);
+    // Written by the background flush, never on the read path (connections/last_fetched.rs).
+    state.last_fetched.record(key, now);
     Some(now)
 }

@@ -1,10 +1,10 @@
 //! `/environment`: read and change the environment's settings (callback URL, HMAC, webhook,
 //! allowed origins), and compute connect HMAC digests for the secret-key holder (SPEC §3, §5).
 
-use super::{parse_connection_id, parse_integration_key, AuthedEnvironment, QueryParams};
 use crate::crypto::hmac::connect_digest;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::Json;
+use crate::extract::{parse_connection_id, parse_integration_key, AuthedEnvironment, QueryParams};
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{Environment, EnvironmentSettings};
@@ -52,11 +52,11 @@ async fn get_hmac(
 ) -> Result<Json<Value>, ApiError> {
     let integration = query
         .get(&["provider_config_key", "integration_id"])
-        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidRequest, "provider_config_key is required"))
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "provider_config_key is required"))
         .and_then(parse_integration_key)?;
     let connection_id = query
         .get(&["connection_id"])
-        .ok_or_else(|| ApiError::bad_request(ErrorCode::MissingConnectionId, "connection_id is required"))
+        .ok_or_else(|| ApiError::new(ErrorCode::MissingConnectionId, "connection_id is required"))
         .and_then(parse_connection_id)?;
     let key = environment.settings.hmac_key.as_ref().ok_or_else(|| invalid("no hmac_key is set"))?;
     Ok(Json(json!({ "hmac": connect_digest(key, integration.as_str(), connection_id.as_str()) })))
@@ -162,7 +162,7 @@ fn origin(text: &str) -> Option<String> {
 }
 
 fn invalid(message: impl Into<std::borrow::Cow<'static, str>>) -> ApiError {
-    ApiError::bad_request(ErrorCode::InvalidSettings, message)
+    ApiError::new(ErrorCode::InvalidSettings, message)
 }
 
 #[cfg(test)]

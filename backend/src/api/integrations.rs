@@ -2,9 +2,10 @@
 //! Wire shapes follow Nango's public API: `{data: ...}`; client secrets only with
 //! `?include_creds=true` (or Nango's `include=credentials`).
 
-use super::{load_integration, parse_integration_key, AuthedEnvironment, QueryParams};
 use crate::catalog::{AuthMode, Provider};
+use crate::connections::lookup;
 use crate::error::{ApiError, ErrorCode};
+use crate::extract::{parse_integration_key, AuthedEnvironment, QueryParams};
 use crate::extract::{Json, Path};
 use crate::ids::IntegrationKey;
 use crate::secret::Secret;
@@ -66,8 +67,10 @@ async fn list_integrations(
     AuthedEnvironment(environment): AuthedEnvironment,
 ) -> Result<Json<Value>, ApiError> {
     let integrations = state.store.list_integrations(environment.id).await?;
-    let data: Vec<Value> =
-        integrations.iter().map(|integration| integration_json(&state, integration, false)).collect();
+    let data: Vec<Value> = integrations
+        .iter()
+        .map(|integration| integration_json(&state, integration, false))
+        .collect::<Result<_, _>>()?;
     Ok(Json(json!({ "data": data })))
 }
 
@@ -79,11 +82,10 @@ async fn create_integration(
     let unique_key = body
         .unique_key
         .as_deref()
-        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidRequest, "unique_key is required"))
+        .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "unique_key is required"))
         .and_then(parse_integration_key)?;
-    let provider_name = body
-        .provider
-        .ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidRequest, "provider is required"))?;
+    let provider_name =
+        body.provider.ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "provider is required"))?;
     let provider = find_provider(&state, &provider_name)?;
     let mut input = IntegrationInput {
         unique_key,
@@ -101,7 +103,7 @@ async fn create_integration(
                 other => other.into(),
             },
         )?;
-    let data = integration_json(&state, &integration, false);
+    let data = integration_json(&state, &integration, false)?;
     Ok((StatusCode::CREATED, Json(json!({ "data": data }))).into_response())
 }
 
@@ -112,9 +114,9 @@ async fn get_integration(
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
     let key = parse_integration_key(&key)?;
-    let integration = load_integration(&state, environment.id, &key).await?;
+    let integration = lookup::integration(&state, environment.id, &key).await?;
     let include_credentials = query.flag("include_creds")? || query.all("include").contains(&"credentials");
-    Ok(Json(json!({ "data": integration_json(&state, &integration, include_credentials) })))
+    Ok(Json(json!({ "data": integration_json(&state, &integration, include_credentials)? })))
 }
 
 async fn patch_integration(
@@ -124,7 +126,7 @@ async fn patch_integration(
     Json(body): Json<IntegrationBody>,
 ) -> Result<Json<Value>, ApiError> {
     let key = parse_integration_key(&key)?;
-    let current = load_integration(&state, environment.id, &key).await?;
+    let current = lookup::integration(&state, environment.id, &key).await?;
     let mut input = IntegrationInput {
         unique_key: current.unique_key.clone(),
         provider: current.provider.clone(),
@@ -153,7 +155,7 @@ async fn patch_integration(
             other => other.into(),
         })?
         .ok_or_else(|| ApiError::unknown_integration(key.as_str()))?;
-    Ok(Json(json!({ "data": integration_json(&state, &updated, false) })))
+    Ok(Json(json!({ "data": integration_json(&state, &updated, false)? })))
 }
 
 async fn delete_integration(
@@ -171,7 +173,11 @@ async fn delete_integration(
 
 /// Nango's `ApiPublicIntegration` shape. `credentials` only when asked for: it holds the
 /// client secret. `scopes` there is Nango's comma-separated string.
-fn integration_json(state: &AppState, integration: &Integration, include_credentials: bool) -> Value {
+fn integration_json(
+    state: &AppState,
+    integration: &Integration,
+    include_credentials: bool,
+) -> Result<Value, ApiError> {
     let provider = state.catalog.get(&integration.provider);
     let display_name = provider
         .and_then(|provider| provider.display_name.clone())
@@ -182,14 +188,14 @@ fn integration_json(state: &AppState, integration: &Integration, include_credent
         "display_name": display_name,
         "logo": "",
         "scopes": integration.scopes,
-        "created_at": crate::time::rfc3339(integration.created_at),
-        "updated_at": crate::time::rfc3339(integration.updated_at),
+        "created_at": crate::time::rfc3339(integration.created_at)?,
+        "updated_at": crate::time::rfc3339(integration.updated_at)?,
     });
     if include_credentials {
         let is_oauth = provider.is_none_or(|provider| provider.auth_mode == AuthMode::OAuth2);
         out["credentials"] = if is_oauth {
             json!({
-                "type": "OAUTH2",
+                "type": AuthMode::OAuth2.as_str(),
                 "client_id": integration.client_id,
                 "client_secret": integration.client_secret.as_ref().map(|secret| secret.expose()),
                 "scopes": integration.scopes.join(","),
@@ -198,12 +204,12 @@ fn integration_json(state: &AppState, integration: &Integration, include_credent
             Value::Null
         };
     }
-    out
+    Ok(out)
 }
 
 fn find_provider<'a>(state: &'a AppState, name: &str) -> Result<&'a Provider, ApiError> {
     state.catalog.get(name).ok_or_else(|| {
-        ApiError::bad_request(ErrorCode::UnknownProvider, format!("no provider `{name}` in the catalog"))
+        ApiError::new(ErrorCode::UnknownProvider, format!("no provider `{name}` in the catalog"))
     })
 }
 
@@ -216,13 +222,9 @@ fn apply_credentials(
 ) -> Result<(), ApiError> {
     if let Some(credentials) = credentials {
         if let Some(kind) = credentials.kind.as_deref() {
-            let expected = match provider.auth_mode {
-                AuthMode::OAuth2 => "OAUTH2",
-                AuthMode::ApiKey => "API_KEY",
-                AuthMode::Basic => "BASIC",
-            };
+            let expected = provider.auth_mode.as_str();
             if !kind.eq_ignore_ascii_case(expected) {
-                return Err(ApiError::bad_request(
+                return Err(ApiError::new(
                     ErrorCode::InvalidRequest,
                     format!("credentials.type must be {expected} for provider `{}`", provider.name),
                 ));
@@ -248,7 +250,7 @@ fn apply_credentials(
 fn check_client_credentials(provider: &Provider, input: &IntegrationInput) -> Result<(), ApiError> {
     if provider.auth_mode == AuthMode::OAuth2 && (input.client_id.is_none() || input.client_secret.is_none())
     {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             ErrorCode::MissingClientCredentials,
             format!("provider `{}` needs credentials.client_id and credentials.client_secret", provider.name),
         ));
@@ -256,7 +258,7 @@ fn check_client_credentials(provider: &Provider, input: &IntegrationInput) -> Re
     Ok(())
 }
 
-/// Sealed credentials are bound to their integration key (`credentials::aad_for`), so a
+/// Sealed credentials are bound to their integration key (`ConnectionKey::aad`), so a
 /// rename would orphan them: refuse it while the integration has connections.
 async fn refuse_rename_with_connections(
     state: &AppState,
@@ -269,19 +271,14 @@ async fn refuse_rename_with_connections(
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::CONFLICT,
-            ErrorCode::InvalidRequest,
+            ErrorCode::IntegrationInUse,
             format!("integration `{key}` has connections and cannot be renamed; delete them first"),
         ))
     }
 }
 
 fn duplicate(key: &IntegrationKey) -> ApiError {
-    ApiError::new(
-        StatusCode::CONFLICT,
-        ErrorCode::DuplicateIntegration,
-        format!("an integration `{key}` already exists"),
-    )
+    ApiError::new(ErrorCode::DuplicateIntegration, format!("an integration `{key}` already exists"))
 }
 
 #[cfg(test)]

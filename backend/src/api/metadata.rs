@@ -2,8 +2,10 @@
 //! shallowly (SPEC §5). The integration comes from the `Provider-Config-Key` header or the
 //! `provider_config_key` query parameter. The body is the metadata object itself.
 
-use super::{require_object, ConnectionTarget};
+use super::require_object;
+use crate::connections::lookup;
 use crate::error::ApiError;
+use crate::extract::ConnectionTarget;
 use crate::extract::Json;
 use crate::state::AppState;
 use crate::store::{ConnectionKey, JsonMap};
@@ -52,7 +54,7 @@ pub(super) async fn change_metadata(
 ) -> Result<Vec<JsonMap>, ApiError> {
     for key in keys {
         if state.store.get_connection(key).await?.is_none() {
-            return Err(super::connections::missing(state, key).await);
+            return Err(lookup::missing(state, key).await.into());
         }
     }
     let now = crate::time::now();

@@ -13,7 +13,7 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
     match raw {
         None => Ok(DEFAULT_LIMIT),
         Some(text) => match text.trim().parse::<u32>() {
-            Ok(0) | Err(_) => Err(ApiError::bad_request(
+            Ok(0) | Err(_) => Err(ApiError::new(
                 ErrorCode::InvalidRequest,
                 format!("limit must be a number from 1 to {MAX_LIMIT}"),
             )),
@@ -28,7 +28,7 @@ pub fn encode_cursor(last_id: i64) -> String {
 
 pub fn decode_cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
-    let invalid = || ApiError::bad_request(ErrorCode::InvalidRequest, "invalid cursor");
+    let invalid = || ApiError::new(ErrorCode::InvalidRequest, "invalid cursor");
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let id = text.strip_prefix("id:").and_then(|id| id.parse::<i64>().ok()).ok_or_else(invalid)?;

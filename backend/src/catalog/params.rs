@@ -24,7 +24,7 @@
 
 use super::template::{self, Placement};
 use super::Provider;
-use crate::store::JsonMap;
+use crate::json::JsonMap;
 
 /// Why a connection configuration was refused: a human message naming the key, never its value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -22,10 +22,9 @@ pub enum EntryError {
 pub fn parse_entry(name: &str, value: Value) -> Result<Provider, EntryError> {
     let raw: RawEntry = serde_yaml::from_value(value).map_err(|e| EntryError::Invalid(e.to_string()))?;
     let auth_mode = match raw.auth_mode.as_deref() {
-        Some("OAUTH2") => AuthMode::OAuth2,
-        Some("API_KEY") => AuthMode::ApiKey,
-        Some("BASIC") => AuthMode::Basic,
-        Some(other) => return Err(EntryError::UnsupportedAuthMode(other.to_owned())),
+        Some(text) => {
+            AuthMode::parse(text).ok_or_else(|| EntryError::UnsupportedAuthMode(text.to_owned()))?
+        }
         None => return Err(invalid("no auth_mode")),
     };
     let proxy = match raw.proxy {

@@ -3,11 +3,26 @@
 
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthMode {
     OAuth2,
     ApiKey,
     Basic,
+}
+
+impl AuthMode {
+    /// The one mapping to Nango's names (`auth_mode` in the catalog, `type` of credentials).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::OAuth2 => "OAUTH2",
+            Self::ApiKey => "API_KEY",
+            Self::Basic => "BASIC",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::OAuth2, Self::ApiKey, Self::Basic].into_iter().find(|mode| mode.as_str() == text)
+    }
 }
 
 /// How the client authenticates at the token endpoint (`authorization_method`).

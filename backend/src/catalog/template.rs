@@ -14,7 +14,7 @@
 //! - [`Placement::Path`]: percent-encoded as one path segment (`.` and `..` are refused).
 //! - [`Placement::Query`]: percent-encoded as a query value (also used in the fragment).
 
-use crate::store::JsonMap;
+use crate::json::JsonMap;
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde_json::Value;
 

@@ -7,6 +7,7 @@
 //! (`tokens.rs`), so they stop working when the server restarts.
 
 pub mod api;
+pub mod page;
 pub mod provider;
 pub mod tokens;
 

@@ -8,9 +8,9 @@
 use super::tokens::{self, Kind};
 use super::{demo_clients, DEMO_PROVIDER};
 use crate::crypto::hmac::constant_time_eq;
+use crate::crypto::pkce::challenge_s256;
 use crate::crypto::random;
-use crate::oauth::pkce::challenge_s256;
-use crate::oauth::result_page::html_escape;
+use crate::html::escape as html_escape;
 use crate::state::AppState;
 use axum::body::Bytes;
 use axum::extract::{Query, State};

@@ -12,7 +12,6 @@ use crate::error::{ApiError, ErrorCode};
 use crate::ids::{ConnectionId, IntegrationKey};
 use crate::state::AppState;
 use crate::store::{Environment, Integration, JsonMap};
-use axum::http::StatusCode;
 
 /// Who is asking.
 #[derive(Debug, Clone, Copy)]
@@ -74,9 +73,9 @@ pub async fn environment_by_public_key(
     public_key: Option<&str>,
 ) -> Result<Environment, ApiError> {
     let public_key = public_key.filter(|key| !key.is_empty()).ok_or_else(|| {
-        ApiError::unauthorized(ErrorCode::MissingPublicKey, "the `public_key` query parameter is missing")
+        ApiError::new(ErrorCode::MissingPublicKey, "the `public_key` query parameter is missing")
     })?;
-    let invalid = || ApiError::unauthorized(ErrorCode::InvalidPublicKey, "the public key is not valid");
+    let invalid = || ApiError::new(ErrorCode::InvalidPublicKey, "the public key is not valid");
     let environment = state.store.environment_by_public_key(public_key).await?.ok_or_else(invalid)?;
     if !constant_time_eq(&environment.public_key, public_key) {
         return Err(invalid());
@@ -96,48 +95,42 @@ async fn grant<'s>(
         .get_integration(environment.id, &key)
         .await?
         .ok_or_else(|| ApiError::unknown_integration(key.as_str()))?;
-    let provider = state.catalog.get(&integration.provider).ok_or_else(|| {
-        ApiError::bad_request(
-            ErrorCode::UnknownProvider,
-            format!(
-                "integration `{key}` uses provider `{}`, which is not in the catalog",
-                integration.provider
-            ),
-        )
-    })?;
+    let provider = state
+        .catalog
+        .get(&integration.provider)
+        .ok_or_else(|| ApiError::unknown_provider(&key, &integration.provider))?;
     if provider.auth_mode != request.auth_mode {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             ErrorCode::UnsupportedAuthMode,
             format!(
                 "integration `{key}` uses {}, this route serves {}",
-                mode_name(&provider.auth_mode),
-                mode_name(&request.auth_mode)
+                provider.auth_mode.as_str(),
+                request.auth_mode.as_str()
             ),
         ));
     }
     let has_client_credentials = integration.client_id.as_deref().is_some_and(|id| !id.is_empty())
         && integration.client_secret.as_ref().is_some_and(|secret| !secret.expose().is_empty());
     if provider.auth_mode == AuthMode::OAuth2 && !has_client_credentials {
-        return Err(ApiError::bad_request(
+        return Err(ApiError::new(
             ErrorCode::MissingClientCredentials,
             format!("integration `{key}` has no client id and secret"),
         ));
     }
     let connection_id = match request.connection_id.filter(|id| !id.is_empty()) {
         None => {
-            return Err(ApiError::bad_request(
+            return Err(ApiError::new(
                 ErrorCode::MissingConnectionId,
                 "the `connection_id` query parameter is missing",
             ))
         }
-        Some(raw) => ConnectionId::parse(raw)
-            .map_err(|rule| ApiError::bad_request(ErrorCode::InvalidConnectionId, rule))?,
+        Some(raw) => ConnectionId::parse(raw).map_err(ApiError::invalid_connection_id)?,
     };
     match request.caller {
         Caller::PublicKey { hmac, .. } => check_hmac(environment, &key, &connection_id, hmac)?,
     }
     validate_connection_config(provider, request.params)
-        .map_err(|error| ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string()))?;
+        .map_err(|error| ApiError::invalid_connection_config(error.to_string()))?;
     Ok((integration, provider, connection_id))
 }
 
@@ -152,10 +145,7 @@ fn check_hmac(
         return Ok(());
     }
     let digest = digest.filter(|digest| !digest.is_empty()).ok_or_else(|| {
-        ApiError::unauthorized(
-            ErrorCode::MissingHmac,
-            "HMAC is enabled: the `hmac` query parameter is missing",
-        )
+        ApiError::new(ErrorCode::MissingHmac, "HMAC is enabled: the `hmac` query parameter is missing")
     })?;
     let valid =
         environment.settings.hmac_key.as_ref().is_some_and(|key| {
@@ -165,17 +155,8 @@ fn check_hmac(
         Ok(())
     } else {
         Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
             ErrorCode::InvalidHmac,
             "the HMAC digest does not match this integration and connection id",
         ))
-    }
-}
-
-fn mode_name(mode: &AuthMode) -> &'static str {
-    match mode {
-        AuthMode::OAuth2 => "OAUTH2",
-        AuthMode::ApiKey => "API_KEY",
-        AuthMode::Basic => "BASIC",
     }
 }

@@ -8,16 +8,17 @@
 
 use super::access::{self, AccessRequest, Caller, Denied};
 use super::authorize_url::{self, AuthorizeRequest};
-use super::pkce::PkceVerifier;
 use super::query::{parse_origin, BrowserQuery};
-use super::result_page::{PageOutcome, ResultPage};
+use super::result_page::ResultPage;
 use crate::catalog::AuthMode;
+use crate::crypto::pkce::PkceVerifier;
 use crate::crypto::random;
 use crate::error::{ApiError, ErrorCode};
+use crate::flows::{self, StartError};
 use crate::ids::FlowId;
 use crate::secret::Secret;
 use crate::state::AppState;
-use crate::store::{NewFlow, StoreError};
+use crate::store::{FlowOutcome, NewFlow};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -38,24 +39,15 @@ pub async fn get_connect(
         Ok(location) => redirect(&location),
         Err(Denied { error, environment }) => {
             error.log();
+            let failure = error.to_flow_error();
             if let Some(flow) = &flow {
-                let expires_at = now + state.config.flow_ttl_seconds;
                 let environment_id = environment.as_ref().map(|environment| environment.id);
-                let code = error.code().as_str();
-                if let Err(store_error) = state
-                    .store
-                    .record_flow_error(flow, environment_id, code, error.message(), now, expires_at)
-                    .await
-                {
-                    tracing::error!(error = %store_error, "could not record a flow error");
-                }
+                let lifetime = state.config.flow_ttl_seconds;
+                flows::fail_before_start(state.store.as_ref(), flow, environment_id, &failure, now, lifetime)
+                    .await;
             }
-            let page = ResultPage {
-                flow: flow.as_ref(),
-                origin: origin.as_deref(),
-                outcome: PageOutcome::from_error(&error),
-            };
-            page.into_response_with(error.status())
+            let outcome = FlowOutcome::Error(failure);
+            ResultPage { flow: flow.as_ref(), origin: origin.as_deref(), outcome: &outcome }.into_response()
         }
     }
 }
@@ -69,10 +61,9 @@ async fn start(
     origin: Option<&str>,
     now: i64,
 ) -> Result<String, Denied> {
-    let flow = flow.ok_or_else(|| ApiError::bad_request(ErrorCode::InvalidFlowId, FlowId::RULE))?;
+    let flow = flow.ok_or_else(|| ApiError::new(ErrorCode::InvalidFlowId, FlowId::RULE))?;
     let origin = origin.ok_or_else(|| {
-        ApiError::bad_request(
-            ErrorCode::InvalidOrigin,
+        ApiError::invalid_origin(
             "`origin` must be the opener's origin: an absolute http(s) scheme://host[:port]",
         )
     })?;
@@ -88,7 +79,7 @@ async fn start(
     let deny = |error: ApiError| Denied { error, environment: Some(access.environment.clone()) };
 
     if let Some(key) = authorize_url::reserved_key(&query.authorization_params) {
-        return Err(deny(ApiError::bad_request(
+        return Err(deny(ApiError::new(
             ErrorCode::InvalidAuthorizationParams,
             format!("authorization_params may not set `{key}`"),
         )));
@@ -112,7 +103,7 @@ async fn start(
         code_challenge: challenge.as_deref(),
         authorization_params: &query.authorization_params,
     })
-    .map_err(|error| deny(ApiError::bad_request(ErrorCode::InvalidConnectionConfig, error.to_string())))?;
+    .map_err(|error| deny(ApiError::invalid_connection_config(error.to_string())))?;
 
     let new_flow = NewFlow {
         flow_id: flow.clone(),
@@ -128,13 +119,12 @@ async fn start(
         created_at: now,
         expires_at: now + state.config.flow_ttl_seconds,
     };
-    match state.store.insert_flow(&new_flow).await {
+    match flows::start(state.store.as_ref(), &new_flow).await {
         Ok(()) => Ok(url.into()),
-        Err(StoreError::Conflict) => Err(deny(ApiError::bad_request(
-            ErrorCode::InvalidFlowId,
-            "this flow id was already used; start a new flow",
-        ))),
-        Err(error) => Err(deny(ApiError::internal(error))),
+        Err(error @ StartError::FlowIdTaken) => {
+            Err(deny(ApiError::new(ErrorCode::InvalidFlowId, error.to_string())))
+        }
+        Err(StartError::Store(error)) => Err(deny(ApiError::internal(error))),
     }
 }
 

@@ -6,9 +6,10 @@
 //! the route takes no key and carries no cookies.
 
 use crate::error::{ApiError, ErrorCode};
+use crate::flows::{self, FlowState};
 use crate::ids::FlowId;
 use crate::state::AppState;
-use crate::store::FlowOutcome;
+use crate::store::{FlowError, FlowOutcome};
 use axum::extract::State;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -41,12 +42,9 @@ pub async fn get_flow(
     crate::extract::Path(flow): crate::extract::Path<String>,
 ) -> Result<Response, ApiError> {
     let flow = parse_flow(&flow)?;
-    let now = crate::time::now();
-    let body = match state.store.flow_outcome(&flow).await? {
-        Some((outcome, expires_at)) => outcome_json(&outcome, expires_at, now),
-        None => return Err(unknown_flow()),
-    };
-    let mut response = axum::Json(body).into_response();
+    let flow_state =
+        flows::state(state.store.as_ref(), &flow, crate::time::now()).await?.ok_or_else(unknown_flow)?;
+    let mut response = axum::Json(state_json(&flow_state)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
 }
@@ -67,20 +65,17 @@ pub async fn get_flow_events(
     // One step: poll until the flow ends or the deadline passes, emit the result, then stop.
     let events = stream::once(async move {
         loop {
-            let now = crate::time::now();
-            let body = match state.store.flow_outcome(&flow).await {
-                Ok(Some((outcome, expires_at))) => outcome_json(&outcome, expires_at, now),
-                Ok(None) => json!({ "status": "pending" }),
-                Err(error) => {
-                    tracing::warn!(%error, "flow events: store error");
-                    json!({ "status": "pending" })
+            match flows::state(state.store.as_ref(), &flow, crate::time::now()).await {
+                Ok(Some(flow_state)) if !flow_state.is_pending() => {
+                    return Ok(Event::default().event("result").data(state_json(&flow_state).to_string()));
                 }
-            };
-            if body["status"] != "pending" {
-                return Ok(Event::default().event("result").data(body.to_string()));
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "flow events: store error"),
             }
             if tokio::time::Instant::now() >= deadline {
-                return Ok(Event::default().event("result").data(expired_json().to_string()));
+                return Ok(Event::default()
+                    .event("result")
+                    .data(state_json(&FlowState::Expired).to_string()));
             }
             tokio::time::sleep(POLL_INTERVAL).await;
         }
@@ -89,25 +84,22 @@ pub async fn get_flow_events(
 }
 
 /// The wire shape shared by the JSON route and the event stream.
-pub fn outcome_json(outcome: &FlowOutcome, expires_at: i64, now: i64) -> Value {
-    match outcome {
-        FlowOutcome::Pending if now >= expires_at => expired_json(),
+pub fn state_json(flow_state: &FlowState) -> Value {
+    match flow_state {
         // The SDK's own time-out follows the server's flow lifetime (seconds left).
-        FlowOutcome::Pending => json!({ "status": "pending", "expires_in": expires_at - now }),
-        FlowOutcome::Success { integration_key, connection_id } => json!({
+        FlowState::Pending { expires_in } => json!({ "status": "pending", "expires_in": expires_in }),
+        FlowState::Expired => error_json(ErrorCode::StateInvalid, "the flow expired"),
+        FlowState::Finished(FlowOutcome::Success { integration_key, connection_id }) => json!({
             "status": "success",
             "providerConfigKey": integration_key,
             "connectionId": connection_id,
         }),
-        FlowOutcome::Error { code, message } => json!({
-            "status": "error",
-            "error": { "code": code, "message": message },
-        }),
+        FlowState::Finished(FlowOutcome::Error(FlowError { code, message })) => error_json(*code, message),
     }
 }
 
-fn expired_json() -> Value {
-    json!({ "status": "error", "error": { "code": ErrorCode::StateInvalid.as_str(), "message": "the flow expired" } })
+fn error_json(code: ErrorCode, message: &str) -> Value {
+    json!({ "status": "error", "error": { "code": code.as_str(), "message": message } })
 }
 
 fn parse_flow(raw: &str) -> Result<FlowId, ApiError> {
@@ -116,7 +108,7 @@ fn parse_flow(raw: &str) -> Result<FlowId, ApiError> {
 }
 
 fn unknown_flow() -> ApiError {
-    ApiError::not_found(ErrorCode::UnknownFlow, "no such flow (unknown, or expired and purged)")
+    ApiError::new(ErrorCode::UnknownFlow, "no such flow (unknown, or expired and purged)")
 }
 
 #[cfg(test)]
@@ -125,16 +117,22 @@ mod tests {
 
     #[test]
     fn wire_shapes() {
-        assert_eq!(outcome_json(&FlowOutcome::Pending, 100, 99), json!({"status": "pending", "expires_in": 1}));
-        assert_eq!(outcome_json(&FlowOutcome::Pending, 100, 100)["error"]["code"], "state_invalid");
-        let success = FlowOutcome::Success { integration_key: "demo".into(), connection_id: "u1".into() };
         assert_eq!(
-            outcome_json(&success, 0, 100),
+            state_json(&FlowState::Pending { expires_in: 1 }),
+            json!({"status": "pending", "expires_in": 1})
+        );
+        assert_eq!(state_json(&FlowState::Expired)["error"]["code"], "state_invalid");
+        let success = FlowOutcome::Success {
+            integration_key: crate::ids::IntegrationKey::parse("demo").unwrap(),
+            connection_id: crate::ids::ConnectionId::parse("u1").unwrap(),
+        };
+        assert_eq!(
+            state_json(&FlowState::Finished(success)),
             json!({"status": "success", "providerConfigKey": "demo", "connectionId": "u1"})
         );
-        let error = FlowOutcome::Error { code: "invalid_hmac".into(), message: "m".into() };
+        let error = FlowOutcome::Error(FlowError { code: ErrorCode::InvalidHmac, message: "m".into() });
         assert_eq!(
-            outcome_json(&error, 0, 100),
+            state_json(&FlowState::Finished(error)),
             json!({"status": "error", "error": {"code": "invalid_hmac", "message": "m"}})
         );
     }

@@ -2,19 +2,17 @@
 //! outcomes for the SDK, and the popup-less credential POSTs under `/api-auth`.
 //!
 //! Steps live in their own files: `access` (who may start a flow), `query` (the SDK's query
-//! string), `authorize_url`, `pkce`, `token` (token endpoint requests), `result_page`.
+//! string), `authorize_url`, `result_page`, `api_auth` (the API-key and basic POSTs). The
+//! logic below HTTP is in `flows` (a flow's state) and `connections` (saving, tokens).
 
 pub mod access;
+pub mod api_auth;
 pub mod authorize_url;
 pub mod callback;
 pub mod connect;
-pub mod credentials;
 pub mod flows;
-pub mod pkce;
 pub mod query;
-pub mod refresh;
 pub mod result_page;
-pub mod token;
 
 use crate::state::AppState;
 use axum::routing::get;
@@ -25,5 +23,5 @@ pub fn routes() -> Router<AppState> {
         .route("/oauth/connect/{integration}", get(connect::get_connect))
         .route("/oauth/callback", get(callback::get_callback))
         .merge(flows::routes())
-        .merge(credentials::routes())
+        .merge(api_auth::routes())
 }

@@ -1,7 +1,7 @@
 //! The query string of the browser routes: plain keys plus `params[k]=v` and
 //! `authorization_params[k]=v` (SPEC §1), parsed from the raw query.
 
-use crate::store::JsonMap;
+use crate::json::JsonMap;
 use serde_json::Value;
 
 /// What the SDK sends to `/oauth/connect` and the credential POSTs. Unknown keys are ignored;

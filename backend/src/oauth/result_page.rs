@@ -6,24 +6,12 @@
 //! Content-Security-Policy allows only this inline script. No credentials ever appear here.
 
 use crate::crypto::random;
-use crate::error::ApiError;
+use crate::html::{escape, script_json};
 use crate::ids::FlowId;
+use crate::store::{FlowError, FlowOutcome};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
-
-/// How a flow ended, as the popup reports it.
-#[derive(Debug, Clone)]
-pub enum PageOutcome {
-    Success { provider_config_key: String, connection_id: String },
-    Error { code: &'static str, message: String },
-}
-
-impl PageOutcome {
-    pub fn from_error(error: &ApiError) -> Self {
-        Self::Error { code: error.code().as_str(), message: error.message().to_string() }
-    }
-}
 
 /// Everything the page needs. `origin` is `None` when the flow's opener origin is unknown or
 /// invalid: the page then posts nothing and only tells the user.
@@ -31,12 +19,17 @@ impl PageOutcome {
 pub struct ResultPage<'a> {
     pub flow: Option<&'a FlowId>,
     pub origin: Option<&'a str>,
-    pub outcome: PageOutcome,
+    pub outcome: &'a FlowOutcome,
 }
 
-impl ResultPage<'_> {
-    /// The page as a response with `status` and its security headers.
-    pub fn into_response_with(self, status: StatusCode) -> Response {
+impl IntoResponse for ResultPage<'_> {
+    /// The page with its security headers; the status is 200 for a success, else the error
+    /// code's status.
+    fn into_response(self) -> Response {
+        let status = match self.outcome {
+            FlowOutcome::Success { .. } => StatusCode::OK,
+            FlowOutcome::Error(error) => error.code.status(),
+        };
         let nonce = random::token(16);
         let html = render(&self, &nonce);
         let csp = format!(
@@ -57,39 +50,39 @@ impl ResultPage<'_> {
 }
 
 /// The message posted to the opener (SPEC §1/§2).
-pub fn message(flow: Option<&FlowId>, outcome: &PageOutcome) -> Value {
+pub fn message(flow: Option<&FlowId>, outcome: &FlowOutcome) -> Value {
     let flow = flow.map(FlowId::as_str);
     match outcome {
-        PageOutcome::Success { provider_config_key, connection_id } => json!({
+        FlowOutcome::Success { integration_key, connection_id } => json!({
             "type": "nango_oauth_result",
             "flow": flow,
             "success": true,
-            "providerConfigKey": provider_config_key,
+            "providerConfigKey": integration_key,
             "connectionId": connection_id,
         }),
-        PageOutcome::Error { code, message } => json!({
+        FlowOutcome::Error(FlowError { code, message }) => json!({
             "type": "nango_oauth_result",
             "flow": flow,
             "success": false,
-            "error": { "code": code, "message": message },
+            "error": { "code": code.as_str(), "message": message },
         }),
     }
 }
 
 /// Render the page with `nonce` on its script and style elements.
 pub fn render(page: &ResultPage<'_>, nonce: &str) -> String {
-    let (title, detail) = match &page.outcome {
-        PageOutcome::Success { provider_config_key, .. } => {
-            ("Connected".to_string(), format!("The connection to {provider_config_key} is ready."))
+    let (title, detail) = match page.outcome {
+        FlowOutcome::Success { integration_key, .. } => {
+            ("Connected".to_string(), format!("The connection to {integration_key} is ready."))
         }
-        PageOutcome::Error { message, .. } => ("Connection failed".to_string(), message.clone()),
+        FlowOutcome::Error(error) => ("Connection failed".to_string(), error.message.clone()),
     };
     let script = match page.origin {
         Some(origin) => format!(
             "<script nonce=\"{nonce}\">(function(){{var m={message},o={origin};\
              try{{if(window.opener){{window.opener.postMessage(m,o);}}}}catch(e){{}}\
              try{{window.close();}}catch(e){{}}}})();</script>",
-            message = script_json(&message(page.flow, &page.outcome)),
+            message = script_json(&message(page.flow, page.outcome)),
             origin = script_json(&Value::String(origin.to_string())),
         ),
         None => String::new(),
@@ -106,68 +99,22 @@ pub fn render(page: &ResultPage<'_>, nonce: &str) -> String {
          <title>{title}</title><style nonce=\"{nonce}\">body{{font-family:system-ui,sans-serif;\
          max-width:28rem;margin:4rem auto;padding:0 1rem;color:#222}}</style></head>\
          <body><h1>{title}</h1><p>{detail}</p><p>{hint}</p>{script}</body></html>\n",
-        title = html_escape(&title),
-        detail = html_escape(&detail),
+        title = escape(&title),
+        detail = escape(&detail),
     )
-}
-
-/// JSON that is safe inside a `<script>` element.
-pub fn script_json(value: &Value) -> String {
-    let text = value.to_string();
-    let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
-        match c {
-            '<' => out.push_str("\\u003c"),
-            '>' => out.push_str("\\u003e"),
-            '&' => out.push_str("\\u0026"),
-            '\u{2028}' => out.push_str("\\u2028"),
-            '\u{2029}' => out.push_str("\\u2029"),
-            other => out.push(other),
-        }
-    }
-    out
-}
-
-/// Escape text for HTML element content and quoted attribute values.
-pub fn html_escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            other => out.push(other),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error_code::ErrorCode;
 
     fn flow() -> FlowId {
         FlowId::parse("flow-0123456789abcdef").unwrap()
     }
 
-    #[test]
-    fn script_json_cannot_break_out() {
-        let value = json!({"m": "</script><script>alert(1)</script>&\u{2028}\u{2029}"});
-        let escaped = script_json(&value);
-        assert!(!escaped.contains('<') && !escaped.contains('>') && !escaped.contains('&'));
-        assert!(!escaped.contains('\u{2028}') && !escaped.contains('\u{2029}'));
-        // Still the same JSON value.
-        assert_eq!(serde_json::from_str::<Value>(&escaped).unwrap(), value);
-    }
-
-    #[test]
-    fn html_escape_covers_markup_and_quotes() {
-        assert_eq!(
-            html_escape(r#"<a href="x">'&'</a>"#),
-            "&lt;a href=&quot;x&quot;&gt;&#x27;&amp;&#x27;&lt;/a&gt;"
-        );
+    fn error(code: ErrorCode, message: &str) -> FlowOutcome {
+        FlowOutcome::Error(FlowError { code, message: message.into() })
     }
 
     #[test]
@@ -176,10 +123,7 @@ mod tests {
         let page = ResultPage {
             flow: Some(&flow),
             origin: Some("http://localhost:8080"),
-            outcome: PageOutcome::Error {
-                code: "provider_denied",
-                message: "denied: </script><img src=x onerror=alert(1)>".into(),
-            },
+            outcome: &error(ErrorCode::ProviderDenied, "denied: </script><img src=x onerror=alert(1)>"),
         };
         let html = render(&page, "NONCE");
         assert!(!html.contains("<img"));
@@ -194,8 +138,10 @@ mod tests {
     #[test]
     fn success_message_shape() {
         let flow = flow();
-        let outcome =
-            PageOutcome::Success { provider_config_key: "demo".into(), connection_id: "user-1".into() };
+        let outcome = FlowOutcome::Success {
+            integration_key: crate::ids::IntegrationKey::parse("demo").unwrap(),
+            connection_id: crate::ids::ConnectionId::parse("user-1").unwrap(),
+        };
         let value = message(Some(&flow), &outcome);
         assert_eq!(value["type"], "nango_oauth_result");
         assert_eq!(value["flow"], "flow-0123456789abcdef");
@@ -206,11 +152,7 @@ mod tests {
 
     #[test]
     fn no_origin_means_no_script() {
-        let page = ResultPage {
-            flow: None,
-            origin: None,
-            outcome: PageOutcome::Error { code: "invalid_origin", message: "bad".into() },
-        };
+        let page = ResultPage { flow: None, origin: None, outcome: &error(ErrorCode::InvalidOrigin, "bad") };
         let html = render(&page, "N");
         assert!(!html.contains("<script"));
         assert!(html.contains("You may close this window."));
@@ -221,9 +163,10 @@ mod tests {
         let page = ResultPage {
             flow: None,
             origin: Some("https://app.example"),
-            outcome: PageOutcome::Error { code: "x", message: "y".into() },
+            outcome: &error(ErrorCode::InvalidRequest, "y"),
         };
-        let response = page.into_response_with(StatusCode::BAD_REQUEST);
+        let response = page.into_response();
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         let headers = response.headers();
         assert_eq!(headers[header::CACHE_CONTROL], "no-store");
         assert_eq!(headers[header::REFERRER_POLICY], "no-referrer");

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::panic)]
 
 use super::*;
+use crate::ids::ConnectionId;
 use serde_json::json;
 
 mod connections;
@@ -220,8 +221,8 @@ async fn connections_upsert(store: &dyn Store) {
 
     let metadata = map(json!({"plan": "pro", "seats": 3}));
     assert_eq!(store.replace_metadata(&key, &metadata, NOW + 1).await.unwrap(), Some(metadata.clone()));
-    assert!(store.set_connection_status(&key, "needs_reauth", NOW + 2).await.unwrap());
-    assert_eq!(store.get_connection(&key).await.unwrap().unwrap().status, "needs_reauth");
+    assert!(store.set_connection_status(&key, ConnectionStatus::NeedsReauth, NOW + 2).await.unwrap());
+    assert_eq!(store.get_connection(&key).await.unwrap().unwrap().status, ConnectionStatus::NeedsReauth);
 
     // Upserting again replaces credentials + config, keeps metadata and created_at.
     let config2 = map(json!({"subdomain": "other"}));
@@ -248,7 +249,7 @@ async fn connections_upsert(store: &dyn Store) {
 
     let missing = self::key(&env, "int", "missing");
     assert!(!store.update_credentials(&missing, b"x", NOW).await.unwrap());
-    assert!(!store.set_connection_status(&missing, "active", NOW).await.unwrap());
+    assert!(!store.set_connection_status(&missing, ConnectionStatus::Active, NOW).await.unwrap());
     assert!(store.replace_metadata(&missing, &metadata, NOW).await.unwrap().is_none());
     store.touch_last_fetched(&missing, NOW).await.unwrap();
 

@@ -4,11 +4,14 @@
 //! the columns are the same in `migrations/sqlite` and `migrations/postgres`.
 
 use super::{
-    Connection, ConsumedFlow, Environment, EnvironmentSettings, FlowOutcome, Integration, JsonMap,
-    StoreError, StoreResult,
+    Connection, ConnectionStatus, ConsumedFlow, Environment, EnvironmentSettings, FlowError, FlowOutcome,
+    FlowRecord, Integration, JsonMap, StoreError, StoreResult,
 };
+use crate::error_code::ErrorCode;
 use crate::ids::{ConnectionId, FlowId, IntegrationKey};
 use crate::secret::Secret;
+
+pub(crate) use crate::json::shallow_merge;
 
 macro_rules! environment_columns {
     () => {
@@ -34,7 +37,16 @@ macro_rules! flow_columns {
          authorization_params, origin, redirect_uri, created_at, expires_at"
     };
 }
-pub(crate) use {connection_columns, environment_columns, flow_columns, integration_columns};
+/// What a consumed flow hands back (`FlowRow`).
+macro_rules! consumed_flow_columns {
+    () => {
+        "flow_id, environment_id, integration_key, connection_id, pkce_verifier, params, origin, \
+         redirect_uri"
+    };
+}
+pub(crate) use {
+    connection_columns, consumed_flow_columns, environment_columns, flow_columns, integration_columns,
+};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct EnvironmentRow {
@@ -129,7 +141,7 @@ impl ConnectionRow {
             connection_config: parse_map(&self.connection_config, "connection_config")?,
             metadata: parse_map(&self.metadata, "metadata")?,
             sealed_credentials: self.credentials,
-            status: self.status,
+            status: ConnectionStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             created_at: self.created_at,
             updated_at: self.updated_at,
             last_fetched_at: self.last_fetched_at,
@@ -137,27 +149,23 @@ impl ConnectionRow {
     }
 }
 
+/// The columns of a consumed flow (`consumed_flow_columns!`).
 #[derive(sqlx::FromRow)]
 pub(crate) struct FlowRow {
     flow_id: String,
-    state: Option<String>,
     environment_id: Option<i64>,
     integration_key: Option<String>,
     connection_id: Option<String>,
     pkce_verifier: Option<String>,
     params: Option<String>,
-    authorization_params: Option<String>,
     origin: Option<String>,
     redirect_uri: Option<String>,
-    created_at: i64,
-    expires_at: i64,
 }
 
 impl FlowRow {
     pub(crate) fn into_flow(self) -> StoreResult<ConsumedFlow> {
         Ok(ConsumedFlow {
             flow_id: parse_id(FlowId::parse(self.flow_id), "flow_id")?,
-            state: Secret::new(required(self.state, "state")?),
             environment_id: required(self.environment_id, "environment_id")?,
             integration_key: parse_id(
                 IntegrationKey::parse(required(self.integration_key, "integration_key")?),
@@ -169,14 +177,8 @@ impl FlowRow {
             )?,
             pkce_verifier: self.pkce_verifier.map(Secret::new),
             params: parse_map(&required(self.params, "params")?, "params")?,
-            authorization_params: parse_map(
-                &required(self.authorization_params, "authorization_params")?,
-                "authorization_params",
-            )?,
             origin: required(self.origin, "origin")?,
             redirect_uri: required(self.redirect_uri, "redirect_uri")?,
-            created_at: self.created_at,
-            expires_at: self.expires_at,
         })
     }
 }
@@ -192,20 +194,29 @@ pub(crate) struct OutcomeRow {
 }
 
 impl OutcomeRow {
-    pub(crate) fn into_outcome(self) -> StoreResult<(FlowOutcome, i64)> {
+    pub(crate) fn into_record(self) -> StoreResult<FlowRecord> {
         let outcome = match self.outcome_status.as_str() {
-            STATUS_PENDING => FlowOutcome::Pending,
-            STATUS_SUCCESS => FlowOutcome::Success {
-                integration_key: required(self.outcome_integration, "outcome_integration")?,
-                connection_id: required(self.outcome_connection, "outcome_connection")?,
-            },
-            STATUS_ERROR => FlowOutcome::Error {
-                code: required(self.outcome_code, "outcome_code")?,
-                message: self.outcome_message.unwrap_or_default(),
-            },
+            STATUS_PENDING => None,
+            STATUS_SUCCESS => Some(FlowOutcome::Success {
+                integration_key: parse_id(
+                    IntegrationKey::parse(required(self.outcome_integration, "outcome_integration")?),
+                    "outcome_integration",
+                )?,
+                connection_id: parse_id(
+                    ConnectionId::parse(required(self.outcome_connection, "outcome_connection")?),
+                    "outcome_connection",
+                )?,
+            }),
+            STATUS_ERROR => {
+                let code = required(self.outcome_code, "outcome_code")?;
+                Some(FlowOutcome::Error(FlowError {
+                    code: ErrorCode::parse(&code).ok_or_else(|| corrupt("outcome_code"))?,
+                    message: self.outcome_message.unwrap_or_default(),
+                }))
+            }
             other => return Err(StoreError::Corrupt(format!("unknown flow status `{other}`"))),
         };
-        Ok((outcome, self.expires_at))
+        Ok(FlowRecord { outcome, expires_at: self.expires_at })
     }
 }
 
@@ -216,7 +227,7 @@ pub(crate) const STATUS_ERROR: &str = "error";
 /// The outcome columns `(status, code, message, integration, connection)` of a finished flow.
 pub(crate) struct OutcomeColumns<'a> {
     pub status: &'static str,
-    pub code: Option<&'a str>,
+    pub code: Option<&'static str>,
     pub message: Option<&'a str>,
     pub integration: Option<&'a str>,
     pub connection: Option<&'a str>,
@@ -225,23 +236,16 @@ pub(crate) struct OutcomeColumns<'a> {
 impl<'a> OutcomeColumns<'a> {
     pub(crate) fn of(outcome: &'a FlowOutcome) -> Self {
         match outcome {
-            FlowOutcome::Pending => Self {
-                status: STATUS_PENDING,
-                code: None,
-                message: None,
-                integration: None,
-                connection: None,
-            },
             FlowOutcome::Success { integration_key, connection_id } => Self {
                 status: STATUS_SUCCESS,
                 code: None,
                 message: None,
-                integration: Some(integration_key),
-                connection: Some(connection_id),
+                integration: Some(integration_key.as_str()),
+                connection: Some(connection_id.as_str()),
             },
-            FlowOutcome::Error { code, message } => Self {
+            FlowOutcome::Error(FlowError { code, message }) => Self {
                 status: STATUS_ERROR,
-                code: Some(code),
+                code: Some(code.as_str()),
                 message: Some(message),
                 integration: None,
                 connection: None,
@@ -258,13 +262,6 @@ pub(crate) fn map_text(map: &JsonMap) -> String {
 /// JSON text of a string list, for binding.
 pub(crate) fn strings_text(list: &[String]) -> String {
     serde_json::Value::from(list.to_vec()).to_string()
-}
-
-/// Top-level keys of `patch` replace those of `target` (SPEC: shallow merge).
-pub(crate) fn shallow_merge(target: &mut JsonMap, patch: &JsonMap) {
-    for (key, value) in patch {
-        target.insert(key.clone(), value.clone());
-    }
 }
 
 pub(crate) fn parse_map(text: &str, column: &str) -> StoreResult<JsonMap> {

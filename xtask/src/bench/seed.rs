@@ -1,9 +1,11 @@
 //! Seeding many connections fast: rows go straight into the server's SQLite file in big
 //! multi-row INSERTs, each credential sealed with the backend's own `Credentials::seal` and
-//! `aad_for`, so the server's real read path (open + decrypt) serves them.
+//! `ConnectionKey::aad`, so the server's real read path (open + decrypt) serves them.
 
 use anyhow::Context;
-use nango_backend::credentials::{aad_for, Credentials};
+use nango_backend::credentials::Credentials;
+use nango_backend::ids::{ConnectionId, IntegrationKey};
+use nango_backend::store::ConnectionKey;
 use nango_backend::crypto::Cipher;
 use nango_backend::secret::Secret;
 use serde_json::json;
@@ -96,7 +98,12 @@ impl Seeder {
                     expires_at: Some(expires_at),
                     raw: Secret::new(json!({ "access_token": format!("seeded-access-token-{row}") })),
                 };
-                let aad = aad_for(self.environment_id, &self.integration, &id);
+                let key = ConnectionKey {
+                    environment_id: self.environment_id,
+                    integration_key: IntegrationKey::parse(self.integration.as_str()).map_err(anyhow::Error::msg)?,
+                    connection_id: ConnectionId::parse(id.as_str()).map_err(anyhow::Error::msg)?,
+                };
+                let aad = key.aad();
                 let sealed = credentials.seal(&self.cipher, &aad)?;
                 query = query.bind(id).bind(sealed);
             }

@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use crate::ids::ConnectionId;
 
 pub(super) async fn connections_list(store: &dyn Store) {
     let env = new_environment(store, "env-list").await;

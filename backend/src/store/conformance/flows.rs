@@ -3,6 +3,8 @@
 #![allow(clippy::unwrap_used)]
 
 use super::*;
+use crate::error_code::ErrorCode;
+use crate::ids::ConnectionId;
 
 fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFlow {
     NewFlow {
@@ -32,21 +34,14 @@ pub(super) async fn flows_single_use(store: &dyn Store) {
 
     let consumed = store.consume_flow("state-a", NOW + 1).await.unwrap().unwrap();
     let expected = flow(&env, "flow-aaaaaaaaaaaaaaaa", "state-a", expires);
-    assert_eq!(
-        (consumed.flow_id.as_str(), consumed.state.expose().as_str()),
-        ("flow-aaaaaaaaaaaaaaaa", "state-a")
-    );
+    assert_eq!(consumed.flow_id.as_str(), "flow-aaaaaaaaaaaaaaaa");
     assert_eq!(
         (consumed.environment_id, &consumed.integration_key, &consumed.connection_id),
         (env.id, &expected.integration_key, &expected.connection_id)
     );
     assert_eq!(consumed.pkce_verifier.as_ref().unwrap().expose(), "verifier");
-    assert_eq!(
-        (&consumed.params, &consumed.authorization_params),
-        (&expected.params, &expected.authorization_params)
-    );
+    assert_eq!(consumed.params, expected.params);
     assert_eq!((&consumed.origin, &consumed.redirect_uri), (&expected.origin, &expected.redirect_uri));
-    assert_eq!((consumed.created_at, consumed.expires_at), (NOW, expires));
     // Single use.
     assert!(store.consume_flow("state-a", NOW + 2).await.unwrap().is_none());
     assert!(store.consume_flow("unknown-state", NOW).await.unwrap().is_none());
@@ -66,37 +61,54 @@ pub(super) async fn flows_single_use(store: &dyn Store) {
     assert_eq!(taken.into_iter().filter(|t| matches!(t, Ok(Some(_)))).count(), 1);
 }
 
+fn failure(code: ErrorCode, message: &str) -> FlowError {
+    FlowError { code, message: message.into() }
+}
+
+fn record(outcome: Option<FlowOutcome>, expires_at: i64) -> Option<FlowRecord> {
+    Some(FlowRecord { outcome, expires_at })
+}
+
 pub(super) async fn flows_outcome(store: &dyn Store) {
     let env = new_environment(store, "env-outcome").await;
     let id = FlowId::parse("flow-outcome-000001").unwrap();
     let expires = NOW + 600;
-    assert!(store.flow_outcome(&id).await.unwrap().is_none());
+    assert!(store.flow_record(&id).await.unwrap().is_none());
     store.insert_flow(&flow(&env, id.as_str(), "state-o1", expires)).await.unwrap();
-    assert_eq!(store.flow_outcome(&id).await.unwrap(), Some((FlowOutcome::Pending, expires)));
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(None, expires));
 
     // A pre-flow error never overrides an existing record.
-    store.record_flow_error(&id, Some(env.id), "invalid_hmac", "bad", NOW, expires).await.unwrap();
-    assert_eq!(store.flow_outcome(&id).await.unwrap(), Some((FlowOutcome::Pending, expires)));
+    store
+        .record_flow_error(&id, Some(env.id), &failure(ErrorCode::InvalidHmac, "bad"), NOW, expires)
+        .await
+        .unwrap();
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(None, expires));
 
-    let success = FlowOutcome::Success { integration_key: "int".into(), connection_id: "conn".into() };
+    let success = FlowOutcome::Success {
+        integration_key: IntegrationKey::parse("int").unwrap(),
+        connection_id: ConnectionId::parse("conn").unwrap(),
+    };
     store.finish_flow(&id, &success, NOW + 5).await.unwrap();
-    assert_eq!(store.flow_outcome(&id).await.unwrap(), Some((success.clone(), expires)));
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(Some(success.clone()), expires));
     // Only a pending flow changes.
-    let error = FlowOutcome::Error { code: "provider_denied".into(), message: "denied".into() };
+    let error = FlowOutcome::Error(failure(ErrorCode::ProviderDenied, "denied"));
     store.finish_flow(&id, &error, NOW + 6).await.unwrap();
-    assert_eq!(store.flow_outcome(&id).await.unwrap(), Some((success, expires)));
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(Some(success), expires));
 
     let failed = FlowId::parse("flow-outcome-000002").unwrap();
     store.insert_flow(&flow(&env, failed.as_str(), "state-o2", expires)).await.unwrap();
     store.finish_flow(&failed, &error, NOW + 5).await.unwrap();
-    assert_eq!(store.flow_outcome(&failed).await.unwrap(), Some((error.clone(), expires)));
+    assert_eq!(store.flow_record(&failed).await.unwrap(), record(Some(error.clone()), expires));
 
     // Pre-flow errors: recorded once (the first wins), with or without an environment.
     let early = FlowId::parse("flow-outcome-000003").unwrap();
-    store.record_flow_error(&early, None, "unknown_integration", "no such", NOW, NOW + 60).await.unwrap();
-    store.record_flow_error(&early, Some(env.id), "invalid_hmac", "later", NOW, NOW + 99).await.unwrap();
-    let recorded = FlowOutcome::Error { code: "unknown_integration".into(), message: "no such".into() };
-    assert_eq!(store.flow_outcome(&early).await.unwrap(), Some((recorded, NOW + 60)));
+    let unknown = failure(ErrorCode::UnknownIntegration, "no such");
+    store.record_flow_error(&early, None, &unknown, NOW, NOW + 60).await.unwrap();
+    store
+        .record_flow_error(&early, Some(env.id), &failure(ErrorCode::InvalidHmac, "later"), NOW, NOW + 99)
+        .await
+        .unwrap();
+    assert_eq!(store.flow_record(&early).await.unwrap(), record(Some(FlowOutcome::Error(unknown)), NOW + 60));
     // Its id is taken for a real flow now; it has no state to consume.
     assert!(matches!(
         store.insert_flow(&flow(&env, early.as_str(), "state-o3", expires)).await,
@@ -106,6 +118,6 @@ pub(super) async fn flows_outcome(store: &dyn Store) {
     // Purge removes records whose expiry passed `older_than`, nothing else.
     let purged = store.purge_flows(NOW + 61).await.unwrap();
     assert!(purged >= 1);
-    assert!(store.flow_outcome(&early).await.unwrap().is_none());
-    assert!(store.flow_outcome(&id).await.unwrap().is_some());
+    assert!(store.flow_record(&early).await.unwrap().is_none());
+    assert!(store.flow_record(&id).await.unwrap().is_some());
 }

@@ -1,8 +1,7 @@
-//! The connection statements: `connection_methods!` writes them as inherent
-//! `*_sql` methods of a backend (`sql.rs` forwards `Store` to them).
-//! `$lock` is the row-lock suffix of a read-modify-write merge.
+//! `ConnectionStore` in SQL: `connection_store!` writes the impl for a backend; `$lock` is
+//! the row-lock suffix of a read-modify-write merge.
 
-macro_rules! connection_methods {
+macro_rules! connection_store {
     ($store:ty, lock = $lock:literal) => {
         const _: () = {
             use $crate::store::rows::{connection_columns, map_text, parse_map, shallow_merge, ConnectionRow};
@@ -31,8 +30,11 @@ macro_rules! connection_methods {
                     tx.commit().await?;
                     Ok(Some(merged))
                 }
+            }
 
-                async fn upsert_connection_sql(
+            #[async_trait]
+            impl ConnectionStore for $store {
+                async fn upsert_connection(
                     &self,
                     upsert: &UpsertConnection,
                 ) -> StoreResult<(Connection, UpsertOutcome)> {
@@ -60,7 +62,7 @@ macro_rules! connection_methods {
                     Ok((row.into_connection()?, outcome))
                 }
 
-                async fn get_connection_sql(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>> {
+                async fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>> {
                     const SQL: &str = by_key!(concat!("SELECT ", connection_columns!(), " FROM connections"));
                     bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), key)
                         .fetch_optional(&self.reader)
@@ -69,7 +71,7 @@ macro_rules! connection_methods {
                         .transpose()
                 }
 
-                async fn list_connections_sql(
+                async fn list_connections(
                     &self,
                     env: EnvironmentId,
                     filter: &ConnectionFilter,
@@ -101,14 +103,14 @@ macro_rules! connection_methods {
                     rows.into_iter().map(ConnectionRow::into_connection).collect()
                 }
 
-                async fn delete_connection_sql(&self, key: &ConnectionKey) -> StoreResult<bool> {
+                async fn delete_connection(&self, key: &ConnectionKey) -> StoreResult<bool> {
                     let done = bind_key!(sqlx::query(by_key!("DELETE FROM connections")), key)
                         .execute(&self.writer)
                         .await?;
                     Ok(done.rows_affected() > 0)
                 }
 
-                async fn replace_metadata_sql(
+                async fn replace_metadata(
                     &self,
                     key: &ConnectionKey,
                     metadata: &JsonMap,
@@ -123,7 +125,7 @@ macro_rules! connection_methods {
                     Ok((done.rows_affected() > 0).then(|| metadata.clone()))
                 }
 
-                async fn merge_metadata_sql(
+                async fn merge_metadata(
                     &self,
                     key: &ConnectionKey,
                     patch: &JsonMap,
@@ -134,7 +136,7 @@ macro_rules! connection_methods {
                     self.merge_json(select, update, key, patch, now).await
                 }
 
-                async fn merge_connection_config_sql(
+                async fn merge_connection_config(
                     &self,
                     key: &ConnectionKey,
                     patch: &JsonMap,
@@ -145,24 +147,24 @@ macro_rules! connection_methods {
                     self.merge_json(select, update, key, patch, now).await
                 }
 
-                async fn update_credentials_sql(&self, key: &ConnectionKey, sealed: &[u8], now: i64) -> StoreResult<bool> {
+                async fn update_credentials(&self, key: &ConnectionKey, sealed: &[u8], now: i64) -> StoreResult<bool> {
                     let sql = by_key!("UPDATE connections SET credentials = $4, status = 'active', updated_at = $5");
                     let done = bind_key!(sqlx::query(sql), key).bind(sealed).bind(now).execute(&self.writer).await?;
                     Ok(done.rows_affected() > 0)
                 }
 
-                async fn set_connection_status_sql(
+                async fn set_connection_status(
                     &self,
                     key: &ConnectionKey,
-                    status: &str,
+                    status: ConnectionStatus,
                     now: i64,
                 ) -> StoreResult<bool> {
                     let sql = by_key!("UPDATE connections SET status = $4, updated_at = $5");
-                    let done = bind_key!(sqlx::query(sql), key).bind(status).bind(now).execute(&self.writer).await?;
+                    let done = bind_key!(sqlx::query(sql), key).bind(status.as_str()).bind(now).execute(&self.writer).await?;
                     Ok(done.rows_affected() > 0)
                 }
 
-                async fn touch_last_fetched_sql(&self, key: &ConnectionKey, now: i64) -> StoreResult<()> {
+                async fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()> {
                     // Reads call this on every fetch: within one second, write nothing.
                     let sql = concat!(
                         by_key!("UPDATE connections SET last_fetched_at = $4"),
@@ -172,7 +174,7 @@ macro_rules! connection_methods {
                     Ok(())
                 }
 
-                async fn try_lock_refresh_sql(
+                async fn try_lock_refresh(
                     &self,
                     key: &ConnectionKey,
                     holder: &str,
@@ -193,7 +195,7 @@ macro_rules! connection_methods {
                     Ok(done.rows_affected() > 0)
                 }
 
-                async fn unlock_refresh_sql(&self, key: &ConnectionKey, holder: &str) -> StoreResult<()> {
+                async fn unlock_refresh(&self, key: &ConnectionKey, holder: &str) -> StoreResult<()> {
                     let sql = concat!(
                         by_key!("UPDATE connections SET refresh_lock_holder = NULL, refresh_lock_until = NULL"),
                         " AND refresh_lock_holder = $4"
@@ -206,4 +208,4 @@ macro_rules! connection_methods {
     };
 }
 
-pub(crate) use connection_methods;
+pub(crate) use connection_store;

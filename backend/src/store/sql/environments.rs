@@ -1,7 +1,7 @@
-//! The environment statements: `environment_methods!` writes them as inherent
-//! `*_sql` methods of a backend (`sql.rs` forwards `Store` to them).
+//! `EnvironmentStore` in SQL: `environment_store!` writes the impl for a backend (the SQL is
+//! the same for both dialects).
 
-macro_rules! environment_methods {
+macro_rules! environment_store {
     ($store:ty) => {
         const _: () = {
             use $crate::store::rows::{conflict_or_database, environment_columns, strings_text, EnvironmentRow};
@@ -19,8 +19,11 @@ macro_rules! environment_methods {
                         .map(EnvironmentRow::into_environment)
                         .transpose()
                 }
+            }
 
-                async fn default_environment_sql(&self) -> StoreResult<Option<Environment>> {
+            #[async_trait]
+            impl EnvironmentStore for $store {
+                async fn default_environment(&self) -> StoreResult<Option<Environment>> {
                     const SQL: &str =
                         concat!("SELECT ", environment_columns!(), " FROM environments ORDER BY id LIMIT 1");
                     sqlx::query_as::<_, EnvironmentRow>(SQL)
@@ -30,7 +33,7 @@ macro_rules! environment_methods {
                         .transpose()
                 }
 
-                async fn create_environment_sql(&self, new: NewEnvironment, now: i64) -> StoreResult<Environment> {
+                async fn create_environment(&self, new: NewEnvironment, now: i64) -> StoreResult<Environment> {
                     const SQL: &str = concat!(
                         "INSERT INTO environments (name, secret_key, public_key, created_at, updated_at) ",
                         "VALUES ($1, $2, $3, $4, $4) RETURNING ",
@@ -47,7 +50,7 @@ macro_rules! environment_methods {
                         .into_environment()
                 }
 
-                async fn set_environment_keys_sql(
+                async fn set_environment_keys(
                     &self,
                     id: EnvironmentId,
                     secret_key: &Secret<String>,
@@ -70,19 +73,19 @@ macro_rules! environment_methods {
                     Ok(())
                 }
 
-                async fn environment_by_secret_key_sql(&self, secret_key: &str) -> StoreResult<Option<Environment>> {
+                async fn environment_by_secret_key(&self, secret_key: &str) -> StoreResult<Option<Environment>> {
                     const SQL: &str =
                         concat!("SELECT ", environment_columns!(), " FROM environments WHERE secret_key = $1");
                     self.environment_where(SQL, secret_key).await
                 }
 
-                async fn environment_by_public_key_sql(&self, public_key: &str) -> StoreResult<Option<Environment>> {
+                async fn environment_by_public_key(&self, public_key: &str) -> StoreResult<Option<Environment>> {
                     const SQL: &str =
                         concat!("SELECT ", environment_columns!(), " FROM environments WHERE public_key = $1");
                     self.environment_where(SQL, public_key).await
                 }
 
-                async fn environment_by_id_sql(&self, id: EnvironmentId) -> StoreResult<Option<Environment>> {
+                async fn environment_by_id(&self, id: EnvironmentId) -> StoreResult<Option<Environment>> {
                     const SQL: &str = concat!("SELECT ", environment_columns!(), " FROM environments WHERE id = $1");
                     sqlx::query_as::<_, EnvironmentRow>(SQL)
                         .bind(id)
@@ -92,7 +95,7 @@ macro_rules! environment_methods {
                         .transpose()
                 }
 
-                async fn update_environment_settings_sql(
+                async fn update_environment_settings(
                     &self,
                     id: EnvironmentId,
                     settings: &EnvironmentSettings,
@@ -121,4 +124,4 @@ macro_rules! environment_methods {
     };
 }
 
-pub(crate) use environment_methods;
+pub(crate) use environment_store;

@@ -1,16 +1,16 @@
-//! The OAuth flow statements: `flow_methods!` writes them as inherent
-//! `*_sql` methods of a backend (`sql.rs` forwards `Store` to them).
+//! `FlowStore` in SQL: `flow_store!` writes the impl for a backend.
 
-macro_rules! flow_methods {
+macro_rules! flow_store {
     ($store:ty) => {
         const _: () = {
             use $crate::store::rows::{
-                conflict_or_database, flow_columns, map_text, FlowRow, OutcomeColumns, OutcomeRow, STATUS_ERROR,
-                STATUS_PENDING,
+                conflict_or_database, consumed_flow_columns, flow_columns, map_text, FlowRow, OutcomeColumns,
+                OutcomeRow, STATUS_ERROR, STATUS_PENDING,
             };
 
-            impl $store {
-                async fn insert_flow_sql(&self, flow: &NewFlow) -> StoreResult<()> {
+            #[async_trait]
+            impl FlowStore for $store {
+                async fn insert_flow(&self, flow: &NewFlow) -> StoreResult<()> {
                     const SQL: &str = concat!(
                         "INSERT INTO oauth_flows (",
                         flow_columns!(),
@@ -36,12 +36,12 @@ macro_rules! flow_methods {
                     Ok(())
                 }
 
-                async fn consume_flow_sql(&self, state: &str, now: i64) -> StoreResult<Option<ConsumedFlow>> {
+                async fn consume_flow(&self, state: &str, now: i64) -> StoreResult<Option<ConsumedFlow>> {
                     // One statement: of two concurrent callbacks with one state, one gets the row.
                     const SQL: &str = concat!(
                         "UPDATE oauth_flows SET consumed_at = $1 WHERE state = $2 AND consumed_at IS NULL ",
                         "AND expires_at > $1 AND outcome_status = 'pending' RETURNING ",
-                        flow_columns!()
+                        consumed_flow_columns!()
                     );
                     sqlx::query_as::<_, FlowRow>(SQL)
                         .bind(now)
@@ -52,16 +52,13 @@ macro_rules! flow_methods {
                         .transpose()
                 }
 
-                async fn finish_flow_sql(&self, flow_id: &FlowId, outcome: &FlowOutcome, now: i64) -> StoreResult<()> {
+                async fn finish_flow(&self, flow_id: &FlowId, outcome: &FlowOutcome, now: i64) -> StoreResult<()> {
                     const SQL: &str = concat!(
                         "UPDATE oauth_flows SET outcome_status = $1, outcome_code = $2, outcome_message = $3, ",
                         "outcome_integration = $4, outcome_connection = $5, finished_at = $6 ",
                         "WHERE flow_id = $7 AND outcome_status = 'pending'"
                     );
                     let columns = OutcomeColumns::of(outcome);
-                    if columns.status == STATUS_PENDING {
-                        return Ok(());
-                    }
                     sqlx::query(SQL)
                         .bind(columns.status)
                         .bind(columns.code)
@@ -75,12 +72,11 @@ macro_rules! flow_methods {
                     Ok(())
                 }
 
-                async fn record_flow_error_sql(
+                async fn record_flow_error(
                     &self,
                     flow_id: &FlowId,
                     environment_id: Option<EnvironmentId>,
-                    code: &str,
-                    message: &str,
+                    error: &FlowError,
                     now: i64,
                     expires_at: i64,
                 ) -> StoreResult<()> {
@@ -96,14 +92,14 @@ macro_rules! flow_methods {
                         .bind(now)
                         .bind(expires_at)
                         .bind(STATUS_ERROR)
-                        .bind(code)
-                        .bind(message)
+                        .bind(error.code.as_str())
+                        .bind(&error.message)
                         .execute(&self.writer)
                         .await?;
                     Ok(())
                 }
 
-                async fn flow_outcome_sql(&self, flow_id: &FlowId) -> StoreResult<Option<(FlowOutcome, i64)>> {
+                async fn flow_record(&self, flow_id: &FlowId) -> StoreResult<Option<FlowRecord>> {
                     const SQL: &str = concat!(
                         "SELECT outcome_status, outcome_code, outcome_message, outcome_integration, ",
                         "outcome_connection, expires_at FROM oauth_flows WHERE flow_id = $1"
@@ -112,11 +108,11 @@ macro_rules! flow_methods {
                         .bind(flow_id.as_str())
                         .fetch_optional(&self.reader)
                         .await?
-                        .map(OutcomeRow::into_outcome)
+                        .map(OutcomeRow::into_record)
                         .transpose()
                 }
 
-                async fn purge_flows_sql(&self, older_than: i64) -> StoreResult<u64> {
+                async fn purge_flows(&self, older_than: i64) -> StoreResult<u64> {
                     let done = sqlx::query("DELETE FROM oauth_flows WHERE expires_at < $1")
                         .bind(older_than)
                         .execute(&self.writer)
@@ -128,4 +124,4 @@ macro_rules! flow_methods {
     };
 }
 
-pub(crate) use flow_methods;
+pub(crate) use flow_store;

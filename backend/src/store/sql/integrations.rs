@@ -1,13 +1,13 @@
-//! The integration statements: `integration_methods!` writes them as inherent
-//! `*_sql` methods of a backend (`sql.rs` forwards `Store` to them).
+//! `IntegrationStore` in SQL: `integration_store!` writes the impl for a backend.
 
-macro_rules! integration_methods {
+macro_rules! integration_store {
     ($store:ty) => {
         const _: () = {
             use $crate::store::rows::{conflict_or_database, integration_columns, strings_text, IntegrationRow};
 
-            impl $store {
-                async fn list_integrations_sql(&self, env: EnvironmentId) -> StoreResult<Vec<Integration>> {
+            #[async_trait]
+            impl IntegrationStore for $store {
+                async fn list_integrations(&self, env: EnvironmentId) -> StoreResult<Vec<Integration>> {
                     const SQL: &str = concat!(
                         "SELECT ",
                         integration_columns!(),
@@ -17,7 +17,7 @@ macro_rules! integration_methods {
                     rows.into_iter().map(IntegrationRow::into_integration).collect()
                 }
 
-                async fn get_integration_sql(
+                async fn get_integration(
                     &self,
                     env: EnvironmentId,
                     key: &IntegrationKey,
@@ -36,7 +36,7 @@ macro_rules! integration_methods {
                         .transpose()
                 }
 
-                async fn create_integration_sql(
+                async fn create_integration(
                     &self,
                     env: EnvironmentId,
                     input: &IntegrationInput,
@@ -62,7 +62,7 @@ macro_rules! integration_methods {
                         .into_integration()
                 }
 
-                async fn update_integration_sql(
+                async fn update_integration(
                     &self,
                     env: EnvironmentId,
                     key: &IntegrationKey,
@@ -92,7 +92,7 @@ macro_rules! integration_methods {
                         .transpose()
                 }
 
-                async fn delete_integration_sql(&self, env: EnvironmentId, key: &IntegrationKey) -> StoreResult<bool> {
+                async fn delete_integration(&self, env: EnvironmentId, key: &IntegrationKey) -> StoreResult<bool> {
                     let mut tx = self.begin_write().await?;
                     sqlx::query("DELETE FROM connections WHERE environment_id = $1 AND integration_key = $2")
                         .bind(env)
@@ -112,4 +112,4 @@ macro_rules! integration_methods {
     };
 }
 
-pub(crate) use integration_methods;
+pub(crate) use integration_store;

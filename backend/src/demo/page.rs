@@ -5,14 +5,14 @@
 //! Both read the default environment only. The public key is public by design; the secret key
 //! and every token stay on the server.
 
-use crate::credentials::{self, Credentials};
-use crate::error::{ApiError, ErrorCode};
+use crate::connections::{self, open_credentials};
+use crate::credentials::Credentials;
+use crate::error::ApiError;
 use crate::extract::{Path, Query};
 use crate::ids::{ConnectionId, IntegrationKey};
 use crate::state::AppState;
 use crate::store::{ConnectionKey, Environment};
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -58,50 +58,42 @@ async fn get_connection(
     Path(connection_id): Path<String>,
     Query(query): Query<ConnectionQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let connection_id = ConnectionId::parse(connection_id)
-        .map_err(|rule| ApiError::bad_request(ErrorCode::InvalidConnectionId, rule))?;
-    let integration_key = IntegrationKey::parse(query.integration)
-        .map_err(|rule| ApiError::bad_request(ErrorCode::InvalidRequest, rule))?;
+    let connection_id = ConnectionId::parse(connection_id).map_err(ApiError::invalid_connection_id)?;
+    let integration_key = IntegrationKey::parse(query.integration).map_err(ApiError::invalid_request)?;
     let environment = default_environment(&state).await?;
     let key = ConnectionKey { environment_id: environment.id, integration_key, connection_id };
-    let connection = state.store.get_connection(&key).await?.ok_or_else(|| {
-        ApiError::unknown_connection(key.connection_id.as_str(), key.integration_key.as_str())
-    })?;
-    let aad = credentials::aad_for(
-        connection.environment_id,
-        connection.integration_key.as_str(),
-        connection.connection_id.as_str(),
-    );
-    let credentials = Credentials::open(&state.cipher, &connection.sealed_credentials, &aad)
-        .map_err(|_| ApiError::internal(anyhow::anyhow!("cannot open the connection's credentials")))?;
+    let connection = connections::load(&state, &key).await?;
+    let credentials = open_credentials(&state, &connection)?;
     Ok(Json(json!({
         "connection_id": connection.connection_id.as_str(),
         "provider_config_key": connection.integration_key.as_str(),
         "provider": connection.provider,
         "connection_config": connection.connection_config,
         "metadata": connection.metadata,
-        "created_at": crate::time::rfc3339(connection.created_at),
-        "credentials": credentials_summary(&credentials),
+        "created_at": crate::time::rfc3339(connection.created_at)?,
+        "credentials": credentials_summary(&credentials)?,
     })))
 }
 
 /// What the page may show about credentials: their type, whether a token is there, expiry.
-fn credentials_summary(credentials: &Credentials) -> Value {
+fn credentials_summary(credentials: &Credentials) -> Result<Value, ApiError> {
     let has_secret = match credentials {
         Credentials::OAuth2 { access_token, .. } => !access_token.expose().is_empty(),
         Credentials::ApiKey { api_key } => !api_key.expose().is_empty(),
         Credentials::Basic { password, .. } => !password.expose().is_empty(),
     };
-    json!({
-        "type": credentials.type_name(),
+    Ok(json!({
+        "type": credentials.auth_mode().as_str(),
         "has_access_token": matches!(credentials, Credentials::OAuth2 { .. }) && has_secret,
         "has_secret": has_secret,
-        "expires_at": credentials.expires_at().map(crate::time::rfc3339),
-    })
+        "expires_at": credentials.expires_at().map(crate::time::rfc3339).transpose()?,
+    }))
 }
 
 async fn default_environment(state: &AppState) -> Result<Environment, ApiError> {
-    state.store.default_environment().await?.ok_or_else(|| {
-        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Internal, "no default environment yet")
-    })
+    state
+        .store
+        .default_environment()
+        .await?
+        .ok_or_else(|| ApiError::internal(anyhow::anyhow!("no default environment yet")))
 }

@@ -9,13 +9,13 @@
 use super::access::{self, AccessRequest, Caller, Denied};
 use super::query::BrowserQuery;
 use crate::catalog::AuthMode;
-use crate::credentials::{aad_for, Credentials};
-use crate::error::{ApiError, ErrorCode};
+use crate::connections::{self, NewConnection};
+use crate::credentials::Credentials;
+use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use crate::secret::Secret;
 use crate::state::AppState;
-use crate::store::{ConnectionKey, Environment, UpsertConnection, UpsertOutcome};
-use crate::webhooks::{self, AuthEvent};
+use crate::store::{ConnectionKey, Environment};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -51,7 +51,7 @@ pub async fn post_api_key(
 ) -> Response {
     let credentials = body.and_then(|Json(body)| {
         if body.api_key.expose().is_empty() {
-            return Err(ApiError::bad_request(ErrorCode::InvalidBody, "`apiKey` must not be empty"));
+            return Err(ApiError::invalid_body("`apiKey` must not be empty"));
         }
         Ok(Credentials::ApiKey { api_key: body.api_key })
     });
@@ -67,7 +67,7 @@ pub async fn post_basic(
 ) -> Response {
     let credentials = body.and_then(|Json(body)| {
         if body.username.is_empty() {
-            return Err(ApiError::bad_request(ErrorCode::InvalidBody, "`username` must not be empty"));
+            return Err(ApiError::invalid_body("`username` must not be empty"));
         }
         Ok(Credentials::Basic { username: body.username, password: body.password })
     });
@@ -120,11 +120,7 @@ async fn save(
             let result = match credentials {
                 Err(error) => Err(error),
                 Ok(_) if origin.is_some() && allowed_origin(origin, Some(&environment)).is_none() => {
-                    Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        ErrorCode::InvalidOrigin,
-                        "this origin is not in the environment's allowed origins",
-                    ))
+                    Err(ApiError::invalid_origin("this origin is not in the environment's allowed origins"))
                 }
                 Ok(credentials) => store(state, &access, &query, credentials, now).await,
             };
@@ -149,41 +145,20 @@ async fn store(
     credentials: Credentials,
     now: i64,
 ) -> Result<serde_json::Value, ApiError> {
-    let environment_id = access.environment.id;
-    let integration_key = &access.integration.unique_key;
-    let aad = aad_for(environment_id, integration_key.as_str(), access.connection_id.as_str());
-    let sealed = credentials.seal(&state.cipher, &aad).map_err(ApiError::internal)?;
-    let upsert = UpsertConnection {
-        key: ConnectionKey {
-            environment_id,
-            integration_key: integration_key.clone(),
-            connection_id: access.connection_id.clone(),
-        },
+    let key = ConnectionKey {
+        environment_id: access.environment.id,
+        integration_key: access.integration.unique_key.clone(),
+        connection_id: access.connection_id.clone(),
+    };
+    let new = NewConnection {
+        key,
         provider: access.integration.provider.clone(),
         connection_config: query.params.clone(),
-        sealed_credentials: sealed,
-        now,
+        credentials,
     };
-    let (_, outcome) = state.store.upsert_connection(&upsert).await?;
-    let operation = match outcome {
-        UpsertOutcome::Created => "creation",
-        UpsertOutcome::Overridden => "override",
-    };
-    webhooks::send_auth(
-        state,
-        &access.environment,
-        AuthEvent {
-            operation,
-            success: true,
-            connection_id: access.connection_id.to_string(),
-            provider_config_key: integration_key.to_string(),
-            provider: access.integration.provider.clone(),
-            error: None,
-        },
-    );
-    Ok(
-        json!({ "providerConfigKey": integration_key.as_str(), "connectionId": access.connection_id.as_str() }),
-    )
+    let saved = connections::save_new(state, &access.environment, new, now).await?;
+    let connection = &saved.connection;
+    Ok(json!({ "providerConfigKey": connection.integration_key, "connectionId": connection.connection_id }))
 }
 
 /// SPEC §2: the environment's `allowed_origins` when set, else any origin (mirrored).

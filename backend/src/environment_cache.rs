@@ -3,7 +3,7 @@
 //! saved. Entries live for `ttl` (about a second): a change made on another replica is seen
 //! within it; a change made through this process clears the cache at once.
 
-use super::{Environment, Store, StoreResult};
+use crate::store::{Environment, EnvironmentStore, StoreResult};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -26,7 +26,7 @@ impl EnvironmentCache {
     /// constant time.
     pub async fn by_secret_key(
         &self,
-        store: &dyn Store,
+        store: &dyn EnvironmentStore,
         secret_key: &str,
     ) -> StoreResult<Option<Environment>> {
         if let Some(environment) = self.fresh(secret_key, Instant::now()) {

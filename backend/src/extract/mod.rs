@@ -29,34 +29,37 @@ pub struct Path<T>(pub T);
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
-            JsonRejection::MissingJsonContentType(_) => ApiError::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                ErrorCode::UnsupportedMediaType,
-                "expected `Content-Type: application/json`",
-            ),
-            JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-                ApiError::new(
-                    StatusCode::PAYLOAD_TOO_LARGE,
-                    ErrorCode::PayloadTooLarge,
-                    "request body is too large",
-                )
+            JsonRejection::MissingJsonContentType(_) => {
+                ApiError::new(ErrorCode::UnsupportedMediaType, "expected `Content-Type: application/json`")
             }
-            other => ApiError::bad_request(
-                ErrorCode::InvalidBody,
-                format!("invalid JSON body: {}", other.body_text()),
-            ),
+            JsonRejection::BytesRejection(_) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::new(ErrorCode::PayloadTooLarge, "request body is too large")
+            }
+            other => {
+                ApiError::new(ErrorCode::InvalidBody, format!("invalid JSON body: {}", other.body_text()))
+            }
         }
     }
 }
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::bad_request(ErrorCode::InvalidRequest, format!("invalid query: {}", rejection.body_text()))
+        ApiError::new(ErrorCode::InvalidRequest, format!("invalid query: {}", rejection.body_text()))
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        ApiError::bad_request(ErrorCode::InvalidRequest, format!("invalid path: {}", rejection.body_text()))
+        ApiError::new(ErrorCode::InvalidRequest, format!("invalid path: {}", rejection.body_text()))
     }
 }
+
+mod auth;
+mod connection;
+mod query;
+
+pub use auth::AuthedEnvironment;
+pub use connection::{
+    connection_key, integration_key_from, parse_connection_id, parse_integration_key, ConnectionTarget,
+};
+pub use query::QueryParams;

@@ -1,9 +1,9 @@
-//! `last_fetched_at` writes, taken off the read path. A read records the touch in memory; a
+//! Pending `last_fetched_at` writes, taken off the read path. A read records the touch in memory; a
 //! background task writes the pending touches every few seconds, one per connection, so a hot
 //! `GET /connection` never waits for the single SQLite writer and many reads of one
 //! connection cost one write.
 
-use super::{ConnectionKey, Store};
+use crate::store::{ConnectionKey, ConnectionStore};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -12,25 +12,24 @@ use std::sync::Mutex;
 const MAX_PENDING: usize = 100_000;
 
 #[derive(Default)]
-pub struct PendingTouches {
-    pending: Mutex<HashMap<(i64, String, String), (ConnectionKey, i64)>>,
+pub struct PendingLastFetched {
+    pending: Mutex<HashMap<ConnectionKey, i64>>,
 }
 
-impl PendingTouches {
+impl PendingLastFetched {
     /// Remember that `key` was read at `now` (the latest read wins).
     pub fn record(&self, key: &ConnectionKey, now: i64) {
         let Ok(mut pending) = self.pending.lock() else { return };
-        let id = (key.environment_id, key.integration_key.to_string(), key.connection_id.to_string());
-        if pending.len() >= MAX_PENDING && !pending.contains_key(&id) {
+        if pending.len() >= MAX_PENDING && !pending.contains_key(key) {
             return;
         }
-        pending.insert(id, (key.clone(), now));
+        pending.insert(key.clone(), now);
     }
 
     /// Write every pending touch; failures are logged (a lost touch only delays a timestamp).
-    pub async fn flush(&self, store: &dyn Store) {
+    pub async fn flush(&self, store: &dyn ConnectionStore) {
         let batch: Vec<(ConnectionKey, i64)> = match self.pending.lock() {
-            Ok(mut pending) => pending.drain().map(|(_, touch)| touch).collect(),
+            Ok(mut pending) => pending.drain().collect(),
             Err(_) => return,
         };
         for (key, at) in batch {
@@ -53,6 +52,7 @@ impl PendingTouches {
 mod tests {
     use super::*;
     use crate::ids::{ConnectionId, IntegrationKey};
+    use crate::store::{EnvironmentStore, IntegrationStore, Schema};
 
     fn key(connection: &str) -> ConnectionKey {
         ConnectionKey {
@@ -97,7 +97,7 @@ mod tests {
         };
         store.upsert_connection(&upsert).await.unwrap();
 
-        let touches = PendingTouches::default();
+        let touches = PendingLastFetched::default();
         touches.record(&stored, 10);
         touches.record(&stored, 20);
         let mut missing = key("u2");

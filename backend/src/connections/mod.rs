@@ -1,0 +1,24 @@
+//! The connection layer: what the routes do to connections, below HTTP (no axum here; kanidm's
+//! `server/lib` below `https/` is the model). Every route that saves, reads or refreshes a
+//! connection calls these functions, and gets a `ConnectionError` that `error.rs` turns into
+//! an HTTP answer in one place.
+//!
+//! - `save`: seal, upsert, created-or-overridden, auth webhook (`save_new`).
+//! - `lookup`: load a connection or say which part is unknown; open its credentials.
+//! - `refresh`: fresh credentials, refreshing once across replicas when needed.
+//! - `token`: the requests to a provider's token endpoint (code exchange, refresh).
+//! - `status`: status changes of a connection.
+//! - `last_fetched`: `last_fetched_at` writes taken off the read path.
+
+mod error;
+pub mod last_fetched;
+pub mod lookup;
+pub mod refresh;
+pub mod save;
+pub mod status;
+pub mod token;
+
+pub use error::ConnectionError;
+pub use lookup::{load, open_credentials};
+pub use refresh::fresh_credentials;
+pub use save::{save_new, NewConnection, SavedConnection};

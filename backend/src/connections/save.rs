@@ -1,0 +1,51 @@
+//! Saving a new or renewed connection, the same way for every route that creates one (the OAuth
+//! callback, the API-key and basic POSTs): seal the credentials with the row's AAD, upsert
+//! (existing metadata is kept), tell created from overridden, send the auth webhook.
+
+use super::ConnectionError;
+use crate::credentials::Credentials;
+use crate::json::JsonMap;
+use crate::state::AppState;
+use crate::store::{Connection, ConnectionKey, Environment, UpsertConnection, UpsertOutcome};
+use crate::webhooks::{self, AuthEvent, AuthOperation};
+
+/// A connection to store: its key, provider, configuration and plaintext credentials.
+#[derive(Debug)]
+pub struct NewConnection {
+    pub key: ConnectionKey,
+    pub provider: String,
+    pub connection_config: JsonMap,
+    pub credentials: Credentials,
+}
+
+#[derive(Debug)]
+pub struct SavedConnection {
+    pub connection: Connection,
+    /// `Creation` for a new connection, `Override` when one existed under this key.
+    pub operation: AuthOperation,
+}
+
+/// Seal, upsert, and report the result with an auth webhook.
+pub async fn save_new(
+    state: &AppState,
+    environment: &Environment,
+    new: NewConnection,
+    now: i64,
+) -> Result<SavedConnection, ConnectionError> {
+    let sealed_credentials = new.credentials.seal(&state.cipher, &new.key.aad())?;
+    let upsert = UpsertConnection {
+        key: new.key,
+        provider: new.provider,
+        connection_config: new.connection_config,
+        sealed_credentials,
+        now,
+    };
+    let (connection, outcome) = state.store.upsert_connection(&upsert).await?;
+    let operation = match outcome {
+        UpsertOutcome::Created => AuthOperation::Creation,
+        UpsertOutcome::Overridden => AuthOperation::Override,
+    };
+    let event = AuthEvent::success(operation, &upsert.key, &connection.provider);
+    webhooks::send_auth(state, environment, event);
+    Ok(SavedConnection { connection, operation })
+}

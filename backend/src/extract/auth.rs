@@ -1,0 +1,63 @@
+//! `AuthedEnvironment`: the environment whose secret key a request carries
+//! (`Authorization: Bearer <secret>`), for the REST API and the proxy.
+
+use crate::crypto::hmac::constant_time_eq;
+use crate::error::{ApiError, ErrorCode};
+use crate::state::AppState;
+use crate::store::Environment;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap};
+
+/// The environment whose secret key the request carries (`Authorization: Bearer <secret>`).
+/// Missing or malformed header → 401 `missing_auth_header`; unknown key → 401 `invalid_secret_key`.
+#[derive(Debug, Clone)]
+pub struct AuthedEnvironment(pub Environment);
+
+impl FromRequestParts<AppState> for AuthedEnvironment {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let given = bearer_token(&parts.headers).ok_or_else(|| {
+            ApiError::new(ErrorCode::MissingAuthHeader, "expected `Authorization: Bearer <secret key>`")
+        })?;
+        let invalid = || ApiError::new(ErrorCode::InvalidSecretKey, "invalid secret key");
+        let environment =
+            state.environments.by_secret_key(state.store.as_ref(), given).await?.ok_or_else(invalid)?;
+        // The store found it by equality; compare again in constant time so a lookup that
+        // is not exact (collation, prefix index) can never let a different key through.
+        if !constant_time_eq(environment.secret_key.expose(), given) {
+            return Err(invalid());
+        }
+        Ok(Self(environment))
+    }
+}
+
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?.trim();
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn bearer_token_parsing() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(bearer_token(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("bearer  abc "));
+        assert_eq!(bearer_token(&headers), Some("abc"));
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer "));
+        assert_eq!(bearer_token(&headers), None);
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static("abc"));
+        assert_eq!(bearer_token(&headers), None);
+    }
+}

@@ -1,0 +1,101 @@
+//! A flow's life in one place (SPEC §2): started (pending) → success | error, or expired when
+//! its lifetime passes first. Routes never change a flow record any other way, so later
+//! channels (the WebSocket result channel, the redirect mode) join as readers of `state`.
+
+use crate::ids::{EnvironmentId, FlowId};
+use crate::store::{
+    ConsumedFlow, FlowError, FlowOutcome, FlowRecord, FlowStore, NewFlow, StoreError, StoreResult,
+};
+
+/// What a flow record says at a given time.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowState {
+    /// Still running; `expires_in` seconds are left.
+    Pending {
+        expires_in: i64,
+    },
+    /// Its lifetime passed before it finished.
+    Expired,
+    Finished(FlowOutcome),
+}
+
+impl FlowState {
+    pub fn at(record: FlowRecord, now: i64) -> Self {
+        match record.outcome {
+            Some(outcome) => Self::Finished(outcome),
+            None if now >= record.expires_at => Self::Expired,
+            None => Self::Pending { expires_in: record.expires_at - now },
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        matches!(self, Self::Pending { .. })
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The flow id has a record already (a replayed or reused id).
+    #[error("this flow id was already used; start a new flow")]
+    FlowIdTaken,
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// pending: store the new flow.
+pub async fn start(store: &dyn FlowStore, flow: &NewFlow) -> Result<(), StartError> {
+    match store.insert_flow(flow).await {
+        Ok(()) => Ok(()),
+        Err(StoreError::Conflict) => Err(StartError::FlowIdTaken),
+        Err(error) => Err(StartError::Store(error)),
+    }
+}
+
+/// Take a pending flow by its state (single use; unknown, used or expired → `None`).
+pub async fn consume(store: &dyn FlowStore, state: &str, now: i64) -> StoreResult<Option<ConsumedFlow>> {
+    store.consume_flow(state, now).await
+}
+
+/// pending → success | error. A failure to record is logged: the popup message still goes out.
+pub async fn finish(store: &dyn FlowStore, flow: &ConsumedFlow, outcome: &FlowOutcome, now: i64) {
+    if let Err(error) = store.finish_flow(&flow.flow_id, outcome, now).await {
+        tracing::error!(%error, "could not record the flow outcome");
+    }
+}
+
+/// An error before a flow could start, recorded on the SDK's flow id so its second channel
+/// learns it too; the record expires like a flow. An existing record wins.
+pub async fn fail_before_start(
+    store: &dyn FlowStore,
+    flow_id: &FlowId,
+    environment_id: Option<EnvironmentId>,
+    error: &FlowError,
+    now: i64,
+    lifetime_seconds: i64,
+) {
+    let expires_at = now.saturating_add(lifetime_seconds);
+    if let Err(store_error) = store.record_flow_error(flow_id, environment_id, error, now, expires_at).await {
+        tracing::error!(error = %store_error, "could not record a flow error");
+    }
+}
+
+/// The flow's state at `now`; `None` for an unknown flow id.
+pub async fn state(store: &dyn FlowStore, flow_id: &FlowId, now: i64) -> StoreResult<Option<FlowState>> {
+    Ok(store.flow_record(flow_id).await?.map(|record| FlowState::at(record, now)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error_code::ErrorCode;
+
+    #[test]
+    fn pending_expires_at_its_deadline_and_finished_flows_never_do() {
+        let pending = FlowRecord { outcome: None, expires_at: 100 };
+        assert_eq!(FlowState::at(pending.clone(), 40), FlowState::Pending { expires_in: 60 });
+        assert_eq!(FlowState::at(pending, 100), FlowState::Expired);
+        let error = FlowOutcome::Error(FlowError { code: ErrorCode::InvalidHmac, message: "m".into() });
+        let finished = FlowRecord { outcome: Some(error.clone()), expires_at: 100 };
+        assert_eq!(FlowState::at(finished, 1_000), FlowState::Finished(error));
+    }
+}

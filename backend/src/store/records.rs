@@ -1,0 +1,216 @@
+//! The records the store reads and writes. Plain data: credentials cross this boundary only
+//! as sealed bytes, and fields with a fixed set of values are enums, converted to text at the
+//! storage edge (`rows.rs`) only.
+
+use crate::error_code::ErrorCode;
+use crate::ids::{ConnectionId, EnvironmentId, FlowId, IntegrationKey};
+use crate::json::JsonMap;
+use crate::secret::Secret;
+
+// ---------------------------------------------------------------- environments
+
+#[derive(Debug, Clone)]
+pub struct Environment {
+    pub id: EnvironmentId,
+    pub name: String,
+    pub secret_key: Secret<String>,
+    pub public_key: String,
+    pub settings: EnvironmentSettings,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// The settings an app changes with `PATCH /environment`.
+#[derive(Debug, Clone, Default)]
+pub struct EnvironmentSettings {
+    /// Custom callback URL (absolute http(s)); `None` = the server's own `/oauth/callback`.
+    pub callback_url: Option<String>,
+    pub hmac_enabled: bool,
+    pub hmac_key: Option<Secret<String>>,
+    pub webhook_url: Option<String>,
+    /// Origins allowed to call the browser routes; empty = any.
+    pub allowed_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewEnvironment {
+    pub name: String,
+    pub secret_key: Secret<String>,
+    pub public_key: String,
+}
+
+// ---------------------------------------------------------------- integrations
+
+#[derive(Debug, Clone)]
+pub struct Integration {
+    pub id: i64,
+    pub environment_id: EnvironmentId,
+    pub unique_key: IntegrationKey,
+    /// Name of the catalog provider.
+    pub provider: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret<String>>,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// Everything a caller sets on an integration; used for create and for full update.
+#[derive(Debug, Clone)]
+pub struct IntegrationInput {
+    pub unique_key: IntegrationKey,
+    pub provider: String,
+    pub client_id: Option<String>,
+    pub client_secret: Option<Secret<String>>,
+    pub scopes: Vec<String>,
+}
+
+// ---------------------------------------------------------------- connections
+
+/// Which connection: unique per environment, integration and connection id.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ConnectionKey {
+    pub environment_id: EnvironmentId,
+    pub integration_key: IntegrationKey,
+    pub connection_id: ConnectionId,
+}
+
+impl ConnectionKey {
+    /// The AEAD additional data of this connection's sealed credentials: a ciphertext copied
+    /// onto another row fails to open (STYLE §3).
+    pub fn aad(&self) -> Vec<u8> {
+        format!("connection:{}:{}:{}", self.environment_id, self.integration_key, self.connection_id)
+            .into_bytes()
+    }
+}
+
+/// Where a connection stands (SPEC §5, §11).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectionStatus {
+    Active,
+    /// The provider refused the refresh token (`invalid_grant`): a new authorisation is needed.
+    NeedsReauth,
+}
+
+impl ConnectionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::NeedsReauth => "needs_reauth",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Active, Self::NeedsReauth].into_iter().find(|status| status.as_str() == text)
+    }
+}
+
+/// A connection as stored. `sealed_credentials` opens with `Credentials::open` and
+/// `self.key().aad()`.
+#[derive(Debug, Clone)]
+pub struct Connection {
+    pub id: i64,
+    pub environment_id: EnvironmentId,
+    pub integration_key: IntegrationKey,
+    pub connection_id: ConnectionId,
+    pub provider: String,
+    pub connection_config: JsonMap,
+    pub metadata: JsonMap,
+    pub sealed_credentials: Vec<u8>,
+    pub status: ConnectionStatus,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_fetched_at: Option<i64>,
+}
+
+impl Connection {
+    pub fn key(&self) -> ConnectionKey {
+        ConnectionKey {
+            environment_id: self.environment_id,
+            integration_key: self.integration_key.clone(),
+            connection_id: self.connection_id.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UpsertConnection {
+    pub key: ConnectionKey,
+    pub provider: String,
+    pub connection_config: JsonMap,
+    pub sealed_credentials: Vec<u8>,
+    pub now: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpsertOutcome {
+    Created,
+    Overridden,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionFilter {
+    pub integration_key: Option<IntegrationKey>,
+    /// Only connections whose connection_id equals this.
+    pub connection_id: Option<ConnectionId>,
+    /// Page size (the caller clamps it); 0 means no limit.
+    pub limit: u32,
+    /// Keyset pagination: only rows with `id > after`.
+    pub after: Option<i64>,
+}
+
+// ---------------------------------------------------------------- flows
+
+/// A flow about to start (SPEC §2 step 2). Stored so any replica can finish it.
+#[derive(Debug, Clone)]
+pub struct NewFlow {
+    pub flow_id: FlowId,
+    pub state: Secret<String>,
+    pub environment_id: EnvironmentId,
+    pub integration_key: IntegrationKey,
+    pub connection_id: ConnectionId,
+    pub pkce_verifier: Option<Secret<String>>,
+    pub params: JsonMap,
+    pub authorization_params: JsonMap,
+    /// The opener's origin: the result page posts to it, never to `*`.
+    pub origin: String,
+    pub redirect_uri: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A flow taken by its state at the callback: what finishing it needs. The state itself is
+/// spent and not handed back.
+#[derive(Debug, Clone)]
+pub struct ConsumedFlow {
+    pub flow_id: FlowId,
+    pub environment_id: EnvironmentId,
+    pub integration_key: IntegrationKey,
+    pub connection_id: ConnectionId,
+    pub pkce_verifier: Option<Secret<String>>,
+    pub params: JsonMap,
+    pub origin: String,
+    pub redirect_uri: String,
+}
+
+/// How a flow ended: the one type every channel renders (the result page, `/oauth/flows`,
+/// the auth webhook).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FlowOutcome {
+    Success { integration_key: IntegrationKey, connection_id: ConnectionId },
+    Error(FlowError),
+}
+
+/// A failed flow's code and human message (no secrets).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+/// A flow record as stored: no outcome yet (pending), or its outcome; and its expiry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowRecord {
+    pub outcome: Option<FlowOutcome>,
+    pub expires_at: i64,
+}
