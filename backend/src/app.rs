@@ -12,6 +12,7 @@ use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{self, Environment, NewEnvironment};
 use axum::extract::DefaultBodyLimit;
+use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use std::future::Future;
@@ -43,7 +44,10 @@ impl App {
         let bound = listener.local_addr()?;
         let state = build_state(config.with_bound_port(bound.port())).await?;
         let generated_keys = bootstrap_environment(&state).await?;
-        crate::demo::ensure_demo_integration(&state).await?;
+        if state.config.demo {
+            crate::demo::ensure_demo_integration(&state).await?;
+        }
+        warn_without_hmac(&state).await?;
         let router = router(state.clone());
         Ok(Self { listener, router, state, generated_keys })
     }
@@ -138,16 +142,37 @@ pub async fn bootstrap_environment(state: &AppState) -> anyhow::Result<Option<En
     }
 }
 
+/// SPEC §13: while HMAC is off (and no connect session is used), any page that knows the
+/// public key can start flows for any connection id.
+async fn warn_without_hmac(state: &AppState) -> anyhow::Result<()> {
+    if let Some(environment) = state.store.default_environment().await? {
+        if !environment.settings.hmac_enabled {
+            tracing::warn!(
+                environment = %environment.name,
+                "HMAC is off: any page that knows the public key can start flows for any connection id; \
+                 enable it with PATCH /environment {{\"hmac_enabled\": true, \"hmac_key\": ...}}"
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route("/health", get(health))
+        .route("/health/ready", get(ready))
         .merge(crate::api::routes())
         .merge(crate::oauth::routes())
         .merge(crate::proxy::routes())
-        .merge(crate::demo::routes())
-        .merge(crate::assets::routes(&state.config))
+        .merge(crate::assets::routes(&state.config));
+    // SPEC §13: the demo provider and its routes exist only when asked for.
+    if state.config.demo {
+        router = router.merge(crate::demo::routes());
+    }
+    router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(check_input))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
@@ -161,6 +186,40 @@ fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
 
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "result": "ok" }))
+}
+
+/// Readiness: the database answers with our schema (a dropped and recreated database, or one
+/// whose migrations are gone, is not ready even though the process lives).
+async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    match state.store.default_environment().await {
+        Ok(Some(_)) => Ok(Json(serde_json::json!({ "result": "ok" }))),
+        Ok(None) => Err(ApiError::new(ErrorCode::Unavailable, "the database has no environment")),
+        Err(error) => {
+            Err(ApiError::new(ErrorCode::Unavailable, "the database does not answer").with_cause(error))
+        }
+    }
+}
+
+/// SPEC §13 "Input", before any route: a control character or an overlong path or query is
+/// a 400 naming the field. The popup routes answer it as the result page, the others as JSON.
+async fn check_input(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    let Err(problem) = crate::extract::input::check_uri(uri.path(), uri.query()) else {
+        return next.run(request).await;
+    };
+    let error = ApiError::invalid_request(problem.message());
+    let popup = uri.path().starts_with("/oauth/connect/") || uri.path() == "/oauth/callback";
+    if popup {
+        error.log();
+        let outcome = crate::store::FlowOutcome::Error(error.to_flow_error());
+        return crate::oauth::result_page::ResultPage { flow: None, origin: None, outcome: &outcome }
+            .into_response();
+    }
+    error.into_response()
 }
 
 async fn not_found() -> ApiError {

@@ -1,6 +1,7 @@
 //! Static files (SPEC §6): the demo page (`www-demo/`, embedded in the binary so the server
 //! serves it from any directory) at `/`, and the built npm package (`cargo xtask build-sdk` →
-//! `sdk-wasm/pkg/`, or `NANGO_SDK_DIR`) at `/sdk/`, plus the demo page's routes.
+//! `sdk-wasm/pkg/`, or `NANGO_SDK_DIR`) at `/sdk/`. The demo page's own routes are in
+//! `demo/page.rs` and exist only with `NANGO_DEMO=true`.
 
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
@@ -48,11 +49,22 @@ pub fn routes(config: &Config) -> Router<AppState> {
                     HeaderValue::from_static("no-cache"),
                 )),
         )
-        .merge(crate::demo::page::routes())
 }
 
+/// The demo page: only its own scripts, styles and calls (the SDK compiles wasm, hence
+/// `'wasm-unsafe-eval'`); never framed; no referrer leaves it.
 async fn index() -> Response {
-    text(INDEX_HTML, "text/html; charset=utf-8")
+    let mut response = text(INDEX_HTML, "text/html; charset=utf-8");
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+             connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+        ),
+    );
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    response
 }
 
 fn text(body: &'static str, content_type: &'static str) -> Response {

@@ -28,6 +28,9 @@ pub struct Config {
     pub flow_ttl_seconds: i64,
     /// Time-out of requests to providers (token exchange, refresh, proxy).
     pub provider_timeout_seconds: u64,
+    /// `NANGO_DEMO=true`: the built-in demo provider, `/demo/*` and the demo integration
+    /// (SPEC §13 "Demo"); off by default.
+    pub demo: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +59,7 @@ struct FileConfig {
     sdk_dir: Option<PathBuf>,
     flow_ttl_seconds: Option<i64>,
     provider_timeout_seconds: Option<u64>,
+    demo: Option<bool>,
 }
 
 impl Config {
@@ -114,6 +118,17 @@ impl Config {
             })?,
             None => file_config.provider_timeout_seconds.unwrap_or(15),
         };
+        let demo = match var("NANGO_DEMO").as_deref() {
+            None => file_config.demo.unwrap_or(false),
+            Some("true" | "1") => true,
+            Some("false" | "0") => false,
+            Some(other) => {
+                return Err(ConfigError::Invalid {
+                    setting: "NANGO_DEMO",
+                    message: format!("`{other}` is not true or false"),
+                })
+            }
+        };
         let public_key = var("NANGO_PUBLIC_KEY").or(file_config.public_key);
         let secret_key = var("NANGO_SECRET_KEY").map(Secret::new).or(file_config.secret_key);
         if let Some(key) = &secret_key {
@@ -138,6 +153,7 @@ impl Config {
             sdk_dir: var("NANGO_SDK_DIR").map(PathBuf::from).or(file_config.sdk_dir),
             flow_ttl_seconds,
             provider_timeout_seconds,
+            demo,
         })
     }
 
@@ -202,6 +218,9 @@ mod tests {
         assert_eq!(config.server_url, "http://localhost:3003");
         assert_eq!(config.default_callback_url(), "http://localhost:3003/oauth/callback");
         assert_eq!(config.flow_ttl_seconds, 600);
+        assert!(!config.demo, "the demo is off unless asked for");
+        assert!(Config::from_sources(None, &vars(&[("NANGO_DEMO", "true")])).unwrap().demo);
+        assert!(Config::from_sources(None, &vars(&[("NANGO_DEMO", "yes")])).is_err());
     }
 
     #[test]

@@ -79,6 +79,8 @@ error_codes! {
     ProxyFailed = "proxy_failed" => BAD_GATEWAY,
     ProxyTimeout = "proxy_timeout" => GATEWAY_TIMEOUT,
     Internal = "internal" => INTERNAL_SERVER_ERROR,
+    /// The server runs but cannot serve (its database does not answer as it should).
+    Unavailable = "unavailable" => SERVICE_UNAVAILABLE,
 }
 
 impl std::fmt::Display for ErrorCode {

@@ -79,9 +79,16 @@ pub async fn fail_before_start(
     }
 }
 
-/// The flow's state at `now`; `None` for an unknown flow id.
-pub async fn state(store: &dyn FlowStore, flow_id: &FlowId, now: i64) -> StoreResult<Option<FlowState>> {
-    Ok(store.flow_record(flow_id).await?.map(|record| FlowState::at(record, now)))
+/// The flow's state at `now` and its environment (when known); `None` for an unknown flow id.
+pub async fn state(
+    store: &dyn FlowStore,
+    flow_id: &FlowId,
+    now: i64,
+) -> StoreResult<Option<(FlowState, Option<EnvironmentId>)>> {
+    Ok(store.flow_record(flow_id).await?.map(|record| {
+        let environment_id = record.environment_id;
+        (FlowState::at(record, now), environment_id)
+    }))
 }
 
 #[cfg(test)]
@@ -91,11 +98,11 @@ mod tests {
 
     #[test]
     fn pending_expires_at_its_deadline_and_finished_flows_never_do() {
-        let pending = FlowRecord { outcome: None, expires_at: 100 };
+        let pending = FlowRecord { outcome: None, expires_at: 100, environment_id: Some(1) };
         assert_eq!(FlowState::at(pending.clone(), 40), FlowState::Pending { expires_in: 60 });
         assert_eq!(FlowState::at(pending, 100), FlowState::Expired);
         let error = FlowOutcome::Error(FlowError { code: ErrorCode::InvalidHmac, message: "m".into() });
-        let finished = FlowRecord { outcome: Some(error.clone()), expires_at: 100 };
+        let finished = FlowRecord { outcome: Some(error.clone()), expires_at: 100, environment_id: None };
         assert_eq!(FlowState::at(finished, 1_000), FlowState::Finished(error));
     }
 }

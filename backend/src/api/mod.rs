@@ -12,11 +12,15 @@ mod pagination;
 use crate::error::ApiError;
 use crate::json::JsonMap;
 use crate::state::AppState;
+use axum::http::{header, HeaderValue};
 use axum::Router;
 use serde_json::Value;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use connection_view::{connection_json, connection_list_item};
 
+/// Every answer of the secret-key API may carry secrets (tokens, client secrets, keys), so
+/// none is ever stored by a cache (SPEC §13 "Responses").
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(integrations::routes())
@@ -24,6 +28,10 @@ pub fn routes() -> Router<AppState> {
         .merge(metadata::routes())
         .merge(environment::routes())
         .merge(compat::routes())
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// A body that must be a JSON object (metadata, connection_config patches).

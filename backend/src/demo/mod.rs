@@ -25,8 +25,9 @@ pub const DEMO_INTEGRATION: &str = "demo";
 pub const DEMO_CLIENT_ID: &str = "demo-client";
 pub const DEMO_SCOPES: [&str; 2] = ["profile", "email"];
 
+/// Mounted only with `NANGO_DEMO=true` (SPEC §13).
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(provider::routes()).merge(api::routes())
+    Router::new().merge(provider::routes()).merge(api::routes()).merge(page::routes())
 }
 
 /// Create the demo integration in the default environment unless it exists (SPEC §6).

@@ -2,8 +2,9 @@
 //! call the SDK: server URL, public key, integrations) and `GET /demo/connection/{id}` (the
 //! stored connection without any secret, to show what a connect produced).
 //!
-//! Both read the default environment only. The public key is public by design; the secret key
-//! and every token stay on the server.
+//! Both read the default environment's demo integration only (SPEC §13 "Demo": these routes
+//! take no key, so they never show any other integration or connection). The public key is
+//! public by design; the secret key and every token stay on the server.
 
 use crate::connections::{self, open_credentials};
 use crate::credentials::Credentials;
@@ -18,8 +19,8 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-/// The integration the page selects first (created by `demo::ensure_demo_integration`).
-pub const DEFAULT_INTEGRATION: &str = "demo";
+/// The one integration the page works with (created by `demo::ensure_demo_integration`).
+pub const DEFAULT_INTEGRATION: &str = super::DEMO_INTEGRATION;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,9 +31,10 @@ pub fn routes() -> Router<AppState> {
 /// `{host, publicKey, integrations: [{unique_key, provider}], defaultIntegration}`.
 async fn get_config(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let environment = default_environment(&state).await?;
+    let demo = IntegrationKey::parse(DEFAULT_INTEGRATION).map_err(ApiError::invalid_request)?;
     let integrations: Vec<Value> = state
         .store
-        .list_integrations(environment.id)
+        .get_integration(environment.id, &demo)
         .await?
         .into_iter()
         .map(|integration| {
@@ -59,6 +61,10 @@ async fn get_connection(
     Query(query): Query<ConnectionQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let connection_id = ConnectionId::parse(connection_id).map_err(ApiError::invalid_connection_id)?;
+    // Any other integration reads as absent: this route takes no key.
+    if query.integration != DEFAULT_INTEGRATION {
+        return Err(ApiError::unknown_integration(&query.integration));
+    }
     let integration_key = IntegrationKey::parse(query.integration).map_err(ApiError::invalid_request)?;
     let environment = default_environment(&state).await?;
     let key = ConnectionKey { environment_id: environment.id, integration_key, connection_id };

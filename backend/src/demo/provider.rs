@@ -193,10 +193,10 @@ async fn check_request(state: &AppState, params: &AuthorizeParams) -> Result<(),
             return Err("internal error".into());
         }
     }
-    let redirect =
-        url::Url::parse(&params.redirect_uri).map_err(|_| "redirect_uri must be an absolute URL")?;
-    if !matches!(redirect.scheme(), "http" | "https") || redirect.host().is_none() {
-        return Err("redirect_uri must be an absolute http(s) URL".into());
+    // Only a registered redirect URI: the server's own callback, or the environment's custom
+    // callback URL. Anything else could send the code to a stranger (SPEC §13 "Demo").
+    if !registered_redirect_uris(state).await.iter().any(|uri| uri == &params.redirect_uri) {
+        return Err("redirect_uri is not registered for this client".into());
     }
     if params.code_challenge.as_deref().is_some_and(|c| !c.is_empty())
         && params.code_challenge_method.as_deref() != Some("S256")
@@ -204,6 +204,16 @@ async fn check_request(state: &AppState, params: &AuthorizeParams) -> Result<(),
         return Err("code_challenge_method must be S256".into());
     }
     Ok(())
+}
+
+async fn registered_redirect_uris(state: &AppState) -> Vec<String> {
+    let mut uris = vec![state.config.default_callback_url()];
+    match state.store.default_environment().await {
+        Ok(Some(environment)) => uris.extend(environment.settings.callback_url),
+        Ok(None) => {}
+        Err(error) => tracing::error!(%error, "demo provider: cannot read the environment"),
+    }
+    uris
 }
 
 async fn authenticate_client(
@@ -325,6 +335,7 @@ fn page(status: StatusCode, title: &str, body: &str, form_target: &str) -> Respo
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }

@@ -7,10 +7,28 @@ use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-/// JSON body. `Content-Type: application/json` is required; size limited by the router.
-#[derive(Debug, Clone, Copy, Default, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// JSON body. `Content-Type: application/json` is required; size limited by the router; no
+/// string or key may hold a control character other than tab and line breaks (`input.rs`).
+#[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
+
+impl<T, S> FromRequest<S> for Json<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(request, state).await?;
+        if let Some(field) = input::find_control_character(&value) {
+            return Err(ApiError::invalid_body(format!("`{field}` contains a control character")));
+        }
+        serde_json::from_value(value)
+            .map(Json)
+            .map_err(|error| ApiError::invalid_body(format!("invalid JSON body: {error}")))
+    }
+}
 
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
@@ -56,6 +74,7 @@ impl From<PathRejection> for ApiError {
 
 mod auth;
 mod connection;
+pub mod input;
 mod query;
 
 pub use auth::AuthedEnvironment;

@@ -165,11 +165,8 @@ async fn store(
 fn allowed_origin(origin: Option<&HeaderValue>, environment: Option<&Environment>) -> Option<HeaderValue> {
     let origin = origin?;
     let allowed = match environment {
-        Some(environment) if !environment.settings.allowed_origins.is_empty() => {
-            let text = origin.to_str().ok()?;
-            environment.settings.allowed_origins.iter().any(|allowed| allowed.trim_end_matches('/') == text)
-        }
-        _ => true,
+        Some(environment) => origin.to_str().is_ok_and(|text| environment.settings.allows_origin(text)),
+        None => true,
     };
     allowed.then(|| origin.clone())
 }

@@ -25,7 +25,8 @@ use axum::response::{IntoResponse, Response};
 
 pub async fn get_connect(
     State(state): State<AppState>,
-    crate::extract::Path(integration): crate::extract::Path<String>,
+    // A path that does not decode (`/oauth/connect/%FF`) still answers the popup page.
+    integration: Result<crate::extract::Path<String>, ApiError>,
     RawQuery(raw_query): RawQuery,
 ) -> Response {
     let now = crate::time::now();
@@ -35,7 +36,13 @@ pub async fn get_connect(
         Some(raw) => FlowId::parse(raw).ok(),
     };
     let origin = query.origin.as_deref().and_then(parse_origin);
-    match start(&state, &integration, &query, flow.as_ref(), origin.as_deref(), now).await {
+    let started = match integration {
+        Ok(crate::extract::Path(integration)) => {
+            start(&state, &integration, &query, flow.as_ref(), origin.as_deref(), now).await
+        }
+        Err(error) => Err(Denied::from(error)),
+    };
+    match started {
         Ok(location) => redirect(&location),
         Err(Denied { error, environment }) => {
             error.log();
@@ -46,8 +53,10 @@ pub async fn get_connect(
                 flows::fail_before_start(state.store.as_ref(), flow, environment_id, &failure, now, lifetime)
                     .await;
             }
+            // A refused origin is told nothing, not even the refusal.
+            let origin = origin.as_deref().filter(|_| failure.code != ErrorCode::InvalidOrigin);
             let outcome = FlowOutcome::Error(failure);
-            ResultPage { flow: flow.as_ref(), origin: origin.as_deref(), outcome: &outcome }.into_response()
+            ResultPage { flow: flow.as_ref(), origin, outcome: &outcome }.into_response()
         }
     }
 }
@@ -77,6 +86,12 @@ async fn start(
     let access = access::check(state, request).await?;
     let environment_id = access.environment.id;
     let deny = |error: ApiError| Denied { error, environment: Some(access.environment.clone()) };
+    // SPEC §13 "Origins": the result page posts to `origin`, so it must be one the app allows.
+    if !access.environment.settings.allows_origin(origin) {
+        return Err(deny(ApiError::invalid_origin(
+            "this origin is not in the environment's allowed origins",
+        )));
+    }
 
     if let Some(key) = authorize_url::reserved_key(&query.authorization_params) {
         return Err(deny(ApiError::new(

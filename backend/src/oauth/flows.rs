@@ -2,72 +2,82 @@
 //! cannot post (SPEC §1/§2), plus `GET /oauth/flows/{flow}/events` (server-sent events: the
 //! server polls the store every 250 ms and emits the final status once).
 //!
-//! The answer reveals nothing beyond what the popup message would. CORS allows any origin:
-//! the route takes no key and carries no cookies.
+//! The answer reveals nothing beyond what the popup message would. CORS answers the flow's
+//! environment's `allowed_origins` when set, else any origin (no cookies are involved).
 
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::{self, FlowState};
-use crate::ids::FlowId;
+use crate::ids::{EnvironmentId, FlowId};
 use crate::state::AppState;
 use crate::store::{FlowError, FlowOutcome};
 use axum::extract::State;
-use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use futures_util::stream::{self, Stream};
+use futures_util::stream;
 use serde_json::{json, Value};
 use std::convert::Infallible;
 use std::time::Duration;
-use tower_http::cors::{AllowOrigin, CorsLayer};
 
 /// How often the event stream looks at the store.
 const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 pub fn routes() -> Router<AppState> {
-    let cors = CorsLayer::new()
-        .allow_origin(AllowOrigin::mirror_request())
-        .allow_methods([Method::GET])
-        .max_age(Duration::from_secs(600));
     Router::new()
-        // The OPTIONS routes exist so the method router lets preflights reach the CORS layer.
         .route("/oauth/flows/{flow}", get(get_flow).options(preflight))
         .route("/oauth/flows/{flow}/events", get(get_flow_events).options(preflight))
-        .layer(cors)
 }
 
 pub async fn get_flow(
     State(state): State<AppState>,
+    headers: HeaderMap,
     crate::extract::Path(flow): crate::extract::Path<String>,
 ) -> Result<Response, ApiError> {
     let flow = parse_flow(&flow)?;
-    let flow_state =
+    let (flow_state, environment_id) =
         flows::state(state.store.as_ref(), &flow, crate::time::now()).await?.ok_or_else(unknown_flow)?;
     let mut response = axum::Json(state_json(&flow_state)).into_response();
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    allow_origin(&state, &headers, environment_id, &mut response).await;
     Ok(response)
 }
 
-async fn preflight() -> StatusCode {
-    StatusCode::NO_CONTENT
+/// Preflights carry no data: any origin may ask; the answer itself is checked per flow.
+async fn preflight() -> Response {
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET"));
+    headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+    response
 }
 
-/// The event stream ends after one `result` event, or when the flow's lifetime has passed
-/// (an unknown id is waited for too: the SDK may subscribe before the popup reaches us).
+/// The event stream of a known flow: it ends after one `result` event, at the latest when the
+/// flow expires. An unknown flow answers 404 at once (SPEC §13: no stream outlives its flow).
 pub async fn get_flow_events(
     State(state): State<AppState>,
+    headers: HeaderMap,
     crate::extract::Path(flow): crate::extract::Path<String>,
-) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+) -> Result<Response, ApiError> {
     let flow = parse_flow(&flow)?;
-    let deadline =
-        tokio::time::Instant::now() + Duration::from_secs(state.config.flow_ttl_seconds.max(1) as u64);
-    // One step: poll until the flow ends or the deadline passes, emit the result, then stop.
+    let (flow_state, environment_id) =
+        flows::state(state.store.as_ref(), &flow, crate::time::now()).await?.ok_or_else(unknown_flow)?;
+    let expires_in = match flow_state {
+        FlowState::Pending { expires_in } => expires_in,
+        _ => 0,
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(expires_in.max(0) as u64);
+    let store = state.store.clone();
+    // One step: poll until the flow ends or expires, emit the result, then stop.
     let events = stream::once(async move {
         loop {
-            match flows::state(state.store.as_ref(), &flow, crate::time::now()).await {
-                Ok(Some(flow_state)) if !flow_state.is_pending() => {
-                    return Ok(Event::default().event("result").data(state_json(&flow_state).to_string()));
+            match flows::state(store.as_ref(), &flow, crate::time::now()).await {
+                Ok(Some((flow_state, _))) if !flow_state.is_pending() => {
+                    return Ok::<_, Infallible>(
+                        Event::default().event("result").data(state_json(&flow_state).to_string()),
+                    );
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "flow events: store error"),
@@ -80,7 +90,38 @@ pub async fn get_flow_events(
             tokio::time::sleep(POLL_INTERVAL).await;
         }
     });
-    Ok(Sse::new(events).keep_alive(KeepAlive::default()))
+    let mut response = Sse::new(events).keep_alive(KeepAlive::default()).into_response();
+    allow_origin(&state, &headers, environment_id, &mut response).await;
+    Ok(response)
+}
+
+/// CORS for a flow's answer (SPEC §13 "Origins"): the flow's environment's `allowed_origins`
+/// when set, else any origin; a flow recorded before its environment was known (a bad public
+/// key) says nothing an origin could misuse.
+async fn allow_origin(
+    state: &AppState,
+    headers: &HeaderMap,
+    environment_id: Option<EnvironmentId>,
+    response: &mut Response,
+) {
+    response.headers_mut().insert(header::VARY, HeaderValue::from_static("origin"));
+    let Some(origin) = headers.get(header::ORIGIN) else { return };
+    let allowed = match environment_id {
+        None => true,
+        Some(id) => match state.store.environment_by_id(id).await {
+            Ok(Some(environment)) => {
+                origin.to_str().is_ok_and(|text| environment.settings.allows_origin(text))
+            }
+            Ok(None) => false,
+            Err(error) => {
+                tracing::warn!(%error, "flows: cannot read the environment for CORS");
+                false
+            }
+        },
+    };
+    if allowed {
+        response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone());
+    }
 }
 
 /// The wire shape shared by the JSON route and the event stream.

@@ -32,6 +32,15 @@ pub struct EnvironmentSettings {
     pub allowed_origins: Vec<String>,
 }
 
+impl EnvironmentSettings {
+    /// SPEC §13 "Origins": with `allowed_origins` set, only those (a trailing `/` is ignored);
+    /// without, any origin.
+    pub fn allows_origin(&self, origin: &str) -> bool {
+        self.allowed_origins.is_empty()
+            || self.allowed_origins.iter().any(|allowed| allowed.trim_end_matches('/') == origin)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct NewEnvironment {
     pub name: String,
@@ -213,4 +222,6 @@ pub struct FlowError {
 pub struct FlowRecord {
     pub outcome: Option<FlowOutcome>,
     pub expires_at: i64,
+    /// `None` for an error recorded before the environment was known.
+    pub environment_id: Option<EnvironmentId>,
 }

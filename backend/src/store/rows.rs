@@ -191,6 +191,7 @@ pub(crate) struct OutcomeRow {
     outcome_integration: Option<String>,
     outcome_connection: Option<String>,
     expires_at: i64,
+    environment_id: Option<i64>,
 }
 
 impl OutcomeRow {
@@ -216,7 +217,7 @@ impl OutcomeRow {
             }
             other => return Err(StoreError::Corrupt(format!("unknown flow status `{other}`"))),
         };
-        Ok(FlowRecord { outcome, expires_at: self.expires_at })
+        Ok(FlowRecord { outcome, expires_at: self.expires_at, environment_id: self.environment_id })
     }
 }
 

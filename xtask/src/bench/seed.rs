@@ -4,10 +4,10 @@
 
 use anyhow::Context;
 use nango_backend::credentials::Credentials;
-use nango_backend::ids::{ConnectionId, IntegrationKey};
-use nango_backend::store::ConnectionKey;
 use nango_backend::crypto::Cipher;
+use nango_backend::ids::{ConnectionId, IntegrationKey};
 use nango_backend::secret::Secret;
+use nango_backend::store::ConnectionKey;
 use serde_json::json;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::SqlitePool;
@@ -100,7 +100,8 @@ impl Seeder {
                 };
                 let key = ConnectionKey {
                     environment_id: self.environment_id,
-                    integration_key: IntegrationKey::parse(self.integration.as_str()).map_err(anyhow::Error::msg)?,
+                    integration_key: IntegrationKey::parse(self.integration.as_str())
+                        .map_err(anyhow::Error::msg)?,
                     connection_id: ConnectionId::parse(id.as_str()).map_err(anyhow::Error::msg)?,
                 };
                 let aad = key.aad();

@@ -65,8 +65,8 @@ fn failure(code: ErrorCode, message: &str) -> FlowError {
     FlowError { code, message: message.into() }
 }
 
-fn record(outcome: Option<FlowOutcome>, expires_at: i64) -> Option<FlowRecord> {
-    Some(FlowRecord { outcome, expires_at })
+fn record(outcome: Option<FlowOutcome>, expires_at: i64, environment_id: Option<i64>) -> Option<FlowRecord> {
+    Some(FlowRecord { outcome, expires_at, environment_id })
 }
 
 pub(super) async fn flows_outcome(store: &dyn Store) {
@@ -75,30 +75,30 @@ pub(super) async fn flows_outcome(store: &dyn Store) {
     let expires = NOW + 600;
     assert!(store.flow_record(&id).await.unwrap().is_none());
     store.insert_flow(&flow(&env, id.as_str(), "state-o1", expires)).await.unwrap();
-    assert_eq!(store.flow_record(&id).await.unwrap(), record(None, expires));
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(None, expires, Some(env.id)));
 
     // A pre-flow error never overrides an existing record.
     store
         .record_flow_error(&id, Some(env.id), &failure(ErrorCode::InvalidHmac, "bad"), NOW, expires)
         .await
         .unwrap();
-    assert_eq!(store.flow_record(&id).await.unwrap(), record(None, expires));
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(None, expires, Some(env.id)));
 
     let success = FlowOutcome::Success {
         integration_key: IntegrationKey::parse("int").unwrap(),
         connection_id: ConnectionId::parse("conn").unwrap(),
     };
     store.finish_flow(&id, &success, NOW + 5).await.unwrap();
-    assert_eq!(store.flow_record(&id).await.unwrap(), record(Some(success.clone()), expires));
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(Some(success.clone()), expires, Some(env.id)));
     // Only a pending flow changes.
     let error = FlowOutcome::Error(failure(ErrorCode::ProviderDenied, "denied"));
     store.finish_flow(&id, &error, NOW + 6).await.unwrap();
-    assert_eq!(store.flow_record(&id).await.unwrap(), record(Some(success), expires));
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(Some(success), expires, Some(env.id)));
 
     let failed = FlowId::parse("flow-outcome-000002").unwrap();
     store.insert_flow(&flow(&env, failed.as_str(), "state-o2", expires)).await.unwrap();
     store.finish_flow(&failed, &error, NOW + 5).await.unwrap();
-    assert_eq!(store.flow_record(&failed).await.unwrap(), record(Some(error.clone()), expires));
+    assert_eq!(store.flow_record(&failed).await.unwrap(), record(Some(error.clone()), expires, Some(env.id)));
 
     // Pre-flow errors: recorded once (the first wins), with or without an environment.
     let early = FlowId::parse("flow-outcome-000003").unwrap();
@@ -108,7 +108,10 @@ pub(super) async fn flows_outcome(store: &dyn Store) {
         .record_flow_error(&early, Some(env.id), &failure(ErrorCode::InvalidHmac, "later"), NOW, NOW + 99)
         .await
         .unwrap();
-    assert_eq!(store.flow_record(&early).await.unwrap(), record(Some(FlowOutcome::Error(unknown)), NOW + 60));
+    assert_eq!(
+        store.flow_record(&early).await.unwrap(),
+        record(Some(FlowOutcome::Error(unknown)), NOW + 60, None)
+    );
     // Its id is taken for a real flow now; it has no state to consume.
     assert!(matches!(
         store.insert_flow(&flow(&env, early.as_str(), "state-o3", expires)).await,

@@ -102,7 +102,7 @@ macro_rules! flow_store {
                 async fn flow_record(&self, flow_id: &FlowId) -> StoreResult<Option<FlowRecord>> {
                     const SQL: &str = concat!(
                         "SELECT outcome_status, outcome_code, outcome_message, outcome_integration, ",
-                        "outcome_connection, expires_at FROM oauth_flows WHERE flow_id = $1"
+                        "outcome_connection, expires_at, environment_id FROM oauth_flows WHERE flow_id = $1"
                     );
                     sqlx::query_as::<_, OutcomeRow>(SQL)
                         .bind(flow_id.as_str())
