@@ -14,6 +14,7 @@ mod encryption;
 mod environment;
 mod hmac;
 mod integrations;
+mod logs;
 mod metadata;
 mod postgres;
 mod proxy;
