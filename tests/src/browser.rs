@@ -265,8 +265,10 @@ async fn start_driver() -> (Child, u16) {
             let port = line
                 .split_once("started successfully on port ")
                 .and_then(|(_, rest)| rest.trim_end_matches('.').trim().parse::<u16>().ok());
-            if let (Some(port), Some(found)) = (port, found.take()) {
-                let _ = found.send(port);
+            if let Some(port) = port {
+                if let Some(found) = found.take() {
+                    let _ = found.send(port);
+                }
             }
         }
     });
