@@ -17,7 +17,10 @@ async fn node_client_connection_paths() {
     connected(&app).await;
     // GET /connections/:id with the node client's headers, and a JSON content type without body.
     let connection = app
-        .api(Method::GET, "/connections/user-1?provider_config_key=fake")
+        .api(
+            Method::GET,
+            "/connections/user-1?provider_config_key=fake&force_refresh=false&refresh_token=false",
+        )
         .header("Content-Type", "application/json")
         .header("Nango-Is-Sync", "false")
         .header("Nango-Is-Dry-Run", "false")
@@ -39,14 +42,24 @@ async fn node_client_connection_paths() {
         .assert_success()
         .await;
     assert_eq!(list["connections"].as_array().map(Vec::len), Some(2), "{list}");
+    // The node client's camelCase filter; a list carries no credentials.
+    app.integration("other", "fake-oauth").await;
+    app.connect_ok("other", "user-3").await;
+    let only_fake = app.get("/connections?integrationId=fake").await.assert_success().await;
+    let items = only_fake["connections"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{only_fake}");
+    assert!(items.iter().all(|item| item["provider_config_key"] == "fake"), "{only_fake}");
+    assert!(items.iter().all(|item| item.get("credentials").is_none()), "{only_fake}");
 
     app.api(Method::DELETE, "/connections/user-2?provider_config_key=fake")
         .send()
         .await
         .unwrap()
-        .assert_status_in(&[200, 204])
+        .assert_status(204)
         .await;
     app.get_connection("fake", "user-2", "").await.assert_error(404).await;
+    let code = app.delete("/connection/user-2?provider_config_key=fake").await.assert_error(404).await;
+    assert_eq!(code, "unknown_connection");
 }
 
 #[tokio::test]
@@ -65,6 +78,12 @@ async fn node_client_metadata_paths() {
     assert_eq!(two["metadata"], json!({ "plan": "pro" }));
     let unknown = json!({ "connection_id": "nobody", "provider_config_key": "fake", "metadata": {} });
     app.post_json("/connections/metadata", &unknown).await.assert_error(404).await;
+    // A batch with one unknown id fails as a whole: nothing changes.
+    let partly = json!({ "connection_id": ["user-2", "ghost"], "provider_config_key": "fake",
+        "metadata": { "team": "y" } });
+    app.post_json("/connections/metadata", &partly).await.assert_error(404).await;
+    let two = app.get_connection("fake", "user-2", "").await.assert_success().await;
+    assert_eq!(two["metadata"], json!({ "plan": "pro" }), "a failed batch changes nothing");
 }
 
 #[tokio::test]
@@ -74,7 +93,16 @@ async fn node_client_integration_shapes() {
     assert_eq!(created["data"]["unique_key"], "crm", "{created}");
     let list = app.get("/integrations").await.assert_success().await;
     assert!(list["data"].is_array(), "{list}");
-    let one = app.get("/integrations/crm").await.assert_success().await;
+    // With the node client's headers and a JSON content type on a GET without a body.
+    let one = app
+        .api(Method::GET, "/integrations/crm")
+        .header("Content-Type", "application/json")
+        .header("Nango-Is-Sync", "false")
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
     assert_eq!(one["data"]["provider"], "fake-oauth", "{one}");
 }
 
@@ -90,6 +118,9 @@ async fn bodies_are_checked_with_json_errors() {
         .send()
         .await
         .unwrap();
+    assert_eq!(response.assert_error(415).await, "unsupported_media_type");
+    // No content type at all.
+    let response = app.api(Method::POST, "/integrations").body("{}").send().await.unwrap();
     assert_eq!(response.assert_error(415).await, "unsupported_media_type");
     // Malformed JSON.
     let response = app

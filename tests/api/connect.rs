@@ -158,6 +158,21 @@ async fn authorization_params_cannot_override_protocol_fields() {
     }
 }
 
+/// `state` in particular is refused outright, on both channels.
+#[tokio::test]
+async fn authorization_param_state_is_refused() {
+    let app = TestApp::spawn().await;
+    app.integration("fake", "fake-oauth").await;
+    let connect = app.connect("fake", "user-1").authorization_param("state", "x");
+    let flow = connect.flow.clone();
+    let response = connect.start().await;
+    assert!(response.headers().get("location").is_none(), "redirected");
+    let page = response.text().await.unwrap();
+    assert!(page.contains("invalid_authorization_params"), "{page}");
+    assert_eq!(app.flow_status(&flow).await["error"]["code"], "invalid_authorization_params");
+    assert!(app.provider.authorize_requests().is_empty());
+}
+
 #[tokio::test]
 async fn bad_public_key_connection_id_or_integration_are_reported_on_both_channels() {
     let app = TestApp::spawn().await;
@@ -173,6 +188,9 @@ async fn bad_public_key_connection_id_or_integration_are_reported_on_both_channe
         let flow = connect.flow.clone();
         let response = connect.start().await;
         assert!(response.headers().get("location").is_none(), "{code}: redirected");
+        if code == "invalid_public_key" {
+            assert_eq!(response.status(), 401);
+        }
         let page = response.text().await.unwrap();
         assert!(page.contains(code), "{code}: {page}");
         let status = app.flow_status(&flow).await;

@@ -24,6 +24,7 @@ async fn get_connection_shape_hides_the_refresh_token_unless_asked() {
     ] {
         assert!(connection.get(field).is_some(), "missing `{field}` in {connection}");
     }
+    assert!(connection["last_fetched_at"].is_string(), "a read sets last_fetched_at: {connection}");
     let credentials = &connection["credentials"];
     assert_eq!(credentials["type"], "OAUTH2");
     assert_eq!(credentials["access_token"], app.provider.access_token());
@@ -45,6 +46,8 @@ async fn get_connection_errors() {
     assert_eq!(code, "unknown_connection");
     let code = app.get("/connection/user-1").await.assert_error(400).await;
     assert_eq!(code, "invalid_request", "provider_config_key is required");
+    let code = app.get_connection("nope", "user-1", "").await.assert_error_any().await;
+    assert_eq!(code, "unknown_integration");
     let url = format!("{}/connection/user-1?provider_config_key=fake", app.url);
     let response = app.client.get(url).send().await.unwrap();
     assert_eq!(response.assert_error(401).await, "missing_auth_header");

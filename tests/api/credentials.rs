@@ -70,7 +70,7 @@ async fn credential_posts_check_public_key_hmac_and_mode() {
     };
     let code = send("keyed", "connection_id=user-1&public_key=wrong".into()).await.assert_error_any().await;
     assert_eq!(code, "invalid_public_key");
-    let code = send("keyed", "connection_id=user-1".into()).await.assert_error_any().await;
+    let code = send("keyed", "connection_id=user-1".into()).await.assert_error(401).await;
     assert_eq!(code, "missing_public_key");
     let code =
         send("nope", format!("connection_id=user-1&public_key={PUBLIC_KEY}")).await.assert_error_any().await;
@@ -97,4 +97,44 @@ async fn credential_posts_check_public_key_hmac_and_mode() {
     let query = format!("connection_id=user-1&public_key={PUBLIC_KEY}&hmac={digest}");
     send("keyed", query).await.assert_success().await;
     app.get_connection("keyed", "user-1", "").await.assert_success().await;
+}
+
+/// The SDK posts credentials from the app's page: preflight and answer carry CORS for it.
+#[tokio::test]
+async fn credential_posts_answer_cors_for_the_opener() {
+    let app = TestApp::spawn().await;
+    integration_without_client_credentials(&app, "keyed", "fake-apikey").await;
+    let origin = nango_tests::flow::ORIGIN;
+    let url = format!("{}/api-auth/api-key/keyed?connection_id=user-1&public_key={PUBLIC_KEY}", app.url);
+    let preflight = app
+        .client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("Origin", origin)
+        .header("Access-Control-Request-Method", "POST")
+        .header("Access-Control-Request-Headers", "content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], origin);
+    let response = app
+        .client
+        .post(&url)
+        .header("Origin", origin)
+        .json(&json!({ "apiKey": API_KEY }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["access-control-allow-origin"], origin);
+    let answer = response.assert_success().await;
+    assert_eq!(answer, json!({ "providerConfigKey": "keyed", "connectionId": "user-1" }));
+    // The BASIC route refuses an API key integration.
+    let query = format!("connection_id=user-2&public_key={PUBLIC_KEY}");
+    let response = post(&app, "basic", "keyed", &query)
+        .json(&json!({ "username": "u", "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.assert_error(400).await, "unsupported_auth_mode");
+    app.get_connection("keyed", "user-2", "").await.assert_error(404).await;
 }

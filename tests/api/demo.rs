@@ -1,6 +1,11 @@
-//! The built-in demo provider and integration (SPEC §6): a real flow offline, approve and deny.
+//! The built-in demo provider and integration (SPEC §6): a real flow offline, approve and deny,
+//! with its consent page, result page, both result channels and working tokens.
 
+use nango_tests::flow::ORIGIN;
 use nango_tests::{ResponseExt, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The demo integration's key, found through the API (it is created at first start).
 async fn demo_integration(app: &TestApp) -> String {
@@ -14,29 +19,127 @@ async fn demo_integration(app: &TestApp) -> String {
         .to_string()
 }
 
+fn query_of(url: &url::Url) -> BTreeMap<String, String> {
+    url.query_pairs().into_owned().collect()
+}
+
+/// `GET /demo/api/me` with `token` (or none): status and body.
+async fn me(app: &TestApp, token: Option<&str>) -> (u16, Value) {
+    let mut request = app.client.get(format!("{}/demo/api/me", app.url));
+    if let Some(token) = token {
+        request = request.bearer_auth(token);
+    }
+    let response = request.send().await.unwrap();
+    (response.status().as_u16(), response.json().await.unwrap_or_default())
+}
+
 #[tokio::test]
 async fn demo_flow_approve_creates_a_connection() {
     let app = TestApp::spawn().await;
     let demo = demo_integration(&app).await;
-    let run = app.connect(&demo, "demo-user").run_with_consent(true).await;
+    let consent = app
+        .connect(&demo, "user-42")
+        .param("subdomain", "acme")
+        .authorization_param("prompt", "consent")
+        .consent()
+        .await;
+
+    // Connect: a 302 to our own demo consent page with every standard parameter.
+    let authorize = consent.authorize_url();
+    assert!(authorize.as_str().starts_with(&format!("{}/demo/oauth/authorize?", app.url)), "{authorize}");
+    let query = query_of(&authorize);
+    assert_eq!(query["response_type"], "code");
+    assert_eq!(query["client_id"], "demo-client");
+    assert_eq!(query["redirect_uri"], app.callback_url());
+    assert_eq!(query["scope"], "profile email");
+    assert_eq!(query["code_challenge_method"], "S256");
+    assert_eq!(query["prompt"], "consent");
+    assert!(query["state"].len() >= 43, "{}", query["state"]);
+    let html = consent.html();
+    assert!(html.contains("Approve") && html.contains("Deny") && html.contains("profile"), "{html}");
+    let pending = app.flow_status(consent.flow()).await;
+    assert_eq!(pending["status"], "pending", "{pending}");
+    assert!(pending["expires_in"].as_i64().is_some_and(|left| left > 0 && left <= 600), "{pending}");
+
+    // Approve: back to our callback with a code and the same state; the result page.
+    let run = consent.decide(true).await;
     run.assert_success();
-    // The consent page was served by our own server (offline, no third party).
-    assert!(run.hops.iter().all(|(_, url)| url.as_str().starts_with(&app.url)), "{:?}", run.hops);
-    let connection =
-        app.get_connection(&demo, "demo-user", "&refresh_token=true").await.assert_success().await;
-    let access = connection["credentials"]["access_token"].as_str().unwrap_or_default();
-    assert!(!access.is_empty(), "{connection}");
-    // A forced refresh against the demo provider answers a working token too.
-    let refreshed =
-        app.get_connection(&demo, "demo-user", "&force_refresh=true").await.assert_success().await;
-    assert!(refreshed["credentials"]["access_token"].as_str().is_some_and(|t| !t.is_empty()));
+    assert!(run.hops.iter().all(|(_, url)| url.as_str().starts_with(&app.url)), "offline: {:?}", run.hops);
+    let (_, callback) = run.hops.iter().find(|(_, url)| url.path() == "/oauth/callback").unwrap();
+    assert_eq!(query_of(callback)["state"], query["state"]);
+    assert!(query_of(callback).contains_key("code"), "{callback}");
+    assert_eq!(run.page_status, 200);
+    assert_eq!(run.page_headers["cache-control"], "no-store");
+    let csp = run.page_headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src 'nonce-"), "{csp}");
+    for part in ["postMessage(m,o)", &format!("o=\"{ORIGIN}\""), r#""type":"nango_oauth_result""#] {
+        assert!(run.page.contains(part), "no `{part}` in {}", run.page);
+    }
+    assert!(run.page.contains(r#""success":true"#) && run.page.contains(r#""connectionId":"user-42""#));
+    assert!(!run.page.contains("demo_at."), "no token in the page: {}", run.page);
+    let expected = json!({ "status": "success", "providerConfigKey": demo, "connectionId": "user-42" });
+    assert_eq!(run.status, expected);
+
+    // The stored connection: the call's params, working credentials that expire and refresh.
+    let connection = app.get_connection(&demo, "user-42", "&refresh_token=true").await.assert_success().await;
+    assert_eq!(connection["connection_config"]["subdomain"], "acme");
+    let credentials = &connection["credentials"];
+    assert!(
+        credentials["expires_at"].is_string() && credentials["refresh_token"].is_string(),
+        "{connection}"
+    );
+    let access = credentials["access_token"].as_str().unwrap().to_string();
+    assert!(!run.page.contains(&access), "no token in the page");
+    let (status, body) = me(&app, Some(&access)).await;
+    assert_eq!((status, &body["name"]), (200, &json!("Demo User")), "{body}");
+    assert_eq!(me(&app, None).await.0, 401);
+    let refreshed = app.get_connection(&demo, "user-42", "&force_refresh=true").await.assert_success().await;
+    let renewed = refreshed["credentials"]["access_token"].as_str().unwrap();
+    assert_ne!(renewed, access, "a forced refresh against the demo token endpoint gives a new token");
+    assert_eq!(me(&app, Some(renewed)).await.0, 200);
+
+    // The event stream emits the final status; the flow route answers CORS for the opener.
+    let events = app.client.get(format!("{}/oauth/flows/{}/events", app.url, run.flow)).send().await.unwrap();
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let text = events.text().await.unwrap();
+    assert!(text.contains("event: result") && text.contains(r#""status":"success""#), "{text}");
+    let flow_url = format!("{}/oauth/flows/{}", app.url, run.flow);
+    let cors = app.client.get(&flow_url).header("Origin", ORIGIN).send().await.unwrap();
+    assert_eq!(cors.headers()["access-control-allow-origin"], ORIGIN);
+    let preflight = app
+        .client
+        .request(Method::OPTIONS, &flow_url)
+        .header("Origin", ORIGIN)
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    assert_eq!(preflight.headers()["access-control-allow-origin"], ORIGIN);
+
+    // A state is single use.
+    let replay = app.client.get(callback.clone()).send().await.unwrap().assert_status(400).await;
+    let text = replay.text().await.unwrap();
+    assert!(text.contains("already used"), "{text}");
 }
 
 #[tokio::test]
-async fn demo_flow_deny_is_provider_denied() {
+async fn demo_flow_deny_is_provider_denied_on_both_channels() {
     let app = TestApp::spawn().await;
     let demo = demo_integration(&app).await;
-    let run = app.connect(&demo, "demo-user").run_with_consent(false).await;
+    let consent = app.connect(&demo, "demo-user").consent().await;
+    // An event stream opened while the flow is pending (its headers are in) gets the outcome
+    // when it comes.
+    let events_url = format!("{}/oauth/flows/{}/events", app.url, consent.flow());
+    let events = app.client.get(events_url).send().await.unwrap().assert_status(200).await;
+    assert_eq!(events.headers()["content-type"], "text/event-stream");
+    assert_eq!(app.flow_status(consent.flow()).await["status"], "pending");
+    let run = consent.decide(false).await;
+    let (_, callback) = run.hops.iter().find(|(_, url)| url.path() == "/oauth/callback").unwrap();
+    assert_eq!(query_of(callback).get("error").map(String::as_str), Some("access_denied"));
     assert_eq!(run.error_code(), "provider_denied");
+    assert!(run.page.contains(r#""code":"provider_denied""#), "{}", run.page);
+    let events = events.text().await.unwrap();
+    assert!(events.contains(r#""code":"provider_denied""#), "{events}");
     app.get_connection(&demo, "demo-user", "").await.assert_error(404).await;
 }

@@ -26,10 +26,19 @@ async fn create_list_update_delete_then_use() {
 
     let one = app.get("/integrations/crm").await.assert_success().await;
     assert_eq!(one["data"]["unique_key"], "crm");
+    assert!(one["data"].get("credentials").is_none(), "{one}");
     assert!(!one.to_string().contains(CLIENT_SECRET));
     let with_creds = app.get("/integrations/crm?include_creds=true").await.assert_success().await;
-    assert!(with_creds.to_string().contains(CLIENT_SECRET), "{with_creds}");
-    assert!(with_creds.to_string().contains(CLIENT_ID), "{with_creds}");
+    let credentials = &with_creds["data"]["credentials"];
+    assert_eq!(credentials["client_id"], CLIENT_ID, "{with_creds}");
+    assert_eq!(credentials["client_secret"], CLIENT_SECRET, "{with_creds}");
+    assert_eq!(credentials["scopes"], "read,write", "{with_creds}");
+
+    // Scopes alone, as a list.
+    let patched = app.patch_json("/integrations/crm", &json!({ "scopes": ["repo"] })).await;
+    assert_eq!(patched.assert_success().await["data"]["scopes"], json!(["repo"]));
+    let code = app.patch_json("/integrations/nope", &json!({})).await.assert_error(404).await;
+    assert_eq!(code, "unknown_integration");
 
     // Update the scopes; the next authorize URL carries them.
     let patch = json!({ "credentials": { "type": "OAUTH2", "client_id": CLIENT_ID,
@@ -41,10 +50,10 @@ async fn create_list_update_delete_then_use() {
     app.get_connection("crm", "user-1", "").await.assert_success().await;
 
     // Delete: gone from the list, its connections too, and flows refuse it.
-    app.delete("/integrations/crm").await.assert_success().await;
+    app.delete("/integrations/crm").await.assert_status(204).await;
     let list = app.get("/integrations").await.assert_success().await;
     assert!(!keys(&list).contains(&"crm".to_string()), "{list}");
-    app.get("/integrations/crm").await.assert_error(404).await;
+    assert_eq!(app.get("/integrations/crm").await.assert_error(404).await, "unknown_integration");
     app.get_connection("crm", "user-1", "").await.assert_error(404).await;
     let page = app.connect("crm", "user-2").start().await.text().await.unwrap();
     assert!(page.contains("unknown_integration"), "{page}");

@@ -28,7 +28,8 @@ async fn post_replaces_and_patch_merges_shallowly() {
         .await;
     assert_eq!(metadata(&app).await, first);
     // PATCH with the integration in the header (SPEC §5 allows header or query).
-    app.api(Method::PATCH, "/connection/user-1/metadata")
+    let patched = app
+        .api(Method::PATCH, "/connection/user-1/metadata")
         .header("Provider-Config-Key", "fake")
         .json(&json!({ "plan": "pro", "nested": { "c": 3 } }))
         .send()
@@ -36,8 +37,10 @@ async fn post_replaces_and_patch_merges_shallowly() {
         .unwrap()
         .assert_success()
         .await;
-    // Shallow: `nested` is replaced as a whole, other keys stay.
-    assert_eq!(metadata(&app).await, json!({ "plan": "pro", "nested": { "c": 3 }, "keep": true }));
+    // Shallow: `nested` is replaced as a whole, other keys stay; the answer shows the result.
+    let merged = json!({ "plan": "pro", "nested": { "c": 3 }, "keep": true });
+    assert_eq!(patched["metadata"], merged, "{patched}");
+    assert_eq!(metadata(&app).await, merged);
     // POST replaces everything.
     app.api(Method::POST, "/connection/user-1/metadata")
         .header("Provider-Config-Key", "fake")
@@ -73,6 +76,8 @@ async fn metadata_errors() {
     // Metadata is a JSON object.
     let code = app.post_json(path, &json!(["not", "an", "object"])).await.assert_error(400).await;
     assert!(["invalid_body", "invalid_request"].contains(&code.as_str()), "{code}");
+    let code = app.patch_json(path, &json!([1])).await.assert_error(400).await;
+    assert!(["invalid_body", "invalid_request"].contains(&code.as_str()), "{code}");
     // Unknown connection.
     let missing = "/connection/nobody/metadata?provider_config_key=fake";
     let code = app.post_json(missing, &json!({ "a": 1 })).await.assert_error(404).await;
@@ -92,10 +97,13 @@ async fn connection_config_patch_merges() {
     let app = TestApp::spawn().await;
     app.integration("zd", "fake-subdomain").await;
     app.connect("zd", "user-1").param("subdomain", "acme").run().await.assert_success();
-    app.patch_json("/connection/user-1/connection-config?provider_config_key=zd", &json!({ "region": "eu" }))
+    let patched = app
+        .patch_json("/connection/user-1/connection-config?provider_config_key=zd", &json!({ "region": "eu" }))
         .await
         .assert_success()
         .await;
+    let merged = json!({ "subdomain": "acme", "region": "eu" });
+    assert_eq!(patched["connection_config"], merged, "{patched}");
     let connection = app.get_connection("zd", "user-1", "").await.assert_success().await;
-    assert_eq!(connection["connection_config"], json!({ "subdomain": "acme", "region": "eu" }));
+    assert_eq!(connection["connection_config"], merged);
 }

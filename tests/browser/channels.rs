@@ -78,6 +78,12 @@ async fn forged_messages_are_ignored() {
 
     session.auth("a", "fake", "user-real", json!({})).await;
     let flow = session.flow_id().await;
+    // Count the forged messages the app page receives. Listeners run in the order they were
+    // added, and this one comes after the SDK's (added when `auth()` started its flow): once it
+    // has seen a message, the SDK has handled it, and a promise it settled has run its `then`.
+    let count = "window.__forged = 0; window.addEventListener('message', (event) => { \
+                 if (event.data && event.data.connectionId === 'user-forged') window.__forged += 1; });";
+    session.browser.execute(count, json!([])).await;
     let forged = json!({
         "type": "nango_oauth_result", "flow": flow, "success": true,
         "providerConfigKey": "fake", "connectionId": "user-forged",
@@ -100,7 +106,9 @@ async fn forged_messages_are_ignored() {
     session.browser.execute("window.opener.postMessage(arguments[0], '*');", json!([forged])).await;
     session.browser.close_window().await;
 
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    session.browser.switch_to(&session.main).await;
+    let delivered = "return window.__forged >= 3 ? window.__forged : null;";
+    session.browser.wait_for("the three forged messages to arrive", delivered, json!([]), FLOW_TIMEOUT).await;
     let now = session.outcome_now("a").await;
     assert!(now.is_null(), "a forged message settled the flow: {now}");
 

@@ -16,75 +16,9 @@ use tokio::sync::oneshot;
 pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdef";
 pub const PUBLIC_KEY: &str = "test-public-key-0123456789";
 
-/// The test providers added through `NANGO_PROVIDERS_FILE`; `PORT` is the fake provider's.
-/// Each exercises one quirk of SPEC §4 (named after the real provider it imitates).
-const PROVIDERS_YAML: &str = r#"
-fake-oauth:
-    display_name: Fake OAuth
-    auth_mode: OAUTH2
-    authorization_url: http://127.0.0.1:PORT/authorize
-    token_url: http://127.0.0.1:PORT/token
-    scope_separator: ','
-    default_scopes:
-        - default.read
-    authorization_params:
-        prompt: login
-        access_type: offline
-    token_params:
-        audience: fake-api
-    some_unknown_field: ignored
-fake-subdomain:
-    display_name: Fake Zendesk-style
-    auth_mode: OAUTH2
-    authorization_url: http://${connectionConfig.subdomain}.localhost:PORT/authorize
-    token_url: http://127.0.0.1:PORT/${connectionConfig.subdomain}/token
-    connection_config:
-        subdomain:
-            type: string
-            title: Subdomain
-fake-instance:
-    display_name: Fake Salesforce-style
-    auth_mode: OAUTH2
-    authorization_url: http://127.0.0.1:PORT/authorize
-    token_url: http://127.0.0.1:PORT/token
-    token_response_metadata:
-        - instance_url
-fake-realm:
-    display_name: Fake QuickBooks-style
-    auth_mode: OAUTH2
-    authorization_url: http://127.0.0.1:PORT/authorize
-    token_url: http://127.0.0.1:PORT/token
-    redirect_uri_metadata:
-        - realmId
-fake-basic-json:
-    display_name: Fake Basic-auth JSON-body
-    auth_mode: OAUTH2
-    authorization_url: http://127.0.0.1:PORT/authorize
-    token_url: http://127.0.0.1:PORT/token
-    authorization_method: header
-    body_format: json
-fake-nopkce:
-    display_name: Fake without PKCE
-    auth_mode: OAUTH2
-    authorization_url: http://127.0.0.1:PORT/authorize
-    token_url: http://127.0.0.1:PORT/token
-    disable_pkce: true
-fake-apikey:
-    display_name: Fake API key
-    auth_mode: API_KEY
-    proxy:
-        base_url: http://127.0.0.1:PORT
-        headers:
-            authorization: Bearer ${apiKey}
-fake-basic:
-    display_name: Fake username and password
-    auth_mode: BASIC
-    proxy:
-        base_url: http://127.0.0.1:PORT
-"#;
-
 pub struct TestApp {
-    /// `http://localhost:PORT`: the server URL the callback URL is built from.
+    /// The server URL the app derived from its bound port (`http://localhost:PORT`): what
+    /// its callback URL is built from, and where the tests (and the browser) reach it.
     pub url: String,
     pub addr: SocketAddr,
     pub data_dir: PathBuf,
@@ -144,8 +78,7 @@ impl Builder {
         let dir = tempfile::tempdir().expect("temp dir");
         let data_dir = dir.path().join("data");
         let providers_file = dir.path().join("providers.yaml");
-        let providers = format!("{PROVIDERS_YAML}{}", self.extra_providers);
-        std::fs::write(&providers_file, providers.replace("PORT", &provider.port().to_string()))
+        std::fs::write(&providers_file, crate::catalog::providers_yaml(&provider, &self.extra_providers))
             .expect("write providers file");
         let database = if self.postgres { Some(TestDatabase::create().await) } else { None };
         let mut vars: Vec<(String, String)> = vec![
@@ -168,9 +101,10 @@ impl Builder {
         let server = tokio::spawn(app.run_until_stopped(async move {
             let _ = stopped.await;
         }));
+        let url = state.config.server_url.trim_end_matches('/').to_string();
+        assert!(url.ends_with(&format!(":{port}")), "server URL {url} is not on the bound port {port}");
         TestApp {
-            // The server URL the app derived from its bound port (`http://localhost:PORT`).
-            url: state.config.server_url.clone(),
+            url,
             addr,
             data_dir,
             provider,
@@ -279,13 +213,7 @@ impl TestApp {
 
     /// `GET /oauth/flows/:flow` (public) as JSON.
     pub async fn flow_status(&self, flow: &str) -> Value {
-        let response = self
-            .client
-            .get(format!("{}/oauth/flows/{flow}", self.url))
-            .send()
-            .await
-            .expect("GET flow status");
-        response.json().await.expect("flow status is JSON")
+        crate::flow::flow_status(&self.client, &self.url, flow).await
     }
 }
 

@@ -1,10 +1,11 @@
 //! `Browser`: headless Debian Chromium driven through `/usr/bin/chromedriver` with the W3C
 //! WebDriver protocol (JSON over HTTP, spoken with `reqwest`; a handful of endpoints is all the
-//! suites need). Each `Browser` starts its own chromedriver on a free 127.0.0.1 port and a
-//! fresh profile; dropping it ends the session and the driver. Nothing is ever downloaded.
+//! suites need). Each `Browser` starts its own chromedriver on 127.0.0.1 port 0 (it reports the
+//! port it bound) and a fresh profile; dropping it ends the session and the driver. Nothing is
+//! ever downloaded.
 
 use serde_json::{json, Value};
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -37,14 +38,7 @@ impl Browser {
                  (apt-get install chromium chromium-driver)"
             );
         }
-        let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .arg("--allowed-ips=127.0.0.1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start chromedriver");
+        let (driver, port) = start_driver().await;
         let http = reqwest::Client::builder().no_proxy().build().expect("WebDriver client");
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(15);
@@ -250,9 +244,40 @@ impl Drop for Browser {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("free port")
-        .port()
+/// Start chromedriver on port 0 and read back the port it bound from its stdout line
+/// `ChromeDriver was started successfully on port N.` Without `--allowed-ips` it listens on
+/// loopback only (with it, on every interface).
+async fn start_driver() -> (Child, u16) {
+    let mut driver = Command::new(CHROMEDRIVER)
+        .arg("--port=0")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start chromedriver");
+    let stdout = driver.stdout.take().expect("chromedriver stdout");
+    let (found, port) = tokio::sync::oneshot::channel::<u16>();
+    // Reads to the end, so chromedriver never blocks on a full pipe.
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let port = line
+                .split_once("started successfully on port ")
+                .and_then(|(_, rest)| rest.trim_end_matches('.').trim().parse::<u16>().ok());
+            if let Some(port) = port {
+                if let Some(found) = found.take() {
+                    let _ = found.send(port);
+                }
+            }
+        }
+    });
+    match tokio::time::timeout(Duration::from_secs(15), port).await {
+        Ok(Ok(port)) => (driver, port),
+        _ => {
+            let _ = driver.kill();
+            let _ = driver.wait();
+            panic!("chromedriver did not report the port it listens on");
+        }
+    }
 }

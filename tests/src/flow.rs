@@ -3,6 +3,7 @@
 //! `GET /oauth/flows/:flow` for the outcome.
 
 use crate::app::{TestApp, PUBLIC_KEY};
+use reqwest::header::HeaderMap;
 use reqwest::{Response, StatusCode};
 use serde_json::Value;
 use url::Url;
@@ -11,8 +12,10 @@ use url::Url;
 pub const ORIGIN: &str = "http://localhost:5173";
 
 /// A connect call being prepared: `app.connect("int", "user-1").param("subdomain", "acme")`.
-pub struct Connect<'a> {
-    app: &'a TestApp,
+pub struct Connect {
+    /// The server's URL (`http://127.0.0.1:PORT`).
+    base: String,
+    client: reqwest::Client,
     integration: String,
     connection_id: Option<String>,
     params: Vec<(String, String)>,
@@ -34,15 +37,31 @@ pub struct FlowRun {
     pub authorize_url: Option<Url>,
     /// The final page (the popup's result page).
     pub page_status: u16,
+    pub page_headers: HeaderMap,
     pub page: String,
     /// `GET /oauth/flows/:flow` after the run.
     pub status: Value,
 }
 
 impl TestApp {
-    pub fn connect(&self, integration: &str, connection_id: &str) -> Connect<'_> {
-        Connect {
-            app: self,
+    pub fn connect(&self, integration: &str, connection_id: &str) -> Connect {
+        Connect::new(&self.url, &self.client, integration, connection_id)
+    }
+
+    /// Run a full flow and assert it succeeded.
+    pub async fn connect_ok(&self, integration: &str, connection_id: &str) -> FlowRun {
+        let run = self.connect(integration, connection_id).run().await;
+        run.assert_success();
+        run
+    }
+}
+
+impl Connect {
+    /// A connect call to the server at `base` (e.g. a `ServerProcess`), with the test public key.
+    pub fn new(base: &str, client: &reqwest::Client, integration: &str, connection_id: &str) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_string(),
+            client: client.clone(),
             integration: integration.into(),
             connection_id: Some(connection_id.into()),
             params: Vec::new(),
@@ -54,15 +73,6 @@ impl TestApp {
         }
     }
 
-    /// Run a full flow and assert it succeeded.
-    pub async fn connect_ok(&self, integration: &str, connection_id: &str) -> FlowRun {
-        let run = self.connect(integration, connection_id).run().await;
-        run.assert_success();
-        run
-    }
-}
-
-impl<'a> Connect<'a> {
     /// `params[key]=value` (connection configuration).
     pub fn param(mut self, key: &str, value: &str) -> Self {
         self.params.push((key.into(), value.into()));
@@ -94,7 +104,7 @@ impl<'a> Connect<'a> {
     /// The popup URL of SPEC §1 (every value percent-encoded).
     pub fn url(&self) -> Url {
         let mut url =
-            Url::parse(&format!("{}/oauth/connect/{}", self.app.url, self.integration)).expect("connect URL");
+            Url::parse(&format!("{}/oauth/connect/{}", self.base, self.integration)).expect("connect URL");
         {
             let mut query = url.query_pairs_mut();
             if let Some(connection_id) = &self.connection_id {
@@ -119,34 +129,79 @@ impl<'a> Connect<'a> {
 
     /// Only the first step: GET `/oauth/connect/..` without following the redirect.
     pub async fn start(&self) -> Response {
-        self.app.client.get(self.url()).send().await.expect("GET /oauth/connect")
+        self.client.get(self.url()).send().await.expect("GET /oauth/connect")
     }
 
     /// Follow every redirect from `/oauth/connect` until a page answers.
     pub async fn run(self) -> FlowRun {
         let start = self.url();
-        let (hops, page_status, page) = follow(&self.app.client, start).await;
-        self.finish(hops, page_status, page).await
+        let page = follow(&self.client, start).await;
+        self.finish(page).await
     }
 
     /// As `run`, for providers with a consent page (the built-in demo provider): submit its
     /// approve or deny choice, then follow on.
     pub async fn run_with_consent(self, approve: bool) -> FlowRun {
-        let (mut hops, status, consent) = follow(&self.app.client, self.url()).await;
-        assert_eq!(status, 200, "expected a consent page, got {status}: {consent}");
-        let consent_url = hops.last().map(|(_, url)| url.clone()).expect("a consent hop");
-        let request = consent_request(&self.app.client, &consent_url, &consent, approve);
-        let response = request.send().await.expect("submit consent");
-        let (more, page_status, page) = follow_response(&self.app.client, response).await;
-        hops.extend(more);
-        self.finish(hops, page_status, page).await
+        self.consent().await.decide(approve).await
     }
 
-    async fn finish(self, hops: Vec<(u16, Url)>, page_status: u16, page: String) -> FlowRun {
-        let authorize_url = hops.get(1).map(|(_, url)| url.clone()).filter(|_| hops[0].0 / 100 == 3);
-        let status = self.app.flow_status(&self.flow).await;
-        FlowRun { flow: self.flow, hops, authorize_url, page_status, page, status }
+    /// Follow the redirects up to the provider's consent page (it must answer 200).
+    pub async fn consent(self) -> ConsentPage {
+        let page = follow(&self.client, self.url()).await;
+        assert_eq!(page.status, 200, "expected a consent page, got {}: {}", page.status, page.body);
+        let url = page.hops.last().map(|(_, url)| url.clone()).expect("a consent hop");
+        ConsentPage { connect: self, url, page }
     }
+
+    async fn finish(self, page: Page) -> FlowRun {
+        let Page { hops, status: page_status, headers: page_headers, body } = page;
+        let authorize_url = hops.get(1).map(|(_, url)| url.clone()).filter(|_| hops[0].0 / 100 == 3);
+        let status = flow_status(&self.client, &self.base, &self.flow).await;
+        FlowRun { flow: self.flow, hops, authorize_url, page_status, page_headers, page: body, status }
+    }
+}
+
+/// A flow stopped at the provider's consent page, before the person decides.
+pub struct ConsentPage {
+    connect: Connect,
+    /// The consent page's URL.
+    pub url: Url,
+    page: Page,
+}
+
+impl ConsentPage {
+    pub fn html(&self) -> &str {
+        &self.page.body
+    }
+
+    /// The Location `/oauth/connect` answered (the provider's authorize URL).
+    pub fn authorize_url(&self) -> Url {
+        self.page.hops.get(1).map(|(_, url)| url.clone()).expect("connect redirected")
+    }
+
+    pub fn flow(&self) -> &str {
+        &self.connect.flow
+    }
+
+    /// Click approve (or deny), then follow on to the result page.
+    pub async fn decide(self, approve: bool) -> FlowRun {
+        let client = &self.connect.client;
+        let request = consent_request(client, &self.url, &self.page.body, approve);
+        let response = request.send().await.expect("submit consent");
+        let more = follow_response(client, response).await;
+        let mut hops = self.page.hops;
+        hops.extend(more.hops);
+        self.connect.finish(Page { hops, ..more }).await
+    }
+}
+
+/// Where a chain of redirects ended: every hop, then the page that answered.
+pub struct Page {
+    /// Every URL requested, in order, with the status it answered.
+    pub hops: Vec<(u16, Url)>,
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: String,
 }
 
 impl FlowRun {
@@ -170,21 +225,28 @@ impl FlowRun {
     }
 }
 
+/// `GET {base}/oauth/flows/:flow` (public) as JSON.
+pub async fn flow_status(client: &reqwest::Client, base: &str, flow: &str) -> Value {
+    let response = client.get(format!("{base}/oauth/flows/{flow}")).send().await.expect("GET flow status");
+    response.json().await.expect("flow status is JSON")
+}
+
 /// GET `start` and follow Locations (at most 10); returns the hops and the final page.
-pub async fn follow(client: &reqwest::Client, start: Url) -> (Vec<(u16, Url)>, u16, String) {
+pub async fn follow(client: &reqwest::Client, start: Url) -> Page {
     let response = client.get(start).send().await.expect("GET");
     follow_response(client, response).await
 }
 
-async fn follow_response(client: &reqwest::Client, mut response: Response) -> (Vec<(u16, Url)>, u16, String) {
+async fn follow_response(client: &reqwest::Client, mut response: Response) -> Page {
     let mut hops = Vec::new();
     for _ in 0..10 {
         let url = response.url().clone();
         let status = response.status();
         hops.push((status.as_u16(), url.clone()));
         if !status.is_redirection() || status == StatusCode::NOT_MODIFIED {
-            let page = response.text().await.unwrap_or_default();
-            return (hops, status.as_u16(), page);
+            let headers = response.headers().clone();
+            let body = response.text().await.unwrap_or_default();
+            return Page { hops, status: status.as_u16(), headers, body };
         }
         let location = response
             .headers()

@@ -6,20 +6,34 @@
 
 pub mod app;
 pub mod browser;
+pub mod catalog;
 pub mod cli;
 pub mod flow;
 pub mod postgres;
 pub mod provider;
 pub mod redirector;
 pub mod response;
+pub mod server_process;
+pub mod webhook;
 
 pub use app::{TestApp, PUBLIC_KEY, SECRET_KEY};
 pub use flow::{Connect, FlowRun};
 pub use provider::{ClientAuth, FakeProvider, TokenBody};
 pub use redirector::Redirector;
 pub use response::ResponseExt;
+pub use webhook::WebhookReceiver;
 
 /// A random string of `n_bytes` bytes, URL-safe; unique names for tests.
 pub fn random_id(n_bytes: usize) -> String {
     nango_backend::crypto::random::token(n_bytes)
+}
+
+/// Poll `condition` until it holds; panics naming `what` after 20 seconds.
+pub async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
+    let timeout = std::time::Duration::from_secs(20);
+    let deadline = std::time::Instant::now() + timeout;
+    while !condition() {
+        assert!(std::time::Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
 }

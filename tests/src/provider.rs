@@ -1,21 +1,24 @@
 //! `FakeProvider`: a scriptable OAuth2 provider on 127.0.0.1:0. `/authorize` records the query
 //! and redirects back with a code (or an error when told to deny); `/token` checks client auth,
 //! body format, grant, code, `redirect_uri` and PKCE like a strict provider, records every
-//! request, and answers a configurable JSON.
+//! request, and answers a configurable JSON (`provider/token.rs`); `/api/..` is the provider's
+//! API, which wants an access token it issued (`provider/api.rs`).
 
-use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+mod api;
+mod token;
+
+pub use api::ApiRequest;
+
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use base64::Engine;
+use axum::routing::{any, get, post};
+use axum::Router;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
+use tokio::sync::watch;
 
 pub const CLIENT_ID: &str = "fake-client-id";
 pub const CLIENT_SECRET: &str = "fake-client-secret-0123456789";
@@ -114,29 +117,49 @@ struct Inner {
     settings: Settings,
     authorize: Vec<AuthorizeRequest>,
     token: Vec<TokenRequest>,
+    api: Vec<ApiRequest>,
     codes: HashMap<String, IssuedCode>,
     refresh_tokens: Vec<String>,
+    /// Access tokens issued and not revoked: what `/api` accepts.
+    access_tokens: Vec<String>,
+    /// `refresh_token` grants waiting at the held gate.
+    waiting_refreshes: usize,
+}
+
+/// What the provider's handlers share: the recorded state and the refresh gate (`true` = held).
+#[derive(Clone)]
+struct Shared {
+    inner: Arc<Mutex<Inner>>,
+    gate: Arc<watch::Sender<bool>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 #[derive(Clone)]
 pub struct FakeProvider {
     addr: SocketAddr,
-    inner: Arc<Mutex<Inner>>,
+    shared: Shared,
 }
 
 impl FakeProvider {
     pub async fn spawn() -> Self {
-        let inner = Arc::new(Mutex::new(Inner::default()));
+        let shared = Shared { inner: Arc::default(), gate: Arc::new(watch::channel(false).0) };
         let router = Router::new()
             .route("/authorize", get(authorize))
             .route("/{tenant}/authorize", get(authorize))
-            .route("/token", post(token_root))
-            .route("/{tenant}/token", post(token_tenant))
-            .with_state(inner.clone());
+            .route("/token", post(token::token_root))
+            .route("/{tenant}/token", post(token::token_tenant))
+            .route("/api", any(api::api))
+            .route("/api/{*rest}", any(api::api))
+            .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake provider");
         let addr = listener.local_addr().expect("fake provider address");
         tokio::spawn(async move { axum::serve(listener, router).await });
-        Self { addr, inner }
+        Self { addr, shared }
     }
 
     pub fn port(&self) -> u16 {
@@ -150,24 +173,54 @@ impl FakeProvider {
 
     /// Change behaviour: `provider.settings().deny = Some(..)`.
     pub fn settings(&self) -> SettingsGuard<'_> {
-        SettingsGuard(lock(&self.inner))
+        SettingsGuard(self.shared.lock())
     }
 
     pub fn authorize_requests(&self) -> Vec<AuthorizeRequest> {
-        lock(&self.inner).authorize.clone()
+        self.shared.lock().authorize.clone()
     }
 
     pub fn token_requests(&self) -> Vec<TokenRequest> {
-        lock(&self.inner).token.clone()
+        self.shared.lock().token.clone()
+    }
+
+    /// Requests to the provider's API (`/api/..`), accepted or not.
+    pub fn api_requests(&self) -> Vec<ApiRequest> {
+        self.shared.lock().api.clone()
     }
 
     /// The access token the next successful code exchange answers.
     pub fn access_token(&self) -> String {
-        string_at(&lock(&self.inner).settings.token_response, "access_token")
+        string_at(&self.shared.lock().settings.token_response, "access_token")
     }
 
     pub fn refresh_token(&self) -> String {
-        string_at(&lock(&self.inner).settings.token_response, "refresh_token")
+        string_at(&self.shared.lock().settings.token_response, "refresh_token")
+    }
+
+    /// The API stops accepting every access token issued so far (a revocation, or an early
+    /// expiry the token's `expires_in` did not announce).
+    pub fn revoke_access_tokens(&self) {
+        self.shared.lock().access_tokens.clear();
+    }
+
+    /// Every refresh token issued so far is refused with `invalid_grant` from now on.
+    pub fn revoke_refresh_tokens(&self) {
+        self.shared.lock().refresh_tokens.clear();
+    }
+
+    /// `refresh_token` grants wait (unanswered) until `release_refreshes`.
+    pub fn hold_refreshes(&self) {
+        self.shared.gate.send_replace(true);
+    }
+
+    pub fn release_refreshes(&self) {
+        self.shared.gate.send_replace(false);
+    }
+
+    /// How many `refresh_token` grants are waiting at the held gate right now.
+    pub fn waiting_refreshes(&self) -> usize {
+        self.shared.lock().waiting_refreshes
     }
 }
 
@@ -187,23 +240,17 @@ impl std::ops::DerefMut for SettingsGuard<'_> {
     }
 }
 
-fn lock(inner: &Mutex<Inner>) -> MutexGuard<'_, Inner> {
-    inner.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 fn string_at(value: &Value, key: &str) -> String {
     value.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
 }
 
-type Shared = Arc<Mutex<Inner>>;
-
 async fn authorize(
-    State(inner): State<Shared>,
+    State(shared): State<Shared>,
     headers: HeaderMap,
     Query(query): Query<BTreeMap<String, String>>,
 ) -> Response {
     let host = headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or_default().to_string();
-    let mut inner = lock(&inner);
+    let mut inner = shared.lock();
     inner.authorize.push(AuthorizeRequest { host, query: query.clone() });
     let Some(redirect_uri) = query.get("redirect_uri") else {
         return (StatusCode::BAD_REQUEST, "missing redirect_uri").into_response();
@@ -234,132 +281,4 @@ async fn authorize(
         }
     }
     Redirect::to(back.as_str()).into_response()
-}
-
-async fn token_root(State(inner): State<Shared>, headers: HeaderMap, body: Bytes) -> Response {
-    token(inner, "/token".into(), headers, body)
-}
-
-async fn token_tenant(
-    State(inner): State<Shared>,
-    Path(tenant): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
-    token(inner, format!("/{tenant}/token"), headers, body)
-}
-
-fn token(inner: Shared, path: String, headers: HeaderMap, body: Bytes) -> Response {
-    let header = |name: &str| headers.get(name).and_then(|h| h.to_str().ok()).map(str::to_string);
-    let content_type = header("content-type").unwrap_or_default();
-    let authorization = header("authorization");
-    let mut inner = lock(&inner);
-    let params = parse_body(&content_type, &body);
-    let verdict = match &params {
-        Ok(params) => check(&mut inner, &content_type, authorization.as_deref(), params),
-        Err(error) => Err(error.clone()),
-    };
-    inner.token.push(TokenRequest {
-        path,
-        content_type,
-        authorization,
-        params: params.unwrap_or_default(),
-        rejection: verdict.as_ref().err().cloned(),
-    });
-    if let Some((status, body)) = inner.settings.token_failure.clone() {
-        let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        return (status, Json(body)).into_response();
-    }
-    match verdict {
-        Ok(body) => Json(body).into_response(),
-        Err(reason) => (
-            StatusCode::BAD_REQUEST,
-            Json(json!({ "error": "invalid_request", "error_description": reason })),
-        )
-            .into_response(),
-    }
-}
-
-fn parse_body(content_type: &str, body: &[u8]) -> Result<BTreeMap<String, String>, String> {
-    if content_type.starts_with("application/json") {
-        let value: Value = serde_json::from_slice(body).map_err(|e| format!("bad JSON body: {e}"))?;
-        let object = value.as_object().ok_or("JSON body is not an object")?;
-        Ok(object
-            .iter()
-            .map(|(k, v)| (k.clone(), v.as_str().map_or_else(|| v.to_string(), str::to_string)))
-            .collect())
-    } else if content_type.starts_with("application/x-www-form-urlencoded") {
-        Ok(url::form_urlencoded::parse(body).into_owned().collect())
-    } else {
-        Err(format!("unexpected content type `{content_type}`"))
-    }
-}
-
-/// The checks a strict provider makes; `Ok` carries the JSON to answer.
-fn check(
-    inner: &mut Inner,
-    content_type: &str,
-    authorization: Option<&str>,
-    params: &BTreeMap<String, String>,
-) -> Result<Value, String> {
-    let settings = inner.settings.clone();
-    let json_body = content_type.starts_with("application/json");
-    match settings.body {
-        TokenBody::Json if !json_body => return Err("expected a JSON body".into()),
-        TokenBody::Form if json_body => return Err("expected a form body".into()),
-        _ => {}
-    }
-    match settings.client_auth {
-        ClientAuth::Body => {
-            if params.get("client_id") != Some(&settings.client_id)
-                || params.get("client_secret") != Some(&settings.client_secret)
-            {
-                return Err("client_id/client_secret missing or wrong in the body".into());
-            }
-        }
-        ClientAuth::Basic => {
-            let credentials = format!("{}:{}", settings.client_id, settings.client_secret);
-            let expected = format!("Basic {}", STANDARD.encode(credentials));
-            if authorization != Some(expected.as_str()) {
-                return Err("HTTP Basic client authentication missing or wrong".into());
-            }
-        }
-    }
-    let param = |key: &str| params.get(key).map(String::as_str);
-    match param("grant_type") {
-        Some("authorization_code") => {
-            let code = param("code").ok_or("missing code")?;
-            let issued = inner.codes.remove(code).ok_or("unknown or used code")?;
-            if param("redirect_uri") != Some(issued.redirect_uri.as_str()) {
-                return Err(format!(
-                    "redirect_uri {:?} differs from the authorize one {:?}",
-                    param("redirect_uri"),
-                    issued.redirect_uri
-                ));
-            }
-            match (&issued.code_challenge, param("code_verifier")) {
-                (Some(challenge), Some(verifier)) => {
-                    let computed = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
-                    if &computed != challenge {
-                        return Err("code_verifier does not match code_challenge".into());
-                    }
-                }
-                (Some(_), None) => return Err("missing code_verifier".into()),
-                (None, _) if settings.require_pkce => return Err("PKCE required".into()),
-                (None, _) => {}
-            }
-            if let Some(refresh) = settings.token_response.get("refresh_token").and_then(Value::as_str) {
-                inner.refresh_tokens.push(refresh.to_string());
-            }
-            Ok(settings.token_response)
-        }
-        Some("refresh_token") => {
-            let refresh = param("refresh_token").ok_or("missing refresh_token")?;
-            if !inner.refresh_tokens.iter().any(|issued| issued == refresh) {
-                return Err("unknown refresh_token".into());
-            }
-            Ok(settings.refresh_response)
-        }
-        other => Err(format!("unsupported grant_type {other:?}")),
-    }
 }

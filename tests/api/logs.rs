@@ -1,0 +1,126 @@
+//! SPEC §13 "Logs": no secret reaches a log line at any level. The real `nango-server` binary
+//! runs with `RUST_LOG=trace` through a whole OAuth flow (and a failed callback, a forced
+//! refresh and a proxied call); its captured stdout and stderr must show the requests (by
+//! path) but none of the flow's secrets, the keys, or a query string.
+
+use nango_tests::flow::Connect;
+use nango_tests::server_process::ServerProcess;
+use nango_tests::{random_id, FakeProvider, ResponseExt};
+use reqwest::Method;
+use serde_json::json;
+
+#[tokio::test]
+async fn trace_logs_of_a_whole_flow_hold_no_secret() {
+    let provider = FakeProvider::spawn().await;
+    let access_token = format!("logtest-access-{}", random_id(24));
+    let refresh_token = format!("logtest-refresh-{}", random_id(24));
+    let refreshed_token = format!("logtest-refreshed-{}", random_id(24));
+    let client_secret = format!("logtest-client-secret-{}", random_id(24));
+    let secret_key = format!("logtest-secret-key-{}", random_id(24));
+    let public_key = format!("logtest-public-key-{}", random_id(24));
+    let bogus_code = format!("logtest-bogus-code-{}", random_id(24));
+    let bogus_state = format!("logtest-bogus-state-{}", random_id(24));
+    {
+        let mut settings = provider.settings();
+        settings.client_secret = client_secret.clone();
+        settings.token_response =
+            json!({ "access_token": access_token, "refresh_token": refresh_token, "expires_in": 3600 });
+        settings.refresh_response = json!({ "access_token": refreshed_token, "expires_in": 3600 });
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let providers_file = dir.path().join("providers.yaml");
+    std::fs::write(&providers_file, nango_tests::catalog::providers_yaml(&provider, "")).unwrap();
+    let server = ServerProcess::start(&[
+        ("NANGO_DATA_DIR", dir.path().join("data").display().to_string()),
+        ("NANGO_SECRET_KEY", secret_key.clone()),
+        ("NANGO_PUBLIC_KEY", public_key.clone()),
+        ("NANGO_PROVIDERS_FILE", providers_file.display().to_string()),
+        ("RUST_LOG", "trace".into()),
+    ]);
+    let client = nango_tests::app::client();
+    let api = |method: Method, path: &str| {
+        client.request(method, format!("{}{path}", server.url)).bearer_auth(&secret_key)
+    };
+
+    // An integration with a client secret, then a whole flow through the fake provider.
+    let integration = json!({ "unique_key": "fake", "provider": "fake-oauth", "credentials": {
+        "type": "OAUTH2", "client_id": nango_tests::provider::CLIENT_ID, "client_secret": client_secret,
+        "scopes": "read" } });
+    api(Method::POST, "/integrations").json(&integration).send().await.unwrap().assert_success().await;
+    let run = Connect::new(&server.url, &client, "fake", "user-1").public_key(Some(&public_key)).run().await;
+    run.assert_success();
+    let state =
+        run.authorize_url.as_ref().unwrap().query_pairs().find(|(k, _)| k == "state").unwrap().1.into_owned();
+    let (_, callback) = run.hops.iter().find(|(_, url)| url.path() == "/oauth/callback").unwrap();
+    let code = callback.query_pairs().find(|(k, _)| k == "code").unwrap().1.into_owned();
+    let tokens = provider.token_requests();
+    assert_eq!(tokens[0].rejection, None, "{tokens:?}");
+    let verifier = tokens[0].params["code_verifier"].clone();
+    let connection = api(Method::GET, "/connection/user-1?provider_config_key=fake&refresh_token=true")
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
+    assert_eq!(connection["credentials"]["access_token"], access_token);
+    assert_eq!(connection["credentials"]["refresh_token"], refresh_token);
+
+    // A callback with a state nobody issued.
+    let forged = format!("{}/oauth/callback?code={bogus_code}&state={bogus_state}", server.url);
+    client.get(forged).send().await.unwrap().assert_status(400).await;
+    // A forced refresh, and a call through the proxy with the refreshed token.
+    let refreshed = api(Method::GET, "/connection/user-1?provider_config_key=fake&force_refresh=true")
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
+    assert_eq!(refreshed["credentials"]["access_token"], refreshed_token);
+    api(Method::GET, "/proxy/users/me?page=1")
+        .header("Connection-Id", "user-1")
+        .header("Provider-Config-Key", "fake")
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
+
+    let log = server.stop();
+    // The key the server generated for encrypting credentials at rest.
+    let encryption_key = std::fs::read_to_string(dir.path().join("data/encryption.key")).unwrap();
+    let encryption_key = encryption_key.trim();
+    assert!(encryption_key.len() >= 32, "{encryption_key}");
+    // Logging was on, at trace level, and shows the requests (by path).
+    assert!(log.contains("TRACE"), "no trace-level line in:\n{log}");
+    for query in ["?code=", "&code=", "?state=", "&state=", "public_key="] {
+        assert!(!log.contains(query), "a query string (`{query}`) in the log:\n{log}");
+    }
+    for path in
+        ["/integrations", "/oauth/connect/fake", "/oauth/callback", "/connection/user-1", "/proxy/users/me"]
+    {
+        assert!(log.contains(path), "the log does not show `{path}`:\n{log}");
+    }
+    let secrets = [
+        ("authorization code", code.as_str()),
+        ("state", &state),
+        ("PKCE verifier", &verifier),
+        ("access token", &access_token),
+        ("refresh token", &refresh_token),
+        ("refreshed access token", &refreshed_token),
+        ("client secret", &client_secret),
+        ("secret key", &secret_key),
+        ("public key", &public_key),
+        ("encryption key", encryption_key),
+        ("forged code", &bogus_code),
+        ("forged state", &bogus_state),
+    ];
+    let leaks: Vec<String> = secrets
+        .iter()
+        .filter(|(_, value)| log.contains(*value))
+        .map(|(name, value)| {
+            let lines: Vec<&str> = log.lines().filter(|line| line.contains(*value)).take(3).collect();
+            format!("{name} `{value}` in:\n  {}", lines.join("\n  "))
+        })
+        .collect();
+    assert!(leaks.is_empty(), "secrets in the trace log:\n{}", leaks.join("\n"));
+}
