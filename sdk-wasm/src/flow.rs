@@ -104,18 +104,19 @@ fn on_event(shared: &SharedFlow, event: JsValue, status: JsValue) {
     // Never re-entered (all callbacks arrive from the event loop); `try_` avoids a panic path.
     let Ok(mut flow) = shared.try_borrow_mut() else { return };
     let flow = &mut *flow;
+    let now = js::now();
     let next = if let Some(status) = status.as_f64() {
         flow.in_flight = false;
-        flow.mode.answer(js::now(), status, &event)
+        flow.mode.answer(now, status, &event)
     } else if event.is_undefined() {
         let tick = Tick {
             popup_closed: flow.mode.popup_closed(),
             opener_focused: js::has_focus(),
             in_flight: flow.in_flight,
         };
-        flow.mode.tick(js::now(), tick)
+        flow.mode.tick(now, tick)
     } else {
-        flow.mode.message(&event)
+        flow.mode.message(now, &event)
     };
     match next {
         Next::Wait => {}
@@ -125,6 +126,7 @@ fn on_event(shared: &SharedFlow, event: JsValue, status: JsValue) {
             }
         }
         Next::End(result) => finish(flow, result),
+        Next::Fail(kind) => finish(flow, Err(kind.to_js())),
     }
     release(flow);
 }
@@ -143,9 +145,11 @@ fn send(
 
 /// Settles the promise once and tears everything down: timer, listener, popup, closure.
 fn finish(flow: &mut Flow, result: Result<JsValue, JsValue>) {
-    let Some(ended) = flow.mode.finish() else { return };
+    if let Mode::Done = flow.mode {
+        return;
+    }
     flow.settle.with(result);
-    if let Mode::Popup { interval, .. } = &ended {
+    if let Mode::Popup { interval, .. } = &flow.mode {
         WINDOW.with(|window| {
             window.clear_interval(interval);
             if let Some(handler) = &flow.handler {
@@ -154,7 +158,7 @@ fn finish(flow: &mut Flow, result: Result<JsValue, JsValue>) {
         });
     }
     // Dropping the popup closes it.
-    drop(ended);
+    flow.mode = Mode::Done;
     release(flow);
 }
 

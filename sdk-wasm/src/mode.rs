@@ -11,7 +11,7 @@ use crate::messages;
 use crate::outcome::{Answer, Schedule, Step, Tick};
 use crate::popup::Popup;
 
-/// The state of one flow. It leaves `Popup` or `Post` once, for `Done` ([`Mode::finish`]).
+/// The state of one flow. It leaves `Popup` or `Post` once, for `Done` (`flow::finish`).
 pub enum Mode {
     /// OAuth in `popup`: the timer `interval` drives `schedule`, which polls `poll_url`; a
     /// message counts only from `host_origin`, from `popup`, for `flow_id`.
@@ -37,6 +37,8 @@ pub enum Next {
     Poll,
     /// Settle the promise with this and tear down.
     End(Result<JsValue, JsValue>),
+    /// Reject with this and tear down.
+    Fail(ErrorKind),
 }
 
 impl From<Step> for Next {
@@ -44,7 +46,7 @@ impl From<Step> for Next {
         match step {
             Step::Wait => Self::Wait,
             Step::Poll => Self::Poll,
-            Step::Fail(kind) => Self::End(Err(kind.to_js())),
+            Step::Fail(kind) => Self::Fail(kind),
         }
     }
 }
@@ -53,33 +55,22 @@ impl Mode {
     /// The answer to the flow's request that arrived at `now`: its HTTP `status` (0 for a
     /// network failure) and its parsed `body` (`null` when not JSON).
     pub fn answer(&mut self, now: f64, status: f64, body: &JsValue) -> Next {
-        match self {
-            Self::Done => Next::Wait,
-            Self::Post => match Answer::read(body) {
-                Answer::Success(result) => Next::End(Ok(result)),
-                Answer::Failure(error) => Next::End(Err(error)),
-                // The POST is the flow's only request: an answer that is not ours is final.
-                _ => Next::End(Err(ErrorKind::NetworkError.to_js())),
-            },
-            // 404 `unknown_flow`: not created yet, or never; `Schedule` decides what that means.
-            Self::Popup { schedule, .. } if status == 404.0 => schedule.record_unknown().into(),
-            Self::Popup { schedule, .. } => match Answer::read(body) {
-                Answer::Success(result) => Next::End(Ok(result)),
-                Answer::Failure(error) => Next::End(Err(error)),
-                Answer::Pending { expires_in } => schedule.record_pending(now, expires_in).into(),
-                // A failed poll tells no more than a 404 (see the closed-popup rule).
-                Answer::Unreadable => schedule.record_unknown().into(),
-            },
-        }
+        let answer = match self {
+            Self::Done => return Next::Wait,
+            // 404 `unknown_flow`: not created yet, or never; it tells no more than a failed poll,
+            // and `Schedule` decides what that means.
+            Self::Popup { .. } if status == 404.0 => Answer::Unreadable,
+            _ => Answer::read(body),
+        };
+        self.settle(now, answer)
     }
 
     /// A `message` event on the opener's window: the callback page's result settles the flow.
-    pub fn message(&self, event: &JsValue) -> Next {
+    pub fn message(&mut self, now: f64, event: &JsValue) -> Next {
         let Self::Popup { popup, flow_id, host_origin, .. } = self else { return Next::Wait };
-        match messages::accept(event, host_origin, popup.window(), flow_id).map(|data| Answer::read(&data)) {
-            Some(Answer::Success(result)) => Next::End(Ok(result)),
-            Some(Answer::Failure(error)) => Next::End(Err(error)),
-            _ => Next::Wait,
+        match messages::accept(event, host_origin, popup.window(), flow_id) {
+            Some(data) => self.settle(now, Answer::read(&data)),
+            None => Next::Wait,
         }
     }
 
@@ -103,12 +94,18 @@ impl Mode {
         matches!(self, Self::Done) || self.popup_closed()
     }
 
-    /// The transition to `Done`: returns the running mode for teardown (dropping it closes the
-    /// popup), or `None` when the flow had already ended.
-    pub fn finish(&mut self) -> Option<Mode> {
-        match core::mem::replace(self, Self::Done) {
-            Self::Done => None,
-            running => Some(running),
+    fn settle(&mut self, now: f64, answer: Answer) -> Next {
+        match (self, answer) {
+            (_, Answer::Success(result)) => Next::End(Ok(result)),
+            (_, Answer::Failure(error)) => Next::End(Err(error)),
+            (Self::Popup { schedule, .. }, Answer::Pending { expires_in }) => {
+                schedule.record_pending(now, expires_in).into()
+            }
+            // A failed poll: see the closed-popup rule in `outcome`.
+            (Self::Popup { schedule, .. }, Answer::Unreadable) => schedule.record_unknown().into(),
+            // The POST is the flow's only request: an answer that is not ours is final.
+            (Self::Post, _) => Next::Fail(ErrorKind::NetworkError),
+            (Self::Done, _) => Next::Wait,
         }
     }
 }

@@ -85,8 +85,9 @@ pub enum Answer {
     Success(JsValue),
     /// An `AuthError` built from `{"error":{"code","message"}}`.
     Failure(JsValue),
-    /// `{"status":"pending","expires_in":N}`: `N` seconds left, when it is a number `>= 0`.
-    Pending { expires_in: Option<f64> },
+    /// `{"status":"pending","expires_in":N}`: `N` seconds left; infinite when `N` is missing
+    /// or not a number (no lifetime told, so no deadline).
+    Pending { expires_in: f64 },
     /// Anything else: a network error, a body that is not ours.
     Unreadable,
 }
@@ -99,7 +100,7 @@ impl Answer {
             return Self::Failure(new_auth_error(&code, &js::get(&error, "message")));
         }
         if js::get(body, "status") == *"pending" {
-            let expires_in = js::get(body, "expires_in").as_f64().filter(|seconds| *seconds >= 0.0);
+            let expires_in = js::get(body, "expires_in").as_f64().unwrap_or(f64::INFINITY);
             return Self::Pending { expires_in };
         }
         let connection_id = js::get(body, "connectionId");
@@ -133,7 +134,7 @@ pub struct Tick {
 }
 
 /// The `timeout` deadline set by a pending answer that arrived at `answered_at` (`Date.now()`
-/// milliseconds) with `expires_in` seconds left.
+/// milliseconds) with `expires_in` seconds left (infinite `expires_in`: no deadline).
 pub fn deadline(answered_at: f64, expires_in: f64) -> f64 {
     answered_at + expires_in * 1_000.0 + EXPIRY_GRACE_MS
 }
@@ -143,9 +144,9 @@ pub fn deadline(answered_at: f64, expires_in: f64) -> f64 {
 pub enum Record {
     /// No pending answer yet: the popup may not have reached `/oauth/connect`.
     Unknown,
-    /// The backend answered `pending`: the popup reached `/oauth/connect`. `deadline` is `None`
-    /// only if no answer carried `expires_in`.
-    Pending { deadline: Option<f64> },
+    /// The backend answered `pending`: the popup reached `/oauth/connect`. `timeout` at
+    /// `deadline`, set by the latest pending answer (infinite if it had no `expires_in`).
+    Pending { deadline: f64 },
 }
 
 /// The timing state of one popup flow; times are `Date.now()` milliseconds, passed in.
@@ -183,7 +184,7 @@ impl Schedule {
 
     /// One timer tick at `now`: `timeout` past the deadline, else poll when one is due.
     pub fn tick(&mut self, now: f64, tick: Tick) -> Step {
-        if let Record::Pending { deadline: Some(deadline) } = self.record {
+        if let Record::Pending { deadline } = self.record {
             if now >= deadline {
                 return Step::Fail(ErrorKind::Timeout);
             }
@@ -211,16 +212,11 @@ impl Schedule {
         }
     }
 
-    /// The backend answered `pending` at `now` to the last poll: a new deadline when the answer
-    /// says how long the flow has left; `window_closed` if the poll was sent once the popup
-    /// looked gone, else keep waiting.
-    pub fn record_pending(&mut self, now: f64, expires_in: Option<f64>) -> Step {
-        let known = match self.record {
-            Record::Pending { deadline } => deadline,
-            Record::Unknown => None,
-        };
-        let new = expires_in.map(|expires_in| deadline(now, expires_in));
-        self.record = Record::Pending { deadline: new.or(known) };
+    /// The backend answered `pending` at `now` to the last poll: the deadline follows this
+    /// answer's `expires_in` (infinite: none); `window_closed` if the poll was sent once the
+    /// popup looked gone, else keep waiting.
+    pub fn record_pending(&mut self, now: f64, expires_in: f64) -> Step {
+        self.record = Record::Pending { deadline: deadline(now, expires_in) };
         self.fail_if(self.sent_gone)
     }
 
@@ -230,7 +226,7 @@ impl Schedule {
     /// `/oauth/connect`, or the backend never answered).
     pub fn record_unknown(&self) -> Step {
         let late = self.closed_at.is_some_and(|closed_at| {
-            self.record == Record::Unknown && self.sent_at - closed_at >= UNKNOWN_GRACE_MS
+            matches!(self.record, Record::Unknown) && self.sent_at - closed_at >= UNKNOWN_GRACE_MS
         });
         self.fail_if(self.sent_gone || late)
     }

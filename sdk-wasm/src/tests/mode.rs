@@ -61,6 +61,7 @@ fn ended(next: Next) -> Option<Result<String, String>> {
     match next {
         Next::End(Ok(result)) => Some(Ok(js::get_string(&result, "connectionId").unwrap_or_default())),
         Next::End(Err(error)) => Some(Err(js::get_string(&error, "type").unwrap_or_default())),
+        Next::Fail(kind) => Some(Err(kind.as_str().into())),
         Next::Wait | Next::Poll => None,
     }
 }
@@ -78,7 +79,7 @@ fn a_post_ends_with_its_one_answer() {
     assert_eq!(ended(post.answer(0.0, 200.0, &pending(600.0))), err("network_error"));
     // No timer, no messages, and a running POST is never replaced.
     assert!(matches!(post.tick(1e12, OPEN), Next::Wait));
-    assert!(matches!(post.message(&message(&fake_window(false), FLOW)), Next::Wait));
+    assert!(matches!(post.message(0.0, &message(&fake_window(false), FLOW)), Next::Wait));
     assert!(!post.gives_way());
 }
 
@@ -98,7 +99,7 @@ fn a_popup_flow_waits_on_unknown_unreadable_and_pending_records() {
     assert!(matches!(mode.answer(2_000.0, 0.0, &JsValue::NULL), Next::Wait));
     assert_eq!(schedule(&mode).record(), Record::Unknown);
     assert!(matches!(mode.answer(3_000.0, 200.0, &pending(597.0)), Next::Wait));
-    assert_eq!(schedule(&mode).record(), Record::Pending { deadline: Some(deadline(3_000.0, 597.0)) });
+    assert_eq!(schedule(&mode).record(), Record::Pending { deadline: deadline(3_000.0, 597.0) });
 }
 
 #[wasm_bindgen_test]
@@ -147,10 +148,10 @@ fn message(source: &JsValue, flow: &str) -> JsValue {
 #[wasm_bindgen_test]
 fn the_popups_message_for_this_flow_settles_it() {
     let window = fake_window(false);
-    let mode = popup_mode(&window);
-    assert_eq!(ended(mode.message(&message(&window, FLOW))), Some(Ok("user-42".into())));
-    assert!(matches!(mode.message(&message(&window, "other-flow")), Next::Wait));
-    assert!(matches!(mode.message(&message(&fake_window(false), FLOW)), Next::Wait));
+    let mut mode = popup_mode(&window);
+    assert_eq!(ended(mode.message(0.0, &message(&window, FLOW))), Some(Ok("user-42".into())));
+    assert!(matches!(mode.message(0.0, &message(&window, "other-flow")), Next::Wait));
+    assert!(matches!(mode.message(0.0, &message(&fake_window(false), FLOW)), Next::Wait));
 }
 
 #[wasm_bindgen_test]
@@ -164,18 +165,17 @@ fn only_a_done_flow_or_a_popup_reading_closed_gives_way() {
 }
 
 #[wasm_bindgen_test]
-fn finish_moves_to_done_once_and_closes_the_popup() {
+fn the_move_to_done_closes_the_popup_and_ignores_late_events() {
+    // `flow::finish` ends a flow by replacing its mode with `Done`; dropping the popup mode is
+    // what closes the popup.
     let window = fake_window(false);
     let mut mode = popup_mode(&window);
-    let ended_mode = mode.finish();
-    assert!(matches!(ended_mode, Some(Mode::Popup { .. })));
-    assert!(matches!(mode, Mode::Done));
-    assert_eq!(js::get(&window, "closed"), JsValue::FALSE, "closed before teardown");
-    drop(ended_mode);
-    assert_eq!(js::get(&window, "closed"), JsValue::TRUE, "teardown did not close the popup");
-    assert!(mode.finish().is_none(), "a flow ends once");
-    // A late answer or tick changes nothing.
+    assert!(!mode.gives_way());
+    mode = Mode::Done;
+    assert_eq!(js::get(&window, "closed"), JsValue::TRUE, "the popup was left open");
+    assert!(mode.gives_way());
+    // A late answer, message or tick changes nothing.
     assert!(matches!(mode.answer(0.0, 200.0, &success()), Next::Wait));
+    assert!(matches!(mode.message(0.0, &message(&window, FLOW)), Next::Wait));
     assert!(matches!(mode.tick(1e12, CLOSED), Next::Wait));
-    assert!(matches!(Mode::Post.finish(), Some(Mode::Post)));
 }

@@ -22,23 +22,25 @@ fn a_pending_answer_sets_the_deadline() {
     assert_eq!(schedule.record(), Record::Unknown);
     assert_eq!(schedule.tick(POLL_MS, OPEN), Step::Poll);
     // The answer arrives 200 ms after the poll was sent; its arrival time counts.
-    assert_eq!(schedule.record_pending(1_200.0, Some(30.0)), Step::Wait);
+    assert_eq!(schedule.record_pending(1_200.0, 30.0), Step::Wait);
     let timeout_at = 1_200.0 + 30_000.0 + EXPIRY_GRACE_MS;
-    assert_eq!(schedule.record(), Record::Pending { deadline: Some(timeout_at) });
+    assert_eq!(schedule.record(), Record::Pending { deadline: timeout_at });
     assert_ne!(schedule.tick(timeout_at - 1.0, in_flight(OPEN)), Step::Fail(ErrorKind::Timeout));
     assert_eq!(schedule.tick(timeout_at, in_flight(OPEN)), Step::Fail(ErrorKind::Timeout));
 }
 
 #[wasm_bindgen_test]
-fn the_latest_pending_answer_moves_the_deadline_and_one_without_expires_in_keeps_it() {
+fn the_latest_pending_answer_sets_the_deadline() {
     let mut schedule = Schedule::new(0.0);
-    schedule.record_pending(1_000.0, Some(600.0));
+    schedule.record_pending(1_000.0, 600.0);
     // The backend's clock says less time is left than ours counted: its word wins.
-    schedule.record_pending(2_000.0, Some(100.0));
-    let timeout_at = deadline(2_000.0, 100.0);
-    assert_eq!(schedule.record(), Record::Pending { deadline: Some(timeout_at) });
-    schedule.record_pending(3_000.0, None);
-    assert_eq!(schedule.record(), Record::Pending { deadline: Some(timeout_at) });
+    schedule.record_pending(2_000.0, 100.0);
+    assert_eq!(schedule.record(), Record::Pending { deadline: deadline(2_000.0, 100.0) });
+    // A backend that does not say how long the flow lives sets no deadline: its own expiry
+    // answer (`state_invalid`) or the closed-popup rule end the flow.
+    schedule.record_pending(3_000.0, f64::INFINITY);
+    assert_eq!(schedule.record(), Record::Pending { deadline: f64::INFINITY });
+    assert_eq!(schedule.tick(1e12, in_flight(OPEN)), Step::Wait);
 }
 
 #[wasm_bindgen_test]
