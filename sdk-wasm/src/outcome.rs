@@ -46,7 +46,9 @@
 //! time + `expires_in` + [`EXPIRY_GRACE_MS`] ([`deadline`]); the grace lets the backend's own
 //! `state_invalid` answer arrive first, so `timeout` only ends a flow whose backend stopped
 //! answering after it had seen the flow. Before any pending record there is no deadline (rules 3
-//! and 4 and the popup decide).
+//! and 4 and the popup decide), and a pending answer without `expires_in` (an older backend)
+//! sets none. No constant stands in for the lifetime: it would be wrong for any operator who
+//! changes it, and closing the popup already ends a flow whose backend never answers.
 //!
 //! The cost of rule 3: a user who leaves a severed popup open and works on the app's page for
 //! [`FOCUS_GRACE_MS`] gets `window_closed`, although finishing the consent later still creates
