@@ -1,6 +1,6 @@
-//! One running `auth()` call: its promise, popup, timer, message listener and requests, driven by
-//! one long-lived closure that receives every event (timer ticks, messages, fetch results), and
-//! torn down in one place (`finish`) however the flow ends.
+//! One running `auth()` call: its promise, its [`Mode`], the one long-lived closure that receives
+//! every event (timer ticks, messages, request answers), and teardown in one place (`finish`)
+//! however the flow ends. `mode` decides; this module performs.
 
 use alloc::rc::Rc;
 use alloc::string::String;
@@ -9,29 +9,18 @@ use wasm_bindgen::prelude::*;
 
 use crate::errors::ErrorKind;
 use crate::js::{self, Callable, WINDOW};
-use crate::messages;
-use crate::outcome::{Answer, Schedule, Step, TICK_MS};
+use crate::mode::{Mode, Next};
+use crate::outcome::{Schedule, Tick, TICK_MS};
 use crate::popup::Popup;
 
 pub type SharedFlow = Rc<RefCell<Flow>>;
 
 pub struct Flow {
-    resolve: Callable,
-    reject: Callable,
-    /// `Some` for the OAuth popup flow; `None` for a credentials POST.
-    popup: Option<Popup>,
-    flow_id: String,
-    host_origin: String,
-    /// The one request this flow makes: the flow-record poll (GET), or the credentials POST
-    /// (`request_body` is then the JSON body).
-    request_url: String,
-    request_body: JsValue,
-    schedule: Schedule,
+    settle: Settle,
+    mode: Mode,
     /// A request is on its way; its answer still calls `handler`, so the closure must live.
-    polling: bool,
-    interval: JsValue,
+    in_flight: bool,
     handler: Option<Closure<dyn FnMut(JsValue, JsValue)>>,
-    done: bool,
 }
 
 /// How the promise of `auth()` is settled.
@@ -44,6 +33,13 @@ impl Settle {
     pub fn reject(&self, error: &JsValue) {
         self.reject.call1(&JsValue::UNDEFINED, error);
     }
+
+    fn with(&self, result: Result<JsValue, JsValue>) {
+        match result {
+            Ok(value) => self.resolve.call1(&JsValue::UNDEFINED, &value),
+            Err(error) => self.reject(&error),
+        }
+    }
 }
 
 /// Starts an OAuth flow in `popup`, whose result comes by message or by polling `poll_url`.
@@ -54,65 +50,50 @@ pub fn start_popup(
     host_origin: String,
     poll_url: String,
 ) -> SharedFlow {
-    start(settle, Some(popup), flow_id, host_origin, poll_url, JsValue::UNDEFINED)
+    let schedule = Schedule::new(js::now());
+    let mode = Mode::Popup { popup, flow_id, host_origin, poll_url, interval: JsValue::UNDEFINED, schedule };
+    let shared = new_flow(settle, mode);
+    if let Ok(mut flow) = shared.try_borrow_mut() {
+        let flow = &mut *flow;
+        if let (Some(handler), Mode::Popup { interval, .. }) = (&flow.handler, &mut flow.mode) {
+            WINDOW.with(|window| {
+                window.add_event_listener("message", handler.as_ref());
+                *interval = window.set_interval(handler.as_ref(), TICK_MS);
+            });
+        }
+    }
+    shared
 }
 
-/// Sends a credentials POST of `body` at once; its answer settles the flow.
-pub fn start_request(settle: Settle, url: String, body: JsValue) -> SharedFlow {
-    start(settle, None, String::new(), String::new(), url, body)
+/// Sends a credentials POST of `body` to `url` at once; its answer settles the flow.
+pub fn start_request(settle: Settle, url: &str, body: &JsValue) -> SharedFlow {
+    let shared = new_flow(settle, Mode::Post);
+    if let Ok(mut flow) = shared.try_borrow_mut() {
+        let flow = &mut *flow;
+        send(&flow.handler, &mut flow.in_flight, url, body);
+    }
+    shared
 }
 
 /// Ends `flow` with `window_closed` when its popup reads closed, so a new `auth()` may start;
-/// returns `false` when it is still running with an open popup (`flow_in_progress`).
+/// returns `false` when it is still running with an open popup or a POST (`flow_in_progress`).
 pub fn give_way(flow: &SharedFlow) -> bool {
     let Ok(mut flow) = flow.try_borrow_mut() else { return false };
-    if flow.done {
-        return true;
+    if !flow.mode.gives_way() {
+        return false;
     }
-    if flow.popup.as_ref().is_some_and(Popup::reads_closed) {
-        finish(&mut flow, Err(ErrorKind::WindowClosed.to_js()));
-        return true;
-    }
-    false
+    // A no-op when the flow is already done.
+    finish(&mut flow, Err(ErrorKind::WindowClosed.to_js()));
+    true
 }
 
-fn start(
-    settle: Settle,
-    popup: Option<Popup>,
-    flow_id: String,
-    host_origin: String,
-    request_url: String,
-    request_body: JsValue,
-) -> SharedFlow {
-    let is_popup = popup.is_some();
-    let shared = Rc::new(RefCell::new(Flow {
-        resolve: settle.resolve,
-        reject: settle.reject,
-        popup,
-        flow_id,
-        host_origin,
-        request_url,
-        request_body,
-        schedule: Schedule::new(js::now()),
-        polling: false,
-        interval: JsValue::UNDEFINED,
-        handler: None,
-        done: false,
-    }));
+fn new_flow(settle: Settle, mode: Mode) -> SharedFlow {
+    let shared = Rc::new(RefCell::new(Flow { settle, mode, in_flight: false, handler: None }));
     let handle = shared.clone();
     let handler =
         Closure::<dyn FnMut(JsValue, JsValue)>::new(move |event, status| on_event(&handle, event, status));
     if let Ok(mut flow) = shared.try_borrow_mut() {
-        WINDOW.with(|window| {
-            if is_popup {
-                window.add_event_listener("message", handler.as_ref());
-            }
-            flow.interval = window.set_interval(handler.as_ref(), TICK_MS);
-        });
         flow.handler = Some(handler);
-        if !is_popup {
-            send(&mut flow);
-        }
     }
     shared
 }
@@ -123,86 +104,68 @@ fn on_event(shared: &SharedFlow, event: JsValue, status: JsValue) {
     // Never re-entered (all callbacks arrive from the event loop); `try_` avoids a panic path.
     let Ok(mut flow) = shared.try_borrow_mut() else { return };
     let flow = &mut *flow;
-    if let Some(status) = status.as_f64() {
-        flow.polling = false;
-        if flow.done {
-            release(flow);
-        } else if flow.popup.is_some() && status == 404.0 {
-            // Not created yet, or never: `Schedule` decides what an unknown record means.
-            let step = flow.schedule.record_unknown();
-            end_if_failed(flow, step);
-        } else {
-            settle(flow, Answer::read(&event));
-        }
+    let now = js::now();
+    let next = if let Some(status) = status.as_f64() {
+        flow.in_flight = false;
+        flow.mode.answer(now, status, &event)
     } else if event.is_undefined() {
-        let closed = flow.popup.as_ref().is_some_and(Popup::reads_closed);
-        match flow.schedule.tick(js::now(), closed, js::has_focus(), flow.polling) {
-            Step::Poll if flow.popup.is_some() => send(flow),
-            step => end_if_failed(flow, step),
-        }
+        let tick = Tick {
+            popup_closed: flow.mode.popup_closed(),
+            opener_focused: js::has_focus(),
+            in_flight: flow.in_flight,
+        };
+        flow.mode.tick(now, tick)
     } else {
-        let data = flow
-            .popup
-            .as_ref()
-            .and_then(|popup| messages::accept(&event, &flow.host_origin, popup.window(), &flow.flow_id));
-        if let Some(data) = data {
-            settle(flow, Answer::read(&data));
+        flow.mode.message(now, &event)
+    };
+    match next {
+        Next::Wait => {}
+        Next::Poll => {
+            if let Mode::Popup { poll_url, .. } = &flow.mode {
+                send(&flow.handler, &mut flow.in_flight, poll_url, &JsValue::UNDEFINED);
+            }
         }
+        Next::End(result) => finish(flow, result),
+        Next::Fail(kind) => finish(flow, Err(kind.to_js())),
     }
+    release(flow);
 }
 
-fn settle(flow: &mut Flow, answer: Answer) {
-    match answer {
-        Answer::Success(result) => finish(flow, Ok(result)),
-        Answer::Failure(error) => finish(flow, Err(error)),
-        Answer::Pending => {
-            let step = flow.schedule.record_pending();
-            end_if_failed(flow, step);
-        }
-        // A failed poll is retried on the next tick; a failed credentials POST is final.
-        Answer::Unreadable if flow.popup.is_none() => {
-            finish(flow, Err(ErrorKind::NetworkError.to_js()));
-        }
-        Answer::Unreadable => {}
-    }
-}
-
-fn end_if_failed(flow: &mut Flow, step: Step) {
-    if let Step::Fail(kind) = step {
-        finish(flow, Err(kind.to_js()));
-    }
-}
-
-fn send(flow: &mut Flow) {
-    let Some(handler) = &flow.handler else { return };
-    flow.polling = true;
-    js::request(&flow.request_url, &flow.request_body, handler.as_ref());
+/// GET `url`, or POST `body` when it is an object; the answer comes back to `handler`.
+fn send(
+    handler: &Option<Closure<dyn FnMut(JsValue, JsValue)>>,
+    in_flight: &mut bool,
+    url: &str,
+    body: &JsValue,
+) {
+    let Some(handler) = handler else { return };
+    *in_flight = true;
+    js::request(url, body, handler.as_ref());
 }
 
 /// Settles the promise once and tears everything down: timer, listener, popup, closure.
 fn finish(flow: &mut Flow, result: Result<JsValue, JsValue>) {
-    if flow.done {
+    if let Mode::Done = flow.mode {
         return;
     }
-    flow.done = true;
-    match result {
-        Ok(value) => flow.resolve.call1(&JsValue::UNDEFINED, &value),
-        Err(error) => flow.reject.call1(&JsValue::UNDEFINED, &error),
+    flow.settle.with(result);
+    if let Mode::Popup { interval, .. } = &flow.mode {
+        WINDOW.with(|window| {
+            window.clear_interval(interval);
+            if let Some(handler) = &flow.handler {
+                window.remove_event_listener("message", handler.as_ref());
+            }
+        });
     }
-    WINDOW.with(|window| {
-        window.clear_interval(&flow.interval);
-        if let Some(handler) = &flow.handler {
-            window.remove_event_listener("message", handler.as_ref());
-        }
-    });
-    flow.popup = None;
+    // Dropping the popup closes it.
+    flow.mode = Mode::Done;
     release(flow);
 }
 
 /// Drops the closure once nothing can call it any more (the flow is done and no request is on
 /// its way). That also breaks the closure → flow → closure cycle, so nothing leaks per call.
 fn release(flow: &mut Flow) {
-    if flow.done && !flow.polling {
+    if matches!(flow.mode, Mode::Done) && !flow.in_flight {
         flow.handler = None;
     }
 }

@@ -5,8 +5,9 @@
 //!
 //! This file reads the options and orchestrates; the modules do one thing each:
 //! `popup` (open centred, closed state), `url` (popup URL and encoding), `messages` (which
-//! `postMessage` counts), `outcome` (flow-record answers and the closed-popup rule, documented
-//! there), `flow` (one running call and its cleanup), `errors` (`AuthError`), `js` (imports).
+//! `postMessage` counts), `outcome` (flow-record answers, the closed-popup rule and the time-out,
+//! documented there), `mode` (popup flow, credentials POST or done, and how events move it),
+//! `flow` (one running call's effects and cleanup), `errors` (`AuthError`), `js` (imports).
 //!
 //! The closed-popup rule (`outcome` has it in full): `popup.closed === true` is only a hint,
 //! because Cross-Origin-Opener-Policy on a provider page makes it read `true` while the user is
@@ -26,6 +27,7 @@ mod errors;
 mod flow;
 mod js;
 mod messages;
+mod mode;
 mod outcome;
 mod popup;
 mod url;
@@ -134,7 +136,7 @@ impl Nango {
                     "/api-auth/basic/"
                 };
                 let url = self.connect_url(path, &integration_id, &connection_id, &options);
-                flow::start_request(settle, url.finish(), credentials)
+                flow::start_request(settle, &url.finish(), &credentials)
             }
         };
         *current = Some(started);

@@ -28,13 +28,27 @@
 //!    before the popup can reach any provider page. So if the record is still unknown (404) to a
 //!    poll sent [`UNKNOWN_GRACE_MS`] or more after `closed` was first seen, the popup never got
 //!    to a provider and is really gone: `window_closed`, whatever the focus.
-//! 5. Otherwise the flow waits for the record (success, error, or the backend's expiry answer
-//!    `state_invalid`) and rejects `timeout` after [`TIMEOUT_MS`] at the latest. A user who
-//!    closed the popup but is elsewhere (another window or tab) gets `window_closed`
-//!    [`FOCUS_GRACE_MS`] after coming back to the page.
+//! 5. Otherwise the flow waits for the record: success, error, or the backend's expiry answer
+//!    `state_invalid`. A user who closed the popup but is elsewhere (another window or tab) gets
+//!    `window_closed` [`FOCUS_GRACE_MS`] after coming back to the page.
 //! 6. A new `auth()` call while the current popup reads closed ends the current flow with
 //!    `window_closed` and starts the new one (the user asked again, so the old popup is not
 //!    what they are using); while the popup reads open it is `flow_in_progress` instead.
+//!
+//! An answer that cannot be read (network failure, 5xx page, CORS refusal) counts as an unknown
+//! record in rules 3 and 4: once the popup reads closed, a backend that never answers cannot keep
+//! the promise open; while the popup reads open the flow waits, and closing the popup ends it.
+//!
+//! # The time-out follows the backend's flow lifetime
+//!
+//! A pending record carries `expires_in`, the whole seconds the flow has left (the operator sets
+//! the lifetime, `NANGO_FLOW_TTL_SECONDS`). Each such answer sets the deadline to its local arrival
+//! time + `expires_in` + [`EXPIRY_GRACE_MS`] ([`deadline`]); the grace lets the backend's own
+//! `state_invalid` answer arrive first, so `timeout` only ends a flow whose backend stopped
+//! answering after it had seen the flow. Before any pending record there is no deadline (rules 3
+//! and 4 and the popup decide), and a pending answer without `expires_in` (an older backend)
+//! sets none. No constant stands in for the lifetime: it would be wrong for any operator who
+//! changes it, and closing the popup already ends a flow whose backend never answers.
 //!
 //! The cost of rule 3: a user who leaves a severed popup open and works on the app's page for
 //! [`FOCUS_GRACE_MS`] gets `window_closed`, although finishing the consent later still creates
@@ -60,8 +74,9 @@ pub const UNKNOWN_GRACE_MS: f64 = 3_000.0;
 /// How long the opener must have had focus, with the popup reading closed, before a pending
 /// flow record means the user closed the popup.
 pub const FOCUS_GRACE_MS: f64 = 2_500.0;
-/// The backend's default flow expiry (10 minutes, SPEC §2) plus a margin for its answer.
-pub const TIMEOUT_MS: f64 = 630_000.0;
+/// Added to the backend's `expires_in`: covers its rounding down to whole seconds, a poll period
+/// and a slow answer, so the backend's expiry answer (`state_invalid`) normally comes first.
+pub const EXPIRY_GRACE_MS: f64 = 10_000.0;
 /// Timer period: fast enough for `CLOSED_POLL_MS`.
 pub const TICK_MS: u32 = 250;
 
@@ -72,8 +87,9 @@ pub enum Answer {
     Success(JsValue),
     /// An `AuthError` built from `{"error":{"code","message"}}`.
     Failure(JsValue),
-    /// `{"status":"pending"}`.
-    Pending,
+    /// `{"status":"pending","expires_in":N}`: `N` seconds left; infinite when `N` is missing
+    /// or not a number (no lifetime told, so no deadline).
+    Pending { expires_in: f64 },
     /// Anything else: a network error, a body that is not ours.
     Unreadable,
 }
@@ -86,7 +102,8 @@ impl Answer {
             return Self::Failure(new_auth_error(&code, &js::get(&error, "message")));
         }
         if js::get(body, "status") == *"pending" {
-            return Self::Pending;
+            let expires_in = js::get(body, "expires_in").as_f64().unwrap_or(f64::INFINITY);
+            return Self::Pending { expires_in };
         }
         let connection_id = js::get(body, "connectionId");
         if !connection_id.is_string() {
@@ -107,17 +124,42 @@ pub enum Step {
     Fail(ErrorKind),
 }
 
-/// The timing state of one flow; times are `Date.now()` milliseconds, passed in.
+/// What one timer tick observes.
+#[derive(Clone, Copy, Debug)]
+pub struct Tick {
+    /// What `popup.closed` reads now (a hint only, see the closed-popup rule).
+    pub popup_closed: bool,
+    /// What the opener's `document.hasFocus()` reads now.
+    pub opener_focused: bool,
+    /// A poll is still on its way (never more than one at a time).
+    pub in_flight: bool,
+}
+
+/// The `timeout` deadline set by a pending answer that arrived at `answered_at` (`Date.now()`
+/// milliseconds) with `expires_in` seconds left (infinite `expires_in`: no deadline).
+pub fn deadline(answered_at: f64, expires_in: f64) -> f64 {
+    answered_at + expires_in * 1_000.0 + EXPIRY_GRACE_MS
+}
+
+/// What the backend has told about the flow record so far.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Record {
+    /// No pending answer yet: the popup may not have reached `/oauth/connect`.
+    Unknown,
+    /// The backend answered `pending`: the popup reached `/oauth/connect`. `timeout` at
+    /// `deadline`, set by the latest pending answer (infinite if it had no `expires_in`).
+    Pending { deadline: f64 },
+}
+
+/// The timing state of one popup flow; times are `Date.now()` milliseconds, passed in.
 #[derive(Debug)]
 pub struct Schedule {
-    started_at: f64,
     next_poll_at: f64,
     /// When `popup.closed` was first seen `true`.
     closed_at: Option<f64>,
     /// Since when the opener's document has had focus without a break (`None`: not now).
     focused_since: Option<f64>,
-    /// The backend answered `pending` once: the popup reached `/oauth/connect`.
-    record_seen: bool,
+    record: Record,
     /// When the poll on its way (or the last one) was sent.
     sent_at: f64,
     /// That poll was sent once the popup looked gone (`gone`).
@@ -127,29 +169,34 @@ pub struct Schedule {
 impl Schedule {
     pub fn new(now: f64) -> Self {
         Self {
-            started_at: now,
             next_poll_at: now + POLL_MS,
             closed_at: None,
             focused_since: None,
-            record_seen: false,
+            record: Record::Unknown,
             sent_at: now,
             sent_gone: false,
         }
     }
 
-    /// One timer tick: `popup_closed` is what `popup.closed` reads now, `focused` what the
-    /// opener's `document.hasFocus()` reads now; `polling` tells whether a request is still on
-    /// its way (never more than one at a time).
-    pub fn tick(&mut self, now: f64, popup_closed: bool, focused: bool, polling: bool) -> Step {
-        if now - self.started_at >= TIMEOUT_MS {
-            return Step::Fail(ErrorKind::Timeout);
+    /// What the backend has told so far (for tests and readers; `tick` acts on it).
+    #[cfg(test)]
+    pub fn record(&self) -> Record {
+        self.record
+    }
+
+    /// One timer tick at `now`: `timeout` past the deadline, else poll when one is due.
+    pub fn tick(&mut self, now: f64, tick: Tick) -> Step {
+        if let Record::Pending { deadline } = self.record {
+            if now >= deadline {
+                return Step::Fail(ErrorKind::Timeout);
+            }
         }
-        if popup_closed && self.closed_at.is_none() {
+        if tick.popup_closed && self.closed_at.is_none() {
             self.closed_at = Some(now);
             self.next_poll_at = now;
         }
-        self.focused_since = if focused { Some(self.focused_since.unwrap_or(now)) } else { None };
-        if polling || now < self.next_poll_at {
+        self.focused_since = if tick.opener_focused { Some(self.focused_since.unwrap_or(now)) } else { None };
+        if tick.in_flight || now < self.next_poll_at {
             return Step::Wait;
         }
         self.next_poll_at = now + if self.closed_at.is_some() { CLOSED_POLL_MS } else { POLL_MS };
@@ -167,20 +214,22 @@ impl Schedule {
         }
     }
 
-    /// The backend answered `pending` to the last poll: `window_closed` if it was sent once the
+    /// The backend answered `pending` at `now` to the last poll: the deadline follows this
+    /// answer's `expires_in` (infinite: none); `window_closed` if the poll was sent once the
     /// popup looked gone, else keep waiting.
-    pub fn record_pending(&mut self) -> Step {
-        self.record_seen = true;
+    pub fn record_pending(&mut self, now: f64, expires_in: f64) -> Step {
+        self.record = Record::Pending { deadline: deadline(now, expires_in) };
         self.fail_if(self.sent_gone)
     }
 
-    /// The backend does not know the flow (404) in answer to the last poll: `window_closed` if
+    /// The last poll did not find the record (404, or an unreadable answer): `window_closed` if
     /// it was sent once the popup looked gone, or [`UNKNOWN_GRACE_MS`] or more after `closed`
-    /// was first seen (the popup never reached `/oauth/connect`).
+    /// was first seen while no pending record was ever seen (the popup never reached
+    /// `/oauth/connect`, or the backend never answered).
     pub fn record_unknown(&self) -> Step {
-        let late = self
-            .closed_at
-            .is_some_and(|closed_at| !self.record_seen && self.sent_at - closed_at >= UNKNOWN_GRACE_MS);
+        let late = self.closed_at.is_some_and(|closed_at| {
+            matches!(self.record, Record::Unknown) && self.sent_at - closed_at >= UNKNOWN_GRACE_MS
+        });
         self.fail_if(self.sent_gone || late)
     }
 

@@ -32,13 +32,19 @@ impl Popup {
         })
     }
 
+    /// A popup around an existing window object (tests use a plain object with `closed`).
+    #[cfg(test)]
+    pub fn from_window(window: JsValue) -> Self {
+        Self { window }
+    }
+
     /// Sends the popup to `url` (it was opened empty so validation could run after opening).
     pub fn navigate(&self, url: &str) {
         js::set(&js::get(&self.window, "location"), "href", &JsValue::from_str(url));
     }
 
     /// `popup.closed`. Under Cross-Origin-Opener-Policy this reads `true` while the popup is
-    /// still open (TOOLCHAIN.md), so it is a hint, never proof: see `outcome::Schedule`.
+    /// still open (TOOLCHAIN.md), so it is a hint, never proof: see `outcome`.
     pub fn reads_closed(&self) -> bool {
         js::get(&self.window, "closed") != JsValue::FALSE
     }

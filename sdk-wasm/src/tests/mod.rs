@@ -3,8 +3,10 @@
 
 mod errors;
 mod messages;
+mod mode;
 mod nango;
 mod outcome;
+mod timeout;
 mod url;
 
 wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
