@@ -35,7 +35,7 @@ async fn me(app: &TestApp, token: Option<&str>) -> (u16, Value) {
 
 #[tokio::test]
 async fn demo_flow_approve_creates_a_connection() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().demo().spawn().await;
     let demo = demo_integration(&app).await;
     let consent = app
         .connect(&demo, "user-42")
@@ -98,6 +98,21 @@ async fn demo_flow_approve_creates_a_connection() {
     assert_ne!(renewed, access, "a forced refresh against the demo token endpoint gives a new token");
     assert_eq!(me(&app, Some(renewed)).await.0, 200);
 
+    // The demo page's own route shows the connection, never a token.
+    let shown = app
+        .client
+        .get(format!("{}/demo/connection/user-42?integration={demo}", app.url))
+        .send()
+        .await
+        .unwrap();
+    let text = shown.assert_status(200).await.text().await.unwrap();
+    assert!(!text.contains(&access) && !text.contains(renewed), "a token reached the demo route: {text}");
+    let shown: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!((&shown["connection_id"], &shown["provider_config_key"]), (&json!("user-42"), &json!(demo)));
+    assert_eq!(shown["connection_config"]["subdomain"], "acme");
+    assert_eq!(shown["credentials"]["has_access_token"], true);
+    assert!(shown["credentials"]["expires_at"].is_string(), "{shown}");
+
     // The event stream emits the final status; the flow route answers CORS for the opener.
     let events = app.client.get(format!("{}/oauth/flows/{}/events", app.url, run.flow)).send().await.unwrap();
     assert_eq!(events.headers()["content-type"], "text/event-stream");
@@ -125,7 +140,7 @@ async fn demo_flow_approve_creates_a_connection() {
 
 #[tokio::test]
 async fn demo_flow_deny_is_provider_denied_on_both_channels() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().demo().spawn().await;
     let demo = demo_integration(&app).await;
     let consent = app.connect(&demo, "demo-user").consent().await;
     // An event stream opened while the flow is pending (its headers are in) gets the outcome
@@ -142,4 +157,81 @@ async fn demo_flow_deny_is_provider_denied_on_both_channels() {
     let events = events.text().await.unwrap();
     assert!(events.contains(r#""code":"provider_denied""#), "{events}");
     app.get_connection(&demo, "demo-user", "").await.assert_error(404).await;
+}
+
+/// SPEC §13 "Demo" (hostile review finding 1): without `NANGO_DEMO=true` there is no demo
+/// provider, no `/demo/*` route and no demo integration.
+#[tokio::test]
+async fn without_nango_demo_there_is_no_demo() {
+    let app = TestApp::spawn().await;
+    for path in
+        ["/demo/config", "/demo/connection/u1?integration=demo", "/demo/oauth/authorize", "/demo/api/me"]
+    {
+        let response = app.client.get(format!("{}{path}", app.url)).send().await.unwrap();
+        assert_eq!(response.status(), 404, "{path}");
+    }
+    let list = app.get("/integrations").await.assert_success().await;
+    assert_eq!(list["data"], json!([]), "no demo integration: {list}");
+}
+
+/// Finding 1: the key-less demo routes read the demo integration only. A connection of
+/// another integration, with secrets in its metadata, is not readable and its existence is
+/// not revealed (the same 404 as for an id that does not exist).
+#[tokio::test]
+async fn demo_routes_never_read_another_integration() {
+    let app = TestApp::builder().demo().spawn().await;
+    app.integration("crm", "fake-oauth").await;
+    app.connect_ok("crm", "user-1").await;
+    let secrets = json!({"ssn": "078-05-1120", "crm_api_key": "sk_live_abcdef"});
+    app.post_json("/connection/user-1/metadata?provider_config_key=crm", &secrets)
+        .await
+        .assert_success()
+        .await;
+
+    let read = |id: &'static str, integration: &'static str| {
+        let url = format!("{}/demo/connection/{id}?integration={integration}", app.url);
+        let client = app.client.clone();
+        async move {
+            let response = client.get(url).send().await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    let (existing, body) = read("user-1", "crm").await;
+    assert!(!body.contains("078-05-1120") && !body.contains("sk_live"), "{body}");
+    let (missing, missing_body) = read("nobody", "crm").await;
+    assert_eq!((existing, missing), (404, 404));
+    assert_eq!(body, missing_body, "the answer must not tell which ids exist");
+    let config = app.client.get(format!("{}/demo/config", app.url)).send().await.unwrap();
+    let config: Value = config.json().await.unwrap();
+    assert_eq!(config["integrations"], json!([{"unique_key": "demo", "provider": "demo"}]), "{config}");
+}
+
+/// Finding 9: the demo consent page accepts only its registered redirect URI (the server's
+/// callback or the environment's custom one): a cross-site approve cannot send a code away.
+#[tokio::test]
+async fn demo_consent_refuses_an_unregistered_redirect_uri() {
+    let app = TestApp::builder().demo().spawn().await;
+    let base = format!("{}/demo/oauth/authorize", app.url);
+    let form = |redirect_uri: &str| {
+        vec![
+            ("response_type", "code".to_string()),
+            ("client_id", "demo-client".to_string()),
+            ("redirect_uri", redirect_uri.to_string()),
+            ("state", "s".to_string()),
+            ("decision", "approve".to_string()),
+        ]
+    };
+    let evil = app.client.post(&base).form(&form("https://evil.example/steal")).send().await.unwrap();
+    assert_eq!(evil.status(), 400);
+    assert!(evil.headers().get("location").is_none());
+    let query =
+        [("response_type", "code"), ("client_id", "demo-client"), ("redirect_uri", "https://evil.example/")];
+    let page = app.client.get(&base).query(&query).send().await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(page.text().await.unwrap().contains("not registered"));
+
+    let ours = app.client.post(&base).form(&form(&app.callback_url())).send().await.unwrap();
+    assert_eq!(ours.status(), 302);
+    let location = ours.headers()["location"].to_str().unwrap();
+    assert!(location.starts_with(&app.callback_url()), "{location}");
 }

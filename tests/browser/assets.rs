@@ -57,7 +57,8 @@ async fn missing_package_answers_how_to_build_it() {
 
 #[tokio::test]
 async fn demo_config_has_the_public_key_and_never_the_secret_key() {
-    let app = TestApp::spawn().await;
+    let app = TestApp::builder().demo().spawn().await;
+    app.integration("fake", "fake-oauth").await;
     let response = get(&app, "/demo/config").await.assert_status(200).await;
     let text = response.text().await.unwrap();
     assert!(!text.contains(SECRET_KEY), "the secret key reached the browser: {text}");
@@ -65,37 +66,21 @@ async fn demo_config_has_the_public_key_and_never_the_secret_key() {
     assert_eq!(config["publicKey"], PUBLIC_KEY);
     assert_eq!(config["host"], app.url.as_str());
     assert_eq!(config["defaultIntegration"], "demo");
+    // Only the demo integration: the route takes no key (SPEC §13 "Demo").
     let keys: Vec<&str> = config["integrations"]
         .as_array()
         .unwrap()
         .iter()
         .map(|integration| integration["unique_key"].as_str().unwrap())
         .collect();
-    assert!(keys.contains(&"demo"), "{config}");
+    assert_eq!(keys, vec!["demo"], "{config}");
 }
 
 #[tokio::test]
-async fn demo_connection_shows_the_connection_without_tokens() {
+async fn the_demo_page_sends_a_csp_that_forbids_framing() {
     let app = TestApp::spawn().await;
-    app.integration("fake", "fake-oauth").await;
-    let code = get(&app, "/demo/connection/user-1?integration=fake").await.assert_error(404).await;
-    assert_eq!(code, "unknown_connection");
-
-    app.connect("fake", "user-1").param("region", "eu").run().await.assert_success();
-    let response = get(&app, "/demo/connection/user-1?integration=fake").await.assert_status(200).await;
-    let text = response.text().await.unwrap();
-    for secret in [app.provider.access_token(), app.provider.refresh_token()] {
-        assert!(!text.contains(&secret), "a token reached the demo route: {text}");
-    }
-    let body: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(body["connection_id"], "user-1");
-    assert_eq!(body["provider_config_key"], "fake");
-    assert_eq!(body["provider"], "fake-oauth");
-    assert_eq!(body["connection_config"]["region"], "eu");
-    assert_eq!(body["credentials"]["type"], "OAUTH2");
-    assert_eq!(body["credentials"]["has_access_token"], true);
-    assert!(body["credentials"]["expires_at"].is_string(), "{body}");
-
-    let code = get(&app, "/demo/connection/bad%20id?integration=fake").await.assert_error(400).await;
-    assert_eq!(code, "invalid_connection_id");
+    let response = get(&app, "/").await.assert_status(200).await;
+    let csp = response.headers()["content-security-policy"].to_str().unwrap().to_string();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
+    assert_eq!(response.headers()["referrer-policy"], "no-referrer");
 }

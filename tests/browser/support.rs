@@ -37,7 +37,9 @@ pub fn sdk_dir() -> PathBuf {
 impl Session {
     pub async fn start() -> Self {
         let sdk_dir = sdk_dir();
-        let app = TestApp::builder().var("NANGO_SDK_DIR", &sdk_dir.display().to_string()).spawn().await;
+        // The demo page and its provider are part of what the suite clicks through.
+        let app =
+            TestApp::builder().demo().var("NANGO_SDK_DIR", &sdk_dir.display().to_string()).spawn().await;
         let page = AppPage::spawn().await;
         let provider_pages = ProviderPages::spawn(app.callback_url()).await;
         let browser = Browser::start().await;

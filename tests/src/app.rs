@@ -55,6 +55,11 @@ impl Builder {
     }
 
     /// More catalog entries (YAML, `PORT` = the fake provider's port) after the built-in test ones.
+    /// With the built-in demo provider, its routes and integration (`NANGO_DEMO=true`).
+    pub fn demo(self) -> Self {
+        self.var("NANGO_DEMO", "true")
+    }
+
     pub fn providers(mut self, yaml: &str) -> Self {
         self.extra_providers.push_str(yaml);
         self

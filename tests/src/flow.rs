@@ -85,6 +85,12 @@ impl Connect {
         self
     }
 
+    /// The opener origin the SDK would send (default `ORIGIN`).
+    pub fn origin(mut self, origin: &str) -> Self {
+        self.origin = origin.into();
+        self
+    }
+
     pub fn hmac(mut self, digest: &str) -> Self {
         self.hmac = Some(digest.into());
         self

@@ -45,10 +45,12 @@ pub async fn get_flow(
 }
 
 /// Preflights carry no data: any origin may ask; the answer itself is checked per flow.
-async fn preflight() -> Response {
+async fn preflight(headers: HeaderMap) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
+    let origin = headers.get(header::ORIGIN).cloned().unwrap_or_else(|| HeaderValue::from_static("*"));
     let headers = response.headers_mut();
-    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    headers.insert(header::VARY, HeaderValue::from_static("origin"));
     headers.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET"));
     headers.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
     response
