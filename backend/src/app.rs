@@ -28,6 +28,7 @@ pub struct App {
     listener: TcpListener,
     router: Router,
     state: AppState,
+    limits: crate::serve::Limits,
     /// Keys generated on this start (to print once); `None` when they existed or were configured.
     pub generated_keys: Option<Environment>,
 }
@@ -49,7 +50,8 @@ impl App {
         }
         warn_without_hmac(&state).await?;
         let router = router(state.clone());
-        Ok(Self { listener, router, state, generated_keys })
+        let limits = state.config.limits;
+        Ok(Self { listener, router, state, limits, generated_keys })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -67,7 +69,7 @@ impl App {
     ) -> std::io::Result<()> {
         let purge = tokio::spawn(purge_expired_flows(self.state.clone()));
         let last_fetched = tokio::spawn(flush_last_fetched(self.state.clone()));
-        let result = axum::serve(self.listener, self.router).with_graceful_shutdown(shutdown).await;
+        let result = crate::serve::serve(self.listener, self.router, self.limits, shutdown).await;
         purge.abort();
         last_fetched.abort();
         // Reads served before the shutdown still get their `last_fetched_at`.

@@ -28,6 +28,8 @@ pub struct Config {
     pub flow_ttl_seconds: i64,
     /// Time-out of requests to providers (token exchange, refresh, proxy).
     pub provider_timeout_seconds: u64,
+    /// Header-read time-out, connection cap, shutdown grace (SPEC §13 "Limits").
+    pub limits: crate::serve::Limits,
     /// `NANGO_DEMO=true`: the built-in demo provider, `/demo/*` and the demo integration
     /// (SPEC §13 "Demo"); off by default.
     pub demo: bool,
@@ -60,6 +62,8 @@ struct FileConfig {
     flow_ttl_seconds: Option<i64>,
     provider_timeout_seconds: Option<u64>,
     demo: Option<bool>,
+    max_connections: Option<usize>,
+    header_timeout_seconds: Option<u64>,
 }
 
 impl Config {
@@ -154,6 +158,16 @@ impl Config {
             flow_ttl_seconds,
             provider_timeout_seconds,
             demo,
+            limits: crate::serve::Limits {
+                max_connections: number(&var, "NANGO_MAX_CONNECTIONS", file_config.max_connections, 4096)?,
+                header_read_timeout: std::time::Duration::from_secs(number(
+                    &var,
+                    "NANGO_HEADER_TIMEOUT_SECONDS",
+                    file_config.header_timeout_seconds,
+                    10,
+                )?),
+                ..crate::serve::Limits::default()
+            },
         })
     }
 
@@ -170,6 +184,29 @@ impl Config {
     pub fn default_callback_url(&self) -> String {
         format!("{}/oauth/callback", self.server_url)
     }
+}
+
+/// A positive whole number from the environment, else the file, else `default`.
+fn number<T>(
+    var: &dyn Fn(&str) -> Option<String>,
+    setting: &'static str,
+    from_file: Option<T>,
+    default: T,
+) -> Result<T, ConfigError>
+where
+    T: std::str::FromStr + PartialOrd + Default + Copy,
+{
+    let value = match var(setting) {
+        Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
+            setting,
+            message: format!("`{text}` is not a whole number"),
+        })?,
+        None => from_file.unwrap_or(default),
+    };
+    if value <= T::default() {
+        return Err(ConfigError::Invalid { setting, message: "must be positive".into() });
+    }
+    Ok(value)
 }
 
 /// `http://localhost:PORT` for a loopback or unspecified host, else `http://HOST:PORT`.

@@ -1,7 +1,7 @@
 //! nango-server: an OAuth connection broker.
 //!
 //! Layers point down only (README.md's code map has one line per module):
-//! 1. `app`, `cli`: start-up, the router.
+//! 1. `app`, `cli`, `serve`: start-up, the router, the connection loop and its limits.
 //! 2. HTTP: `api`, `oauth`, `proxy`, `demo`, `assets`, with `extract` (shared extractors) and
 //!    `error` (every error becomes an HTTP answer here). Two HTTP modules never import each
 //!    other.
@@ -32,6 +32,7 @@ pub mod json;
 pub mod oauth;
 pub mod proxy;
 pub mod secret;
+pub mod serve;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -16,6 +16,7 @@ mod hardening;
 mod hmac;
 mod input;
 mod integrations;
+mod limits;
 mod logs;
 mod metadata;
 mod origins;
