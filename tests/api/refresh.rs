@@ -113,3 +113,26 @@ async fn invalid_grant_is_remembered_without_calling_the_provider_again() {
     assert_eq!(code, "connection_needs_reauth");
     assert_eq!(refreshes(&app), 1, "the second read did not ask the provider");
 }
+
+/// Hostile review finding 9: concurrent forced refreshes against a token endpoint that hangs.
+/// The first refresh times out (the provider time-out); the others must not try again after
+/// it, each with its own time-out: the provider is called once and every read fails.
+#[tokio::test]
+async fn waiters_do_not_retry_a_refresh_that_timed_out() {
+    let app = TestApp::builder().var("NANGO_PROVIDER_TIMEOUT_SECONDS", "1").spawn().await;
+    connected_expiring(&app).await;
+    app.provider.hold_refreshes();
+    let url = format!("{}/connection/user-1?provider_config_key=fake&force_refresh=true", app.url);
+    let reads: Vec<_> = (0..4)
+        .map(|_| {
+            let request = app.client.get(&url).bearer_auth(nango_tests::SECRET_KEY);
+            tokio::spawn(async move { request.send().await.unwrap().assert_error(502).await })
+        })
+        .collect();
+    for read in reads {
+        assert_eq!(read.await.unwrap(), "refresh_failed");
+    }
+    // Nothing was released: every refresh that reached the provider still counts as held.
+    assert_eq!(app.provider.waiting_refreshes(), 1, "one call to the hanging provider, not one per waiter");
+    app.provider.release_refreshes();
+}

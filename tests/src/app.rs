@@ -97,7 +97,8 @@ impl Builder {
         if let Some(database) = &database {
             vars.push(("DATABASE_URL".into(), database.url.clone()));
         }
-        vars.extend(self.vars);
+        // A variable the test sets wins over the defaults above (`Config` takes the first).
+        let vars: Vec<(String, String)> = self.vars.into_iter().chain(vars).collect();
         let (app, port) = build_on_port_zero(&vars).await;
         let state = app.state().clone();
         let addr = app.local_addr().expect("server address");

@@ -83,9 +83,19 @@ async fn refresh_once(
     // Waiters give the refresher its whole provider time-out before giving up.
     let wait_limit = Duration::from_secs(state.config.provider_timeout_seconds.saturating_add(2));
     let started = tokio::time::Instant::now();
+    let mut waited_for_another = false;
     loop {
         let lock_now = now + i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX / 2);
         if state.store.try_lock_refresh(&key, &holder, lock_now, lock_ttl).await? {
+            if waited_for_another {
+                // Another request held the lock and let go without new credentials: its
+                // refresh failed. Trying again would call a failing provider once more per
+                // waiter, each with its whole time-out; report the failure instead.
+                state.store.unlock_refresh(&key, &holder).await?;
+                return Err(ConnectionError::refresh_failed(
+                    "a concurrent refresh of this connection failed; try again later",
+                ));
+            }
             // Run the claimed refresh to its end even if this request goes away, so the
             // lock is released and the new tokens are stored.
             let task = tokio::spawn(refresh_locked(
@@ -98,6 +108,7 @@ async fn refresh_once(
             ));
             return task.await?;
         }
+        waited_for_another = true;
         if started.elapsed() >= wait_limit {
             return Err(ConnectionError::refresh_failed(
                 "timed out waiting for a concurrent refresh of this connection",
