@@ -80,6 +80,14 @@ impl App {
 
 /// Open storage, the cipher, the catalog and the HTTP client.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    // SPEC §13 "At rest": replicas sharing a database must share the key; a key generated into
+    // one replica's data directory would make every other replica's credentials unreadable.
+    if config.database_url.is_some() && config.encryption_key.is_none() {
+        anyhow::bail!(
+            "NANGO_ENCRYPTION_KEY must be set when DATABASE_URL is: every replica needs the same key \
+             (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)"
+        );
+    }
     std::fs::create_dir_all(&config.data_dir).map_err(|error| {
         anyhow::anyhow!("NANGO_DATA_DIR: cannot create {}: {error}", config.data_dir.display())
     })?;
@@ -100,6 +108,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         }
     };
     let store = store::open(config.database_url.as_ref(), &config.data_dir).await?;
+    check_encryption_key(store.as_ref(), &cipher).await?;
     let catalog = Catalog::load(config.providers_file.as_deref(), &config.server_url)
         .map_err(|error| anyhow::anyhow!("NANGO_PROVIDERS_FILE: {error}"))?;
     let http = crate::http_client::build(config.provider_timeout_seconds)?;
@@ -113,6 +122,24 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         environments: Arc::new(EnvironmentCache::new(Duration::from_secs(1))),
         last_fetched: Arc::new(PendingLastFetched::default()),
     })
+}
+
+const KEY_CHECK: &str = "encryption_key_check";
+const KEY_CHECK_PLAINTEXT: &[u8] = b"nango-server encryption key check";
+
+/// The first start stores a value sealed with the key; every later start (every replica) must
+/// open it, so a wrong key is a clear start-up error instead of a 500 on the first read.
+async fn check_encryption_key(store: &dyn store::Store, cipher: &Cipher) -> anyhow::Result<()> {
+    let aad = KEY_CHECK.as_bytes();
+    let sealed = cipher.seal(KEY_CHECK_PLAINTEXT, aad)?;
+    let stored = store.init_server_meta(KEY_CHECK, &sealed, crate::time::now()).await?;
+    match cipher.open(&stored, aad) {
+        Ok(plain) if plain.expose().as_slice() == KEY_CHECK_PLAINTEXT => Ok(()),
+        _ => anyhow::bail!(
+            "NANGO_ENCRYPTION_KEY: this is not the key the database's data was sealed with (its stored \
+             check value does not open); start with the key used before"
+        ),
+    }
 }
 
 /// Create the default environment on first start; apply keys fixed by the operator.
@@ -270,4 +297,48 @@ pub async fn shutdown_signal() {
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine;
+
+    fn config(dir: &std::path::Path, key_byte: u8, extra: &[(&str, String)]) -> Config {
+        let key = base64::engine::general_purpose::STANDARD.encode([key_byte; 32]);
+        let mut vars = vec![
+            ("NANGO_PORT".to_string(), "0".to_string()),
+            ("NANGO_DATA_DIR".to_string(), dir.display().to_string()),
+            ("NANGO_ENCRYPTION_KEY".to_string(), key),
+        ];
+        vars.extend(extra.iter().map(|(name, value)| (name.to_string(), value.clone())));
+        Config::from_sources(None, &vars).unwrap()
+    }
+
+    /// Hostile review finding 8: a replica started with another key fails at start, clearly.
+    #[tokio::test]
+    async fn a_wrong_encryption_key_is_a_start_up_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let first = App::build(config(dir.path(), 1, &[])).await.unwrap();
+        drop(first);
+        let error = App::build(config(dir.path(), 2, &[])).await.err().unwrap().to_string();
+        assert!(error.starts_with("NANGO_ENCRYPTION_KEY: this is not the key"), "{error}");
+        // The right key still starts.
+        App::build(config(dir.path(), 1, &[])).await.unwrap();
+    }
+
+    /// Finding 8: with DATABASE_URL, no key generated into one replica's data directory.
+    #[tokio::test]
+    async fn postgres_needs_an_explicit_encryption_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let vars = vec![
+            ("NANGO_PORT".to_string(), "0".to_string()),
+            ("NANGO_DATA_DIR".to_string(), dir.path().display().to_string()),
+            ("DATABASE_URL".to_string(), "postgres://postgres@127.0.0.1:1/none".to_string()),
+        ];
+        let config = Config::from_sources(None, &vars).unwrap();
+        let error = App::build(config).await.err().unwrap().to_string();
+        assert!(error.starts_with("NANGO_ENCRYPTION_KEY must be set when DATABASE_URL is"), "{error}");
+        assert!(!dir.path().join("encryption.key").exists(), "no key was generated");
+    }
 }

@@ -15,6 +15,8 @@ use tokio::sync::oneshot;
 
 pub const SECRET_KEY: &str = "test-secret-key-0123456789abcdef";
 pub const PUBLIC_KEY: &str = "test-public-key-0123456789";
+/// base64 of 32 bytes, for apps on Postgres (where the key must be explicit).
+pub const TEST_ENCRYPTION_KEY: &str = "dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcyEhISE=";
 
 pub struct TestApp {
     /// The server URL the app derived from its bound port (`http://localhost:PORT`): what
@@ -96,6 +98,8 @@ impl Builder {
         ];
         if let Some(database) = &database {
             vars.push(("DATABASE_URL".into(), database.url.clone()));
+            // With a database server the key must be explicit (SPEC §13 "At rest").
+            vars.push(("NANGO_ENCRYPTION_KEY".into(), TEST_ENCRYPTION_KEY.into()));
         }
         // A variable the test sets wins over the defaults above (`Config` takes the first).
         let vars: Vec<(String, String)> = self.vars.into_iter().chain(vars).collect();

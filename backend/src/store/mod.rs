@@ -41,10 +41,15 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 // ---------------------------------------------------------------- the traits
 
-/// The schema: migrations of this dialect.
+/// The schema (migrations of this dialect) and the server's own metadata.
 #[async_trait]
 pub trait Schema: Send + Sync {
     async fn migrate(&self) -> StoreResult<()>;
+    /// A value of the server's own metadata (e.g. the encryption key's check value).
+    async fn server_meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>>;
+    /// Store `value` under `name` unless a value is there; returns the stored value (of two
+    /// replicas starting at once, the first writer wins and both see its value).
+    async fn init_server_meta(&self, name: &str, value: &[u8], now: i64) -> StoreResult<Vec<u8>>;
 }
 
 #[async_trait]

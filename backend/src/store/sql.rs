@@ -52,6 +52,21 @@ macro_rules! impl_store {
             async fn migrate(&self) -> StoreResult<()> {
                 self.run_migrations().await
             }
+
+            async fn server_meta(&self, name: &str) -> StoreResult<Option<Vec<u8>>> {
+                let row: Option<(Vec<u8>,)> = sqlx::query_as("SELECT value FROM server_meta WHERE name = $1")
+                    .bind(name)
+                    .fetch_optional(&self.writer)
+                    .await?;
+                Ok(row.map(|(value,)| value))
+            }
+
+            async fn init_server_meta(&self, name: &str, value: &[u8], now: i64) -> StoreResult<Vec<u8>> {
+                const SQL: &str = "INSERT INTO server_meta (name, value, created_at) VALUES ($1, $2, $3) \
+                                   ON CONFLICT (name) DO NOTHING";
+                sqlx::query(SQL).bind(name).bind(value).bind(now).execute(&self.writer).await?;
+                self.server_meta(name).await?.ok_or(StoreError::NotFound)
+            }
         }
     };
 }

@@ -1,0 +1,8 @@
+-- The server's own metadata: values every replica checks at start, such as the encryption
+-- key's check value. Keep the columns identical to migrations/postgres/0002_server_meta.sql.
+
+CREATE TABLE server_meta (
+    name       TEXT   PRIMARY KEY,
+    value      BLOB   NOT NULL,
+    created_at BIGINT NOT NULL
+);
