@@ -91,3 +91,23 @@ async fn proxy_needs_the_connection_id_header() {
     assert_eq!(response.assert_error(400).await, "missing_connection_id");
     assert!(app.provider.api_requests().is_empty());
 }
+
+/// Hostile review finding 4: a provider's answer is streamed through, never read whole first
+/// (a 200 MiB answer used to cost 200 MiB). The first chunk reaches the client while the
+/// provider has not sent the rest yet.
+#[tokio::test]
+async fn proxy_answers_are_streamed_through() {
+    let app = TestApp::spawn().await;
+    connected(&app).await;
+    let mut response = proxy(&app, Method::GET, "/stream").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let first = tokio::time::timeout(std::time::Duration::from_secs(10), response.chunk())
+        .await
+        .expect("the first chunk arrives before the provider finishes")
+        .unwrap()
+        .unwrap();
+    assert_eq!(&first[..], b"first-chunk\n");
+    app.provider.finish_streams();
+    let rest = response.bytes().await.unwrap();
+    assert_eq!(&rest[..], b"last-chunk\n");
+}

@@ -131,6 +131,8 @@ struct Inner {
 struct Shared {
     inner: Arc<Mutex<Inner>>,
     gate: Arc<watch::Sender<bool>>,
+    /// Releases the second half of `/stream` answers.
+    stream_gate: Arc<tokio::sync::Notify>,
 }
 
 impl Shared {
@@ -147,7 +149,11 @@ pub struct FakeProvider {
 
 impl FakeProvider {
     pub async fn spawn() -> Self {
-        let shared = Shared { inner: Arc::default(), gate: Arc::new(watch::channel(false).0) };
+        let shared = Shared {
+            inner: Arc::default(),
+            gate: Arc::new(watch::channel(false).0),
+            stream_gate: Arc::new(tokio::sync::Notify::new()),
+        };
         let router = Router::new()
             .route("/authorize", get(authorize))
             .route("/{tenant}/authorize", get(authorize))
@@ -155,6 +161,7 @@ impl FakeProvider {
             .route("/{tenant}/token", post(token::token_tenant))
             .route("/api", any(api::api))
             .route("/api/{*rest}", any(api::api))
+            .route("/api/stream", get(api::stream))
             .with_state(shared.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind fake provider");
         let addr = listener.local_addr().expect("fake provider address");
@@ -216,6 +223,11 @@ impl FakeProvider {
 
     pub fn release_refreshes(&self) {
         self.shared.gate.send_replace(false);
+    }
+
+    /// Let `/stream` answers send their second chunk (they send the first at once).
+    pub fn finish_streams(&self) {
+        self.shared.stream_gate.notify_one();
     }
 
     /// How many `refresh_token` grants are waiting at the held gate right now.

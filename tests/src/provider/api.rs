@@ -61,3 +61,23 @@ pub(super) async fn api(
     });
     (StatusCode::OK, [("x-fake-api", "yes")], Json(echo)).into_response()
 }
+
+/// `GET /api/stream` (no token check): `first-chunk` at once, `last-chunk` only after `FakeProvider::finish_streams`,
+/// so a test can see whether a proxy passes the answer on while it is still coming.
+pub(super) async fn stream(State(shared): State<Shared>) -> Response {
+    let gate = shared.stream_gate.clone();
+    let chunks = futures_util::stream::unfold(0, move |step| {
+        let gate = gate.clone();
+        async move {
+            match step {
+                0 => Some((Ok::<_, std::convert::Infallible>(Bytes::from_static(b"first-chunk\n")), 1)),
+                1 => {
+                    gate.notified().await;
+                    Some((Ok(Bytes::from_static(b"last-chunk\n")), 2))
+                }
+                _ => None,
+            }
+        }
+    });
+    axum::body::Body::from_stream(chunks).into_response()
+}
