@@ -112,6 +112,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let catalog = Catalog::load(config.providers_file.as_deref(), &config.server_url)
         .map_err(|error| anyhow::anyhow!("NANGO_PROVIDERS_FILE: {error}"))?;
     let http = crate::http_client::build(config.provider_timeout_seconds)?;
+    let rate_settings = config.rate_limits;
     Ok(AppState {
         config: Arc::new(config),
         store,
@@ -121,6 +122,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         // A second: changes on another replica show within it (environment_cache.rs).
         environments: Arc::new(EnvironmentCache::new(Duration::from_secs(1))),
         last_fetched: Arc::new(PendingLastFetched::default()),
+        rate_limits: Arc::new(crate::rate_limit::RateLimits::new(rate_settings)),
     })
 }
 
@@ -191,7 +193,9 @@ pub fn router(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/health/ready", get(ready))
         .merge(crate::api::routes())
-        .merge(crate::oauth::routes())
+        .merge(
+            crate::oauth::routes().layer(axum::middleware::from_fn_with_state(state.clone(), browser_limit)),
+        )
         .merge(crate::proxy::routes())
         .merge(crate::assets::routes(&state.config));
     // SPEC §13: the demo provider and its routes exist only when asked for.
@@ -243,6 +247,30 @@ async fn check_input(
     let error = ApiError::invalid_request(problem.message());
     let popup = uri.path().starts_with("/oauth/connect/") || uri.path() == "/oauth/callback";
     if popup {
+        error.log();
+        let outcome = crate::store::FlowOutcome::Error(error.to_flow_error());
+        return crate::oauth::result_page::ResultPage { flow: None, origin: None, outcome: &outcome }
+            .into_response();
+    }
+    error.into_response()
+}
+
+/// SPEC §13 "Limits": the unauthenticated browser routes, per client IP. The popup routes
+/// answer the result page, the others JSON with `Retry-After`.
+async fn browser_limit(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let peer =
+        request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|info| info.0);
+    let Some(Err(retry)) = peer.map(|peer| state.rate_limits.browser_request(peer.ip())) else {
+        return next.run(request).await;
+    };
+    let error = ApiError::rate_limited(retry);
+    let path = request.uri().path();
+    if path.starts_with("/oauth/connect/") || path == "/oauth/callback" {
         error.log();
         let outcome = crate::store::FlowOutcome::Error(error.to_flow_error());
         return crate::oauth::result_page::ResultPage { flow: None, origin: None, outcome: &outcome }

@@ -28,6 +28,10 @@ pub struct Config {
     pub flow_ttl_seconds: i64,
     /// Time-out of requests to providers (token exchange, refresh, proxy).
     pub provider_timeout_seconds: u64,
+    /// Per-IP request rates (SPEC §13 "Limits").
+    pub rate_limits: crate::rate_limit::RateSettings,
+    /// Unfinished flows an environment may have at once.
+    pub max_pending_flows: u64,
     /// Header-read time-out, connection cap, shutdown grace (SPEC §13 "Limits").
     pub limits: crate::serve::Limits,
     /// `NANGO_DEMO=true`: the built-in demo provider, `/demo/*` and the demo integration
@@ -63,6 +67,9 @@ struct FileConfig {
     provider_timeout_seconds: Option<u64>,
     demo: Option<bool>,
     max_connections: Option<usize>,
+    rate_limit_browser_per_minute: Option<u32>,
+    rate_limit_wrong_secret_keys_per_minute: Option<u32>,
+    max_pending_flows: Option<u64>,
     header_timeout_seconds: Option<u64>,
 }
 
@@ -158,6 +165,26 @@ impl Config {
             flow_ttl_seconds,
             provider_timeout_seconds,
             demo,
+            rate_limits: crate::rate_limit::RateSettings {
+                browser_per_minute: number(
+                    &var,
+                    "NANGO_RATE_LIMIT_BROWSER_PER_MINUTE",
+                    file_config.rate_limit_browser_per_minute,
+                    600,
+                )?,
+                wrong_secret_keys_per_minute: number(
+                    &var,
+                    "NANGO_RATE_LIMIT_WRONG_SECRET_KEYS_PER_MINUTE",
+                    file_config.rate_limit_wrong_secret_keys_per_minute,
+                    30,
+                )?,
+            },
+            max_pending_flows: number(
+                &var,
+                "NANGO_MAX_PENDING_FLOWS",
+                file_config.max_pending_flows,
+                10_000,
+            )?,
             limits: crate::serve::Limits {
                 max_connections: number(&var, "NANGO_MAX_CONNECTIONS", file_config.max_connections, 4096)?,
                 header_read_timeout: std::time::Duration::from_secs(number(

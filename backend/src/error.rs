@@ -20,11 +20,13 @@ pub struct ApiError {
     code: ErrorCode,
     message: Cow<'static, str>,
     cause: Option<anyhow::Error>,
+    /// Seconds for `Retry-After` (rate limits).
+    retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, message: message.into(), cause: None }
+        Self { code, message: message.into(), cause: None, retry_after: None }
     }
 
     /// Attach an internal cause: logged when the response is built, never sent.
@@ -97,6 +99,11 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, message)
     }
 
+    pub fn rate_limited(crate::rate_limit::RetryAfter(seconds): crate::rate_limit::RetryAfter) -> Self {
+        let message = format!("too many requests; retry in {seconds} s");
+        Self { retry_after: Some(seconds), ..Self::new(ErrorCode::RateLimited, message) }
+    }
+
     pub fn payload_too_large() -> Self {
         Self::new(ErrorCode::PayloadTooLarge, "request body is too large")
     }
@@ -125,7 +132,11 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         self.log();
-        (self.status(), Json(self.body())).into_response()
+        let mut response = (self.status(), Json(self.body())).into_response();
+        if let Some(seconds) = self.retry_after {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

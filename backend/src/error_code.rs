@@ -72,6 +72,10 @@ error_codes! {
     IntegrationInUse = "integration_in_use" => CONFLICT,
     ConnectionNeedsReauth = "connection_needs_reauth" => CONFLICT,
     MethodNotAllowed = "method_not_allowed" => METHOD_NOT_ALLOWED,
+    /// Too many requests from this client; `Retry-After` says when to try again.
+    RateLimited = "rate_limited" => TOO_MANY_REQUESTS,
+    /// The environment has as many unfinished flows as it may (SPEC §13 "Limits").
+    TooManyPendingFlows = "too_many_pending_flows" => TOO_MANY_REQUESTS,
     PayloadTooLarge = "payload_too_large" => PAYLOAD_TOO_LARGE,
     UnsupportedMediaType = "unsupported_media_type" => UNSUPPORTED_MEDIA_TYPE,
     TokenExchangeFailed = "token_exchange_failed" => BAD_GATEWAY,

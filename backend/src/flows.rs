@@ -38,12 +38,20 @@ pub enum StartError {
     /// The flow id has a record already (a replayed or reused id).
     #[error("this flow id was already used; start a new flow")]
     FlowIdTaken,
+    /// The environment has `max_pending` unfinished flows already (SPEC §13 "Limits").
+    #[error("too many sign-ins are in progress for this app; try again in a few minutes")]
+    TooManyPending,
     #[error(transparent)]
     Store(StoreError),
 }
 
-/// pending: store the new flow.
-pub async fn start(store: &dyn FlowStore, flow: &NewFlow) -> Result<(), StartError> {
+/// pending: store the new flow, unless its environment has `max_pending` unfinished ones.
+pub async fn start(store: &dyn FlowStore, flow: &NewFlow, max_pending: u64) -> Result<(), StartError> {
+    let pending =
+        store.count_pending_flows(flow.environment_id, flow.created_at).await.map_err(StartError::Store)?;
+    if pending >= max_pending {
+        return Err(StartError::TooManyPending);
+    }
     match store.insert_flow(flow).await {
         Ok(()) => Ok(()),
         Err(StoreError::Conflict) => Err(StartError::FlowIdTaken),

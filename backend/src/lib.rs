@@ -6,7 +6,7 @@
 //!    `error` (every error becomes an HTTP answer here). Two HTTP modules never import each
 //!    other.
 //! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
-//!    `webhooks`, `environment_cache`; they return domain errors (`ConnectionError`, ...).
+//!    `webhooks`, `environment_cache`, `rate_limit`; they return domain errors (`ConnectionError`, ...).
 //! 4. `catalog`, `store`, `crypto`, `credentials`, `http_client`, `state`, `config`.
 //! 5. `ids`, `secret`, `json`, `html`, `time`, `error_code`.
 
@@ -31,6 +31,7 @@ pub mod ids;
 pub mod json;
 pub mod oauth;
 pub mod proxy;
+pub mod rate_limit;
 pub mod secret;
 pub mod serve;
 pub mod state;

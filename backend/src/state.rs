@@ -18,6 +18,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// Environments by secret key, for the REST API's per-request check.
     pub environments: Arc<EnvironmentCache>,
+    /// Per-IP limits of the browser routes and of wrong secret keys.
+    pub rate_limits: Arc<crate::rate_limit::RateLimits>,
     /// `last_fetched_at` writes waiting for the background flush.
     pub last_fetched: Arc<PendingLastFetched>,
 }

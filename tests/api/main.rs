@@ -22,6 +22,7 @@ mod metadata;
 mod origins;
 mod postgres;
 mod proxy;
+mod rate_limits;
 mod refresh;
 mod smoke;
 mod state;

@@ -5,9 +5,10 @@ use crate::crypto::hmac::constant_time_eq;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
 use crate::store::Environment;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
+use std::net::SocketAddr;
 
 /// The environment whose secret key the request carries (`Authorization: Bearer <secret>`).
 /// Missing or malformed header → 401 `missing_auth_header`; unknown key → 401 `invalid_secret_key`.
@@ -21,15 +22,23 @@ impl FromRequestParts<AppState> for AuthedEnvironment {
         let given = bearer_token(&parts.headers).ok_or_else(|| {
             ApiError::new(ErrorCode::MissingAuthHeader, "expected `Authorization: Bearer <secret key>`")
         })?;
-        let invalid = || ApiError::new(ErrorCode::InvalidSecretKey, "invalid secret key");
-        let environment =
-            state.environments.by_secret_key(state.store.as_ref(), given).await?.ok_or_else(invalid)?;
+        // SPEC §13: an IP that sent too many wrong keys is refused before its key is looked at.
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+        if let Some(Err(retry)) = peer.map(|ip| state.rate_limits.secret_key_attempt(ip)) {
+            return Err(ApiError::rate_limited(retry));
+        }
+        let found = state.environments.by_secret_key(state.store.as_ref(), given).await?;
         // The store found it by equality; compare again in constant time so a lookup that
         // is not exact (collation, prefix index) can never let a different key through.
-        if !constant_time_eq(environment.secret_key.expose(), given) {
-            return Err(invalid());
+        match found {
+            Some(environment) if constant_time_eq(environment.secret_key.expose(), given) => {
+                Ok(Self(environment))
+            }
+            _ => match peer.map(|ip| state.rate_limits.wrong_secret_key(ip)) {
+                Some(Err(retry)) => Err(ApiError::rate_limited(retry)),
+                _ => Err(ApiError::new(ErrorCode::InvalidSecretKey, "invalid secret key")),
+            },
         }
-        Ok(Self(environment))
     }
 }
 

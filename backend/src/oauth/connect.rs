@@ -134,8 +134,11 @@ async fn start(
         created_at: now,
         expires_at: now + state.config.flow_ttl_seconds,
     };
-    match flows::start(state.store.as_ref(), &new_flow).await {
+    match flows::start(state.store.as_ref(), &new_flow, state.config.max_pending_flows).await {
         Ok(()) => Ok(url.into()),
+        Err(error @ StartError::TooManyPending) => {
+            Err(deny(ApiError::new(ErrorCode::TooManyPendingFlows, error.to_string())))
+        }
         Err(error @ StartError::FlowIdTaken) => {
             Err(deny(ApiError::new(ErrorCode::InvalidFlowId, error.to_string())))
         }

@@ -177,6 +177,8 @@ pub trait FlowStore: Send + Sync {
     ) -> StoreResult<()>;
     /// The flow's record; `None` for unknown flow ids.
     async fn flow_record(&self, flow_id: &FlowId) -> StoreResult<Option<FlowRecord>>;
+    /// Flows of `environment_id` not yet finished, consumed or expired at `now`.
+    async fn count_pending_flows(&self, environment_id: EnvironmentId, now: i64) -> StoreResult<u64>;
     /// Delete flow records whose expiry (plus a grace period chosen by the caller) passed.
     async fn purge_flows(&self, older_than: i64) -> StoreResult<u64>;
 }

@@ -112,6 +112,15 @@ macro_rules! flow_store {
                         .transpose()
                 }
 
+                async fn count_pending_flows(&self, environment_id: EnvironmentId, now: i64) -> StoreResult<u64> {
+                    const SQL: &str = concat!(
+                        "SELECT COUNT(*) FROM oauth_flows WHERE environment_id = $1 AND outcome_status = 'pending' ",
+                        "AND consumed_at IS NULL AND expires_at > $2"
+                    );
+                    let (count,): (i64,) = sqlx::query_as(SQL).bind(environment_id).bind(now).fetch_one(&self.reader).await?;
+                    Ok(u64::try_from(count).unwrap_or(0))
+                }
+
                 async fn purge_flows(&self, older_than: i64) -> StoreResult<u64> {
                     let done = sqlx::query("DELETE FROM oauth_flows WHERE expires_at < $1")
                         .bind(older_than)
