@@ -111,7 +111,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     check_encryption_key(store.as_ref(), &cipher).await?;
     let catalog = Catalog::load(config.providers_file.as_deref(), &config.server_url)
         .map_err(|error| anyhow::anyhow!("NANGO_PROVIDERS_FILE: {error}"))?;
-    let http = crate::http_client::build(config.provider_timeout_seconds)?;
+    let mut policy = config.outbound_allow.clone();
+    if config.demo {
+        // The built-in demo provider is this server: its own host needs no allowance.
+        if let Some(host) =
+            url::Url::parse(&config.server_url).ok().and_then(|url| url.host_str().map(str::to_owned))
+        {
+            policy.allow_host(&host);
+        }
+    }
+    let http = crate::outbound::Outbound::build(config.provider_timeout_seconds, policy)?;
     let rate_settings = config.rate_limits;
     Ok(AppState {
         config: Arc::new(config),

@@ -28,6 +28,8 @@ pub struct Config {
     pub flow_ttl_seconds: i64,
     /// Time-out of requests to providers (token exchange, refresh, proxy).
     pub provider_timeout_seconds: u64,
+    /// `NANGO_OUTBOUND_ALLOW`: private addresses and hosts outbound requests may reach.
+    pub outbound_allow: crate::outbound::OutboundPolicy,
     /// Per-IP request rates (SPEC §13 "Limits").
     pub rate_limits: crate::rate_limit::RateSettings,
     /// Unfinished flows an environment may have at once.
@@ -67,6 +69,7 @@ struct FileConfig {
     provider_timeout_seconds: Option<u64>,
     demo: Option<bool>,
     max_connections: Option<usize>,
+    outbound_allow: Option<String>,
     rate_limit_browser_per_minute: Option<u32>,
     rate_limit_wrong_secret_keys_per_minute: Option<u32>,
     max_pending_flows: Option<u64>,
@@ -165,6 +168,10 @@ impl Config {
             flow_ttl_seconds,
             provider_timeout_seconds,
             demo,
+            outbound_allow: crate::outbound::OutboundPolicy::parse(
+                &var("NANGO_OUTBOUND_ALLOW").or(file_config.outbound_allow).unwrap_or_default(),
+            )
+            .map_err(|message| ConfigError::Invalid { setting: "NANGO_OUTBOUND_ALLOW", message })?,
             rate_limits: crate::rate_limit::RateSettings {
                 browser_per_minute: number(
                     &var,

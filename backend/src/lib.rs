@@ -7,7 +7,7 @@
 //!    other.
 //! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
 //!    `webhooks`, `environment_cache`, `rate_limit`; they return domain errors (`ConnectionError`, ...).
-//! 4. `catalog`, `store`, `crypto`, `credentials`, `http_client`, `state`, `config`.
+//! 4. `catalog`, `store`, `crypto`, `credentials`, `outbound`, `state`, `config`.
 //! 5. `ids`, `secret`, `json`, `html`, `time`, `error_code`.
 
 pub mod api;
@@ -26,10 +26,10 @@ pub mod error_code;
 pub mod extract;
 pub mod flows;
 pub mod html;
-pub mod http_client;
 pub mod ids;
 pub mod json;
 pub mod oauth;
+pub mod outbound;
 pub mod proxy;
 pub mod rate_limit;
 pub mod secret;

@@ -147,14 +147,21 @@ async fn send(
     for (name, value) in auth_headers(provider, connection, credentials)? {
         headers.insert(name, value);
     }
+    let refused = || {
+        ApiError::new(ErrorCode::ProxyFailed, "the provider's address is not allowed by the outbound policy")
+    };
     state
         .http
         .request(request.method.clone(), request.url)
+        .map_err(|_| refused())?
         .headers(headers)
         .body(request.body.clone())
         .send()
         .await
         .map_err(|error| {
+            if crate::outbound::is_refusal(&error) {
+                return refused();
+            }
             let code = if error.is_timeout() { ErrorCode::ProxyTimeout } else { ErrorCode::ProxyFailed };
             ApiError::new(code, "the provider could not be reached").with_cause(error.without_url())
         })

@@ -14,8 +14,9 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     pub catalog: Arc<Catalog>,
     pub cipher: Arc<Cipher>,
-    /// Client for providers (token exchange, refresh, proxy) and webhooks: bounded time-outs.
-    pub http: reqwest::Client,
+    /// Client for providers (token exchange, refresh, proxy) and webhooks: bounded time-outs,
+    /// the outbound policy.
+    pub http: crate::outbound::Outbound,
     /// Environments by secret key, for the REST API's per-request check.
     pub environments: Arc<EnvironmentCache>,
     /// Per-IP limits of the browser routes and of wrong secret keys.

@@ -97,7 +97,7 @@ pub fn auth_body(environment_name: &str, event: &AuthEvent) -> Value {
 /// POST `body` signed with `secret_key`; after a failure (network or non-2xx) wait the next
 /// delay and try again. Returns whether some attempt succeeded.
 pub async fn deliver(
-    http: &reqwest::Client,
+    http: &crate::outbound::Outbound,
     url: &str,
     secret_key: &Secret<String>,
     body: Vec<u8>,
@@ -108,8 +108,14 @@ pub async fn deliver(
         url::Url::parse(url).ok().and_then(|url| url.host_str().map(str::to_owned)).unwrap_or_default();
     let n_attempts = delays.len() + 1;
     for attempt in 1..=n_attempts {
-        let result = http
-            .post(url)
+        let request = match http.post(url) {
+            Ok(request) => request,
+            Err(error) => {
+                tracing::error!(%host, %error, "auth webhook not sent");
+                return false;
+            }
+        };
+        let result = request
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(SIGNATURE_HEADER, &signature)
             .body(body.clone())
@@ -179,14 +185,19 @@ mod tests {
         let key = Secret::new("secret-key-0123456789".to_string());
         let delays = [Duration::from_millis(1); 3];
         let url = format!("http://{addr}/hook");
-        let delivered = deliver(&reqwest::Client::new(), &url, &key, b"{\"a\":1}".to_vec(), &delays).await;
+        let loopback = crate::outbound::OutboundPolicy::parse("127.0.0.0/8").unwrap();
+        let http = crate::outbound::Outbound::build(5, loopback).unwrap();
+        let delivered = deliver(&http, &url, &key, b"{\"a\":1}".to_vec(), &delays).await;
         assert!(delivered);
         assert_eq!(hits.load(Ordering::SeqCst), 3);
         let expected = webhook_signature(&key, b"{\"a\":1}");
         assert!(seen.lock().unwrap().iter().all(|line| line == &format!("{expected}|{{\"a\":1}}")));
 
-        let failed =
-            deliver(&reqwest::Client::new(), "http://127.0.0.1:9/none", &key, vec![], &delays[..1]).await;
-        assert!(!failed);
+        let delivered = deliver(&http, "http://127.0.0.1:9/none", &key, vec![], &delays[..1]).await;
+        assert!(!delivered);
+        // Without the allowance the policy refuses loopback before sending anything.
+        let strict = crate::outbound::Outbound::build(5, Default::default()).unwrap();
+        assert!(!deliver(&strict, &url, &key, b"{}".to_vec(), &delays[..1]).await);
+        assert_eq!(hits.load(Ordering::SeqCst), 3, "no request reached the receiver");
     }
 }

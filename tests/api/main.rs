@@ -20,6 +20,7 @@ mod limits;
 mod logs;
 mod metadata;
 mod origins;
+mod outbound;
 mod postgres;
 mod proxy;
 mod rate_limits;

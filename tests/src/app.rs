@@ -95,6 +95,8 @@ impl Builder {
             ("NANGO_PUBLIC_KEY".into(), PUBLIC_KEY.into()),
             ("NANGO_PROVIDERS_FILE".into(), providers_file.display().to_string()),
             ("NANGO_PROVIDER_TIMEOUT_SECONDS".into(), "5".into()),
+            // The fake provider, webhook receivers and test pages live on loopback (SPEC §13).
+            ("NANGO_OUTBOUND_ALLOW".into(), "127.0.0.0/8,::1/128".into()),
         ];
         if let Some(database) = &database {
             vars.push(("DATABASE_URL".into(), database.url.clone()));

@@ -24,7 +24,8 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// `nango-server serve` with `NANGO_HOST=127.0.0.1`, `NANGO_PORT=0` and `vars`.
+    /// `nango-server serve` with `NANGO_HOST=127.0.0.1`, `NANGO_PORT=0`, loopback allowed for
+    /// outbound requests, and `vars`.
     pub fn start(vars: &[(&str, String)]) -> Self {
         let mut command = Command::new(server_binary());
         command
@@ -33,6 +34,8 @@ impl ServerProcess {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("NANGO_HOST", "127.0.0.1")
             .env("NANGO_PORT", "0")
+            // Test providers live on loopback (SPEC §13 outbound policy).
+            .env("NANGO_OUTBOUND_ALLOW", "127.0.0.0/8,::1/128")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

@@ -186,6 +186,9 @@ async fn refresh_holding_lock(
                 TokenError::Configuration(_) => {
                     "the provider's catalog entry cannot refresh this connection".into()
                 }
+                TokenError::Refused(_) => {
+                    "the provider's token endpoint is not allowed by the outbound policy".into()
+                }
             };
             ConnectionError::RefreshFailed { message, source: Some(error) }
         }

@@ -10,6 +10,7 @@ use crate::catalog::template;
 use crate::catalog::{BodyFormat, ClientAuth, Provider};
 use crate::credentials::Credentials;
 use crate::json::JsonMap;
+use crate::outbound::{Outbound, OutboundError};
 use crate::secret::Secret;
 use crate::store::Integration;
 use serde_json::Value;
@@ -94,6 +95,9 @@ pub enum TokenError {
     /// filled from the connection's configuration).
     #[error("the provider's catalog entry cannot make this request: {0}")]
     Configuration(String),
+    /// The outbound policy refused the token endpoint's address (SPEC §13).
+    #[error("the token endpoint's address is not allowed by the outbound policy")]
+    Refused(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
 
 impl TokenError {
@@ -125,7 +129,7 @@ pub struct CodeExchange<'a> {
 
 /// Exchange an authorization code (`grant_type=authorization_code`).
 pub async fn exchange_code(
-    http: &reqwest::Client,
+    http: &Outbound,
     provider: &Provider,
     integration: &Integration,
     connection_config: &JsonMap,
@@ -146,7 +150,7 @@ pub async fn exchange_code(
 /// Refresh an access token (`grant_type=refresh_token`) at `refresh_url` (else `token_url`).
 /// The provider's `refresh_params` are sent when declared, else its `token_params`.
 pub async fn refresh(
-    http: &reqwest::Client,
+    http: &Outbound,
     provider: &Provider,
     integration: &Integration,
     connection_config: &JsonMap,
@@ -226,7 +230,7 @@ fn filled_params(
 }
 
 async fn send(
-    http: &reqwest::Client,
+    http: &Outbound,
     provider: &Provider,
     integration: &Integration,
     connection_config: &JsonMap,
@@ -238,7 +242,13 @@ async fn send(
         .map_err(|error| TokenError::Configuration(format!("token URL: {error}")))?;
     let client_id = integration.client_id.clone().unwrap_or_default();
     let client_secret = integration.client_secret.as_ref().map(|s| s.expose().clone()).unwrap_or_default();
-    let mut request = http.post(&url).header(reqwest::header::ACCEPT, "application/json");
+    let mut request = http
+        .post(&url)
+        .map_err(|error| match error {
+            OutboundError::Refused(refused) => TokenError::Refused(Box::new(refused)),
+            OutboundError::BadUrl => TokenError::Configuration("the token URL is not a URL".into()),
+        })?
+        .header(reqwest::header::ACCEPT, "application/json");
     request = match provider.authorization_method {
         ClientAuth::Body => {
             params.insert("client_id".into(), client_id);
@@ -252,19 +262,26 @@ async fn send(
         BodyFormat::Json => request.json(&params),
     };
     // The URL may carry connection configuration: errors are kept without it.
-    let mut response = request.send().await.map_err(|error| TokenError::Network(error.without_url()))?;
+    let mut response = request.send().await.map_err(network_error)?;
     let status = response.status().as_u16();
     // Read at most MAX_ANSWER_BYTES: a hostile endpoint cannot make us buffer more.
     let mut body = Vec::new();
-    while let Some(chunk) =
-        response.chunk().await.map_err(|error| TokenError::Network(error.without_url()))?
-    {
+    while let Some(chunk) = response.chunk().await.map_err(network_error)? {
         if body.len() + chunk.len() > MAX_ANSWER_BYTES {
             return Err(TokenError::malformed(status, "the answer is larger than 1 MiB", &[]));
         }
         body.extend_from_slice(&chunk);
     }
     parse_answer(status, &body, now)
+}
+
+/// A transport failure, or the policy refusing an address the resolver or a redirect found.
+fn network_error(error: reqwest::Error) -> TokenError {
+    if crate::outbound::is_refusal(&error) {
+        TokenError::Refused(Box::new(error.without_url()))
+    } else {
+        TokenError::Network(error.without_url())
+    }
 }
 
 fn parse_body(body: &[u8]) -> Option<Value> {

@@ -161,6 +161,10 @@ fn exchange_error(error: TokenError) -> ApiError {
             "the provider's token endpoint answered something unexpected".to_string()
         }
         TokenError::Configuration(_) => "the provider's catalog entry cannot exchange the code".to_string(),
+        TokenError::Refused(_) => {
+            "the provider's token endpoint is not allowed by the outbound policy (NANGO_OUTBOUND_ALLOW)"
+                .to_string()
+        }
     };
     ApiError::new(ErrorCode::TokenExchangeFailed, message).with_cause(error)
 }
