@@ -30,6 +30,8 @@ pub mod ids;
 pub mod json;
 pub mod oauth;
 pub mod outbound;
+#[cfg(test)]
+mod proptests;
 pub mod proxy;
 pub mod rate_limit;
 pub mod secret;
