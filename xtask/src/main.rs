@@ -3,7 +3,8 @@
 //! One module per task. Tasks:
 //! - `build-sdk`: build the browser SDK into `sdk-wasm/pkg/` and check its size budget.
 //! - `test-sdk`: run the SDK's wasm-bindgen tests in headless Chromium.
-//! - `bench`: measure the server against the SPEC budgets; writes `target/bench-report.json`.
+//! - `bench`: build and run the `nango-bench` load generator (crate `bench/`) against the
+//!   server; writes `<target dir>/bench-report.json`.
 //! - `tidy`: the house-rule tests (`cargo test -p xtask tidy`): file size, provider names,
 //!   secrets, stubs, paths outside the repository.
 
