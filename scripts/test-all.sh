@@ -1,40 +1,82 @@
 #!/usr/bin/env bash
-# Runs the whole test suite on a fresh machine: installs what it needs, builds the SDK
-# package, then runs every Rust test (backend units, store conformance on SQLite and
-# Postgres, HTTP end-to-end, headless Chromium end-to-end), the SDK's in-browser unit
-# tests and the npm package check.
+# Runs the whole test suite on a fresh machine: installs what it needs (wasm target,
+# wasm-bindgen CLI, Debian's chromium, Nango's catalog from npm, a private PostgreSQL when
+# none answers), builds the SDK package, runs clippy on the host crates, then every Rust
+# test (backend units, the house-rule tests in xtask, store conformance on SQLite and
+# Postgres, HTTP and headless Chromium end-to-end), the SDK's in-browser unit tests and the
+# npm package check. Steps after the SDK build all run; the script fails at the end, listing
+# the steps that failed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Builds are reused across clones: the target directory lives outside the checkout.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/nango-target/ci}"
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Downloaded test inputs live outside the checkout too.
+TEST_DEPS="${NANGO_TEST_DEPS:-$HOME/.cache/nango-test-deps}"
+# Nango's own catalog, loaded by a catalog test (backend/src/catalog/load_tests.rs).
+NANGO_PROVIDERS_VERSION="0.71.10"
 
-step() { printf '\n==> %s\n' "$*"; }
+step() { printf '\n==> %s [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+FAILED=()
+# Runs one step; a failure is recorded and the next steps still run.
+check() {
+  local name="$1"
+  shift
+  step "$name"
+  if ! "$@"; then
+    FAILED+=("$name")
+    echo "FAILED: $name"
+  fi
+}
+
+# shellcheck source=scripts/postgres.sh
+source scripts/postgres.sh
 
 step "toolchain"
 rustup target add wasm32-unknown-unknown >/dev/null
 if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
   step "installing Debian's chromium and chromium-driver"
-  if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 fi
 command -v node >/dev/null || { echo "node and npm are required (Debian: apt-get install nodejs npm)"; exit 1; }
+
+step "Nango's providers.yaml (npm @nangohq/providers@$NANGO_PROVIDERS_VERSION)"
+providers_dir="$TEST_DEPS/providers-$NANGO_PROVIDERS_VERSION"
+export NANGO_PROVIDERS_FIXTURE="$providers_dir/node_modules/@nangohq/providers/providers.yaml"
+if [ ! -f "$NANGO_PROVIDERS_FIXTURE" ]; then
+  mkdir -p "$providers_dir"
+  npm install --prefix "$providers_dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
+    "@nangohq/providers@$NANGO_PROVIDERS_VERSION"
+fi
+[ -f "$NANGO_PROVIDERS_FIXTURE" ] || { echo "npm did not install $NANGO_PROVIDERS_FIXTURE"; exit 1; }
+echo "$NANGO_PROVIDERS_FIXTURE"
+
+step "PostgreSQL"
+pg_ensure_server
 
 step "build the SDK package (cargo xtask build-sdk)"
 cargo xtask build-sdk
 
-step "cargo test (backend, store conformance, HTTP and browser end-to-end)"
-cargo test --workspace --no-fail-fast
+# Host crates only: the SDK crate is built and tested for wasm32 by its own tasks.
+check "clippy (host crates, warnings denied)" \
+  cargo clippy --workspace --exclude nango-sdk --all-targets -- -D warnings
 
-step "SDK unit tests in headless Chromium (cargo xtask test-sdk)"
-cargo xtask test-sdk
+check "cargo test (backend, house rules, store conformance, HTTP and browser end-to-end)" \
+  cargo test --workspace --no-fail-fast
+
+check "SDK unit tests in headless Chromium (cargo xtask test-sdk)" cargo xtask test-sdk
 
 if [ -x tests/npm/check.sh ]; then
-  step "npm package: pack, install, Vite build"
-  tests/npm/check.sh
+  check "npm package: pack, install, Vite build" tests/npm/check.sh
 fi
 
 echo
-echo "all tests passed"
+if [ "${#FAILED[@]}" -gt 0 ]; then
+  printf 'failed steps:\n'
+  printf '  - %s\n' "${FAILED[@]}"
+  exit 1
+fi
+echo "all tests passed [$((SECONDS / 60))m$((SECONDS % 60))s]"

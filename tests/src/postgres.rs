@@ -1,6 +1,7 @@
 //! A fresh Postgres database per test (the isolation `#[sqlx::test]` gives), created on the
 //! server named by `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and
-//! dropped when the test ends.
+//! dropped when the test ends. Unreachable is a failure, never a skip: `scripts/test-all.sh`
+//! starts a private server when none answers and sets `DATABASE_URL` for the suite.
 
 use sqlx::{Connection, PgConnection};
 
@@ -17,9 +18,12 @@ impl TestDatabase {
     pub async fn create() -> Self {
         let admin_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_URL.into());
         let name = format!("t_{}", nango_backend::crypto::random::hex_key(8));
-        let mut connection = PgConnection::connect(&admin_url)
-            .await
-            .unwrap_or_else(|error| panic!("Postgres tests need a server at DATABASE_URL: {error}"));
+        let mut connection = PgConnection::connect(&admin_url).await.unwrap_or_else(|error| {
+            panic!(
+                "Postgres tests need a server at DATABASE_URL ({admin_url}): {error}; \
+                 `bash scripts/test-all.sh` starts a private one when none answers"
+            )
+        });
         sqlx::query(&format!("CREATE DATABASE {name}"))
             .execute(&mut connection)
             .await

@@ -6,10 +6,12 @@ use anyhow::{bail, Context};
 use axum::http::header::CONTENT_TYPE;
 use axum::routing::{get, post};
 use axum::Router;
-use std::net::{SocketAddr, TcpListener};
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, ChildStdout, Command, Stdio};
 use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
 
 /// Fixed keys: the bench seeds rows sealed with the same encryption key the server uses.
 pub const SECRET_KEY: &str = "bench-secret-key-0123456789abcdef";
@@ -19,6 +21,9 @@ pub const ENCRYPTION_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
 /// The catalog entry and integration the bench creates.
 pub const PROVIDER: &str = "bench-provider";
 pub const INTEGRATION: &str = "bench";
+/// What the server prints on stdout once it is bound, followed by its address.
+const LISTENING: &str = "nango-server listening on http://";
+const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// `nango-server` running as a child; killed on drop.
 pub struct ServerProcess {
@@ -28,7 +33,7 @@ pub struct ServerProcess {
 }
 
 impl ServerProcess {
-    /// Start the server on a free loopback port with a fresh data dir and a providers file
+    /// Start the server on a port the system picks, with a fresh data dir and a providers file
     /// whose one entry points at the fake provider.
     pub async fn start(binary: &Path, data_dir: &Path, provider_addr: SocketAddr) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)?;
@@ -41,13 +46,12 @@ impl ServerProcess {
                  token_url: http://{provider_addr}/token\n"
             ),
         )?;
-        let port = free_port()?;
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let child = Command::new(binary)
+        let mut child = Command::new(binary)
             .arg("serve")
             .env("NANGO_HOST", "127.0.0.1")
-            .env("NANGO_PORT", port.to_string())
-            .env("NANGO_SERVER_URL", format!("http://{addr}"))
+            // Port 0: the server binds first and prints the port it got (no probing, no race);
+            // it derives its default NANGO_SERVER_URL from that port.
+            .env("NANGO_PORT", "0")
             .env("NANGO_DATA_DIR", data_dir)
             .env("NANGO_SECRET_KEY", SECRET_KEY)
             .env("NANGO_PUBLIC_KEY", PUBLIC_KEY)
@@ -55,13 +59,22 @@ impl ServerProcess {
             .env("NANGO_PROVIDERS_FILE", &providers_file)
             .env_remove("DATABASE_URL")
             .env_remove("NANGO_CONFIG")
+            .env_remove("NANGO_SERVER_URL")
             // The server's default log level: what an operator would run.
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::from(std::fs::File::create(data_dir.join("server.log"))?))
             .spawn()
             .with_context(|| format!("cannot start {}", binary.display()))?;
-        let mut server = Self { child, addr, data_dir: data_dir.to_path_buf() };
+        let stdout = child.stdout.take().context("the server's stdout is not piped")?;
+        let announced = read_listening_line(stdout);
+        let mut server =
+            Self { child, addr: SocketAddr::from(([127, 0, 0, 1], 0)), data_dir: data_dir.to_path_buf() };
+        server.addr = match tokio::time::timeout(START_TIMEOUT, announced).await {
+            Ok(Ok(addr)) => addr,
+            Ok(Err(_)) => bail!("nango-server exited before it was listening:\n{}", server.log()),
+            Err(_) => bail!("nango-server printed no `{LISTENING}` line within {START_TIMEOUT:?}"),
+        };
         server.wait_healthy().await?;
         Ok(server)
     }
@@ -71,11 +84,10 @@ impl ServerProcess {
     }
 
     async fn wait_healthy(&mut self) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
+        let deadline = Instant::now() + START_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait()? {
-                let log = std::fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default();
-                bail!("nango-server exited at start ({status}):\n{log}");
+                bail!("nango-server exited at start ({status}):\n{}", self.log());
             }
             if let Ok(mut conn) = Conn::open(self.addr, None).await {
                 if conn.get("/health").await.is_ok_and(|answer| answer.status.is_success()) {
@@ -83,10 +95,14 @@ impl ServerProcess {
                 }
             }
             if Instant::now() > deadline {
-                bail!("nango-server did not answer /health within 30 s");
+                bail!("nango-server did not answer /health within {START_TIMEOUT:?}");
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    fn log(&self) -> String {
+        std::fs::read_to_string(self.data_dir.join("server.log")).unwrap_or_default()
     }
 
     /// The server's resident memory, in KiB (Linux `/proc/<pid>/status`).
@@ -156,6 +172,22 @@ async fn serve(router: Router) -> anyhow::Result<SocketAddr> {
     Ok(addr)
 }
 
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+/// Read the server's stdout on a thread of its own: the address from the line
+/// `nango-server listening on http://ADDR`, then everything else, so the pipe never fills.
+/// The receiver fails when stdout ends before that line (the server exited).
+fn read_listening_line(stdout: ChildStdout) -> oneshot::Receiver<SocketAddr> {
+    let (sender, receiver) = oneshot::channel();
+    std::thread::spawn(move || {
+        let mut sender = Some(sender);
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { return };
+            let addr = line.strip_prefix(LISTENING).and_then(|addr| addr.trim().parse::<SocketAddr>().ok());
+            if let Some(addr) = addr {
+                if let Some(sender) = sender.take() {
+                    let _ = sender.send(addr);
+                }
+            }
+        }
+    });
+    receiver
 }

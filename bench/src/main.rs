@@ -1,15 +1,16 @@
-//! `cargo xtask bench`: measures the server against the budgets of SPEC "Budgets" and writes
-//! one JSON report (rust-analyzer's `metrics.rs`): `GET /connection/{id}` throughput and
-//! latency at 64 clients with few and with many stored connections, the same load against a
-//! bare axum handler answering the same JSON, OAuth callback completions per second against a
-//! local fake provider, and the server's resident memory.
+//! `nango-bench`: measures the server against the budgets of SPEC "Budgets" and writes one
+//! JSON report (rust-analyzer's `metrics.rs`): `GET /connection/{id}` throughput and latency
+//! at 64 clients with few and with many stored connections, the same load against a bare axum
+//! handler answering the same JSON, OAuth callback completions per second against a local fake
+//! provider, and the server's resident memory.
 //!
-//! The load generator runs optimised: the debug xtask builds `nango-server` and itself in
-//! release, then re-runs itself (`bench --in-release`). Missed budgets are printed as MISSED
-//! and recorded; only a setup failure exits non-zero.
+//! `cargo xtask bench` builds this binary and `nango-server` in release and runs it; it lives
+//! in its own crate so that xtask needs neither the backend library nor axum, hyper or sqlx.
+//! Missed budgets are printed as MISSED and recorded; only a setup failure exits non-zero.
 //!
-//! Options: `--quick` (short windows, at most 100k connections, for trying the bench out),
-//! `--max-connections N` (default 1,000,000).
+//! Usage: `nango-bench --server PATH --report PATH [--quick] [--max-connections N]`.
+//! `--quick` (short windows, at most 100k connections) is for trying the bench out;
+//! `--max-connections` defaults to 1,000,000.
 
 mod http;
 mod load;
@@ -25,9 +26,6 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use xshell::{cmd, Shell};
-
-use crate::project_root;
 
 /// SPEC "Budgets".
 const CLIENTS: usize = 64;
@@ -45,53 +43,49 @@ const SEED_BUDGET: Duration = Duration::from_secs(60);
 struct Options {
     quick: bool,
     max_connections: u64,
+    /// The release `nango-server` binary.
+    server: PathBuf,
+    /// Where the JSON report goes.
+    report: PathBuf,
 }
 
-pub fn run() -> anyhow::Result<()> {
-    let args: Vec<String> = std::env::args().skip(2).collect();
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
     let options = parse_options(&args)?;
-    if args.iter().any(|arg| arg == "--in-release") {
-        let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-        return runtime.block_on(bench(options));
-    }
-    let root = project_root();
-    let sh = Shell::new()?;
-    sh.change_dir(&root);
-    cmd!(sh, "cargo build --release -p nango-backend -p xtask --bins").run()?;
-    let forwarded: Vec<&String> = args.iter().collect();
-    let xtask = target_dir(&root).join("release/xtask");
-    cmd!(sh, "{xtask} bench --in-release {forwarded...}").run()?;
-    Ok(())
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    runtime.block_on(bench(options))
 }
 
 fn parse_options(args: &[String]) -> anyhow::Result<Options> {
-    let mut options = Options { quick: false, max_connections: 1_000_000 };
+    let (mut quick, mut max_connections) = (false, 1_000_000);
+    let (mut server, mut report) = (None, None);
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
-            "--quick" => options.quick = true,
-            "--in-release" => {}
+            "--quick" => quick = true,
             "--max-connections" => {
                 let value = iter.next().context("--max-connections needs a number")?;
-                options.max_connections = value.parse().context("--max-connections needs a number")?;
+                max_connections = value.parse().context("--max-connections needs a number")?;
             }
-            other => bail!("unknown bench option `{other}` (known: --quick, --max-connections N)"),
+            "--server" => server = Some(PathBuf::from(iter.next().context("--server needs a path")?)),
+            "--report" => report = Some(PathBuf::from(iter.next().context("--report needs a path")?)),
+            other => bail!(
+                "unknown bench option `{other}` (known: --server PATH, --report PATH, --quick, --max-connections N)"
+            ),
         }
     }
-    if options.quick {
-        options.max_connections = options.max_connections.min(100_000);
+    if quick {
+        max_connections = max_connections.min(100_000);
     }
-    Ok(options)
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"))
+    Ok(Options {
+        quick,
+        max_connections,
+        server: server.context("--server PATH (the release nango-server binary) is required")?,
+        report: report.context("--report PATH (where the JSON report goes) is required")?,
+    })
 }
 
 async fn bench(options: Options) -> anyhow::Result<()> {
-    let root = project_root();
-    let target = target_dir(&root);
-    let binary = target.join("release/nango-server");
     let window = if options.quick {
         Window { clients: CLIENTS, warmup: Duration::from_secs(1), measure: Duration::from_secs(3) }
     } else {
@@ -99,15 +93,15 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     };
     let data_dir = std::env::temp_dir().join(format!("nango-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
-    let result = measure_all(&options, &binary, &data_dir, window).await;
+    let result = measure_all(&options, &options.server, &data_dir, window).await;
     let _ = std::fs::remove_dir_all(&data_dir);
     let measured = result?;
 
     let report = report::build(&measured, window, &options_json(&options));
-    let path = target.join("bench-report.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&report)?)?;
+    std::fs::write(&options.report, serde_json::to_string_pretty(&report)?)
+        .with_context(|| format!("cannot write {}", options.report.display()))?;
     report::print_summary(&report);
-    println!("report: {}", path.display());
+    println!("report: {}", options.report.display());
     Ok(())
 }
 
@@ -197,7 +191,7 @@ async fn measure_all(
     // Seed the large store: measure the rate on the first 100k, then pick the largest size
     // that fits the seeding budget.
     let seed_started = Instant::now();
-    let probe = options.max_connections.min(100_000).max(SMALL_STORE);
+    let probe = options.max_connections.clamp(SMALL_STORE, 100_000);
     seeder.seed_to(probe, now).await?;
     let rate = (probe - SMALL_STORE) as f64 / seed_started.elapsed().as_secs_f64().max(0.001);
     let affordable = (rate * SEED_BUDGET.as_secs_f64()) as u64;
