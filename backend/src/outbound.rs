@@ -78,7 +78,7 @@ impl OutboundPolicy {
 
     pub fn allows_host(&self, host: &str) -> bool {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
-        self.hosts.iter().any(|allowed| *allowed == host)
+        self.hosts.contains(&host)
     }
 
     pub fn allows_address(&self, address: IpAddr) -> bool {

@@ -2,6 +2,7 @@
 //! - unauthenticated browser routes (connect, flows, event streams, credential POSTs) per IP;
 //! - wrong secret keys per IP: past the limit every attempt from that IP is refused before
 //!   its key is even looked at, so guessing cannot continue at full speed.
+//!
 //! A refusal carries the seconds after which a retry may pass (`Retry-After`).
 
 use governor::clock::{Clock, DefaultClock};

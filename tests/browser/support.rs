@@ -23,7 +23,12 @@ pub struct Session {
 
 /// The built npm package (`cargo xtask build-sdk` writes it); the suite refuses to run without it.
 pub fn sdk_dir() -> PathBuf {
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../sdk-wasm/pkg"));
+    // `cargo test` sets the variable at run time: the checkout being tested, even when the
+    // binary was built in another one sharing the target directory.
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    let dir = manifest_dir.join("../sdk-wasm/pkg");
     for file in ["nango.js", "nango_bg.wasm", "package.json"] {
         assert!(
             dir.join(file).is_file(),

@@ -44,6 +44,10 @@ fn tidy() -> anyhow::Result<()> {
 
 /// The workspace root (the parent of this crate's manifest directory).
 pub fn project_root() -> PathBuf {
-    let xtask_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    // `cargo run` sets it at run time; a binary shared by several checkouts through one
+    // target directory must not use the path of the checkout that built it.
+    let xtask_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
     xtask_dir.parent().map(PathBuf::from).unwrap_or(xtask_dir)
 }
