@@ -140,6 +140,11 @@ impl Outbound {
         Ok(self.client.request(method, parsed))
     }
 
+    /// The policy's verdict on a URL the browser will be sent to (the authorize step).
+    pub fn check_url(&self, url: &reqwest::Url) -> Result<(), Refused> {
+        self.policy.check_url(url)
+    }
+
     pub fn post(&self, url: &str) -> Result<reqwest::RequestBuilder, OutboundError> {
         self.request(reqwest::Method::POST, url)
     }

@@ -56,3 +56,21 @@ async fn an_allowed_range_reaches_the_provider() {
     app.connect_ok("fake", "u1").await;
     app.get_connection("fake", "u1", "").await.assert_success().await;
 }
+
+/// Finding 9: an operator entry whose authorize host comes from the caller's params is an
+/// open redirect; the outbound policy applies to that host too, so a private address is
+/// refused before the browser is sent anywhere.
+#[tokio::test]
+async fn a_caller_chosen_authorize_host_is_checked_by_the_policy() {
+    let yaml = "open-host:\n    display_name: Open host\n    auth_mode: OAUTH2\n    authorization_url: https://${connectionConfig.host}/authorize\n    token_url: http://127.0.0.1:PORT/token\n    connection_config:\n        host:\n            type: string\n";
+    let app = TestApp::builder().providers(yaml).spawn().await;
+    app.integration("open", "open-host").await;
+    for host in ["10.0.0.1", "169.254.169.254"] {
+        let response = app.connect("open", "u1").param("host", host).start().await;
+        assert_eq!(response.status(), 400, "{host}");
+        assert!(response.headers().get("location").is_none(), "{host}: no redirect");
+        assert!(response.text().await.unwrap().contains("outbound policy"), "{host}");
+    }
+    let public = app.connect("open", "u1").param("host", "idp.example.com").start().await;
+    assert_eq!(public.status(), 302);
+}

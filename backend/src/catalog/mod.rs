@@ -69,6 +69,15 @@ impl Catalog {
             match parse::parse_entry(name, value) {
                 Ok(mut provider) => {
                     parse::resolve_relative_urls(&mut provider, server_url);
+                    let open = params::open_authorize_host_keys(&provider);
+                    if !open.is_empty() {
+                        tracing::warn!(
+                            provider = %name,
+                            keys = ?open,
+                            "authorization_url lets the connecting user choose its host (an open redirect); \
+                             restrict those params with an `enum` or fix the domain"
+                        );
+                    }
                     providers.insert(name.clone(), provider);
                 }
                 Err(error) => tracing::warn!(provider = %name, %error, "skipping catalog entry"),

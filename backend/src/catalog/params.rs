@@ -147,6 +147,17 @@ fn check_credential_hosts(provider: &Provider, caller: &JsonMap) -> Result<(), P
     Ok(())
 }
 
+/// Keys a connecting user may set that decide the host of the authorization URL (no `enum`
+/// restricts them): the authorize step of such an entry is an open redirect to any host. The
+/// catalog warns about them at load.
+pub fn open_authorize_host_keys(provider: &Provider) -> Vec<String> {
+    let Some(url) = provider.authorization_url.as_deref() else { return Vec::new() };
+    template::host_deciding_keys(url)
+        .into_iter()
+        .filter(|key| provider.connection_config.get(key).is_none_or(|param| param.allowed_values.is_empty()))
+        .collect()
+}
+
 /// The URLs whose requests carry the client secret, a code, a refresh or an access token.
 fn credential_urls(provider: &Provider) -> [Option<&str>; 3] {
     [

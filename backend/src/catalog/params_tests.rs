@@ -279,3 +279,18 @@ fn callback_values_may_not_choose_a_credential_host_either() {
     let error = validate_callback_values(&provider, &params(json!({"realmId": ".."}))).unwrap_err();
     assert!(matches!(error, ParamsError::Invalid { key, .. } if key == "realmId"));
 }
+
+#[test]
+fn caller_chosen_authorize_hosts_are_found_unless_an_enum_restricts_them() {
+    let mut provider = provider();
+    provider.authorization_url = Some("https://${connectionConfig.host}/authorize".into());
+    provider.connection_config.insert("host".into(), ConfigParam::default());
+    assert_eq!(open_authorize_host_keys(&provider), vec!["host".to_string()]);
+    provider.connection_config.insert(
+        "host".into(),
+        ConfigParam { allowed_values: vec!["eu.example.com".into()], ..ConfigParam::default() },
+    );
+    assert!(open_authorize_host_keys(&provider).is_empty());
+    provider.authorization_url = Some("https://${connectionConfig.subdomain}.zendesk.com/authorize".into());
+    assert!(open_authorize_host_keys(&provider).is_empty(), "a fixed parent domain is not open");
+}

@@ -119,6 +119,14 @@ async fn start(
         authorization_params: &query.authorization_params,
     })
     .map_err(|error| deny(ApiError::invalid_connection_config(error.to_string())))?;
+    // An entry whose authorize host comes from the caller's params (the catalog warns about
+    // it at load) gets the outbound policy on that host: no private or metadata address.
+    let caller_chosen_host = !crate::catalog::params::open_authorize_host_keys(access.provider).is_empty();
+    if caller_chosen_host {
+        if let Err(refused) = state.http.check_url(&url) {
+            return Err(deny(ApiError::invalid_connection_config(refused.to_string())));
+        }
+    }
 
     let new_flow = NewFlow {
         flow_id: flow.clone(),
