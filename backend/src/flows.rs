@@ -2,7 +2,10 @@
 //! its lifetime passes first. Routes never change a flow record any other way, so later
 //! channels (the WebSocket result channel, the redirect mode) join as readers of `state`.
 
+use crate::crypto::cipher::lookup_hash;
+use crate::crypto::{Cipher, CipherError};
 use crate::ids::{EnvironmentId, FlowId};
+use crate::secret::Secret;
 use crate::store::{
     ConsumedFlow, FlowError, FlowOutcome, FlowRecord, FlowStore, NewFlow, StoreError, StoreResult,
 };
@@ -61,7 +64,34 @@ pub async fn start(store: &dyn FlowStore, flow: &NewFlow, max_pending: u64) -> R
 
 /// Take a pending flow by its state (single use; unknown, used or expired → `None`).
 pub async fn consume(store: &dyn FlowStore, state: &str, now: i64) -> StoreResult<Option<ConsumedFlow>> {
-    store.consume_flow(state, now).await
+    store.consume_flow(&state_hash(state), now).await
+}
+
+/// What the store keeps of a flow's state: its SHA-256 (SPEC §13 "At rest"). A database
+/// reader cannot finish anybody's flow with it.
+pub fn state_hash(state: &str) -> String {
+    lookup_hash(state)
+}
+
+/// The PKCE verifier as stored: sealed, bound to its flow.
+pub fn seal_verifier(
+    cipher: &Cipher,
+    flow_id: &FlowId,
+    verifier: &Secret<String>,
+) -> Result<String, CipherError> {
+    cipher.seal_text(verifier.expose(), &verifier_aad(flow_id))
+}
+
+/// The consumed flow's PKCE verifier, opened.
+pub fn open_verifier(cipher: &Cipher, flow: &ConsumedFlow) -> Result<Option<Secret<String>>, CipherError> {
+    flow.sealed_pkce_verifier
+        .as_deref()
+        .map(|sealed| cipher.open_text(sealed, &verifier_aad(&flow.flow_id)))
+        .transpose()
+}
+
+fn verifier_aad(flow_id: &FlowId) -> Vec<u8> {
+    format!("flow:{flow_id}:pkce_verifier").into_bytes()
 }
 
 /// pending → success | error. A failure to record is logged: the popup message still goes out.

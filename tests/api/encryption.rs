@@ -44,3 +44,25 @@ async fn tokens_are_not_stored_in_plain_text() {
         app.stop().await;
     }
 }
+
+/// Hostile review finding 7: a flow's `state` is stored as a hash and its PKCE verifier
+/// sealed, so someone reading the database cannot finish (or replay) anybody's flow.
+#[tokio::test]
+async fn flow_states_and_pkce_verifiers_are_not_stored_in_plain_text() {
+    let mut app = TestApp::builder().sqlite().spawn().await;
+    app.integration("fake", "fake-oauth").await;
+    let pending = app.connect("fake", "user-pending").start().await;
+    let location = pending.headers()["location"].to_str().unwrap().to_string();
+    let authorize = url::Url::parse(&location).unwrap();
+    let state = authorize.query_pairs().find(|(key, _)| key == "state").unwrap().1.into_owned();
+    let run = app.connect_ok("fake", "user-done").await;
+    let verifier = app.provider.token_requests()[0].params["code_verifier"].clone();
+    assert!(verifier.len() >= 43 && state.len() >= 22, "{verifier} {state}");
+    for moment in ["while running", "after shutdown"] {
+        let bytes = database_bytes(&app);
+        assert!(contains(&bytes, &run.flow), "{moment}: the flow rows are in the files");
+        assert!(!contains(&bytes, &state), "{moment}: a pending flow's state is readable");
+        assert!(!contains(&bytes, &verifier), "{moment}: a PKCE verifier is readable");
+        app.stop().await;
+    }
+}

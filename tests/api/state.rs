@@ -2,7 +2,6 @@
 //! and token endpoint failures end the flow with a clear code and store nothing.
 
 use nango_backend::ids::{ConnectionId, FlowId, IntegrationKey};
-use nango_backend::secret::Secret;
 use nango_backend::store::NewFlow;
 use nango_tests::{ResponseExt, TestApp};
 use serde_json::json;
@@ -52,11 +51,11 @@ async fn expired_state_is_rejected() {
     store
         .insert_flow(&NewFlow {
             flow_id: FlowId::parse(flow_id.clone()).unwrap(),
-            state: Secret::new(state.clone()),
+            state_hash: nango_backend::flows::state_hash(&state),
             environment_id: environment.id,
             integration_key: IntegrationKey::parse("fake").unwrap(),
             connection_id: ConnectionId::parse("user-1").unwrap(),
-            pkce_verifier: Some(Secret::new(nango_tests::random_id(32))),
+            sealed_pkce_verifier: None,
             params: Default::default(),
             authorization_params: Default::default(),
             origin: nango_tests::flow::ORIGIN.into(),

@@ -92,6 +92,35 @@ impl Cipher {
     }
 }
 
+/// The text form of a sealed value, for text columns: this prefix, then base64.
+pub const SEALED_TEXT_PREFIX: &str = "sealed:v1:";
+
+impl Cipher {
+    /// Seal text for a text column (`sealed:v1:<base64>`).
+    pub fn seal_text(&self, plaintext: &str, aad: &[u8]) -> Result<String, CipherError> {
+        Ok(format!("{SEALED_TEXT_PREFIX}{}", STANDARD.encode(self.seal(plaintext.as_bytes(), aad)?)))
+    }
+
+    /// Open what `seal_text` made.
+    pub fn open_text(&self, sealed: &str, aad: &[u8]) -> Result<Secret<String>, CipherError> {
+        let encoded = sealed.strip_prefix(SEALED_TEXT_PREFIX).ok_or(CipherError::Open)?;
+        let bytes = STANDARD.decode(encoded).map_err(|_| CipherError::Open)?;
+        let plain = self.open(&bytes, aad)?;
+        String::from_utf8(plain.expose().clone()).map(Secret::new).map_err(|_| CipherError::Open)
+    }
+}
+
+/// Whether a stored text is a sealed value (older rows may still hold plain text).
+pub fn is_sealed_text(text: &str) -> bool {
+    text.starts_with(SEALED_TEXT_PREFIX)
+}
+
+/// SHA-256 of a secret that is looked up, never read back (flow states, keys): hex.
+pub fn lookup_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
 fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut options = std::fs::OpenOptions::new();

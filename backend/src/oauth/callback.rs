@@ -124,11 +124,9 @@ async fn exchange_and_save(
     let mut connection_config: JsonMap = flow.params.clone();
     connection_config.extend(callback_values);
 
-    let exchange = token::CodeExchange {
-        code,
-        redirect_uri: &flow.redirect_uri,
-        code_verifier: flow.pkce_verifier.as_ref(),
-    };
+    let verifier = flows::open_verifier(&state.cipher, flow).map_err(ApiError::internal)?;
+    let exchange =
+        token::CodeExchange { code, redirect_uri: &flow.redirect_uri, code_verifier: verifier.as_ref() };
     let token_set =
         token::exchange_code(&state.http, provider, integration, &connection_config, &exchange, now)
             .await

@@ -16,7 +16,6 @@ use crate::crypto::random;
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::{self, StartError};
 use crate::ids::FlowId;
-use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{FlowOutcome, NewFlow};
 use axum::extract::{RawQuery, State};
@@ -128,13 +127,18 @@ async fn start(
         }
     }
 
+    let sealed_pkce_verifier = verifier
+        .map(PkceVerifier::into_secret)
+        .map(|verifier| flows::seal_verifier(&state.cipher, flow, &verifier))
+        .transpose()
+        .map_err(|error| deny(ApiError::internal(error)))?;
     let new_flow = NewFlow {
         flow_id: flow.clone(),
-        state: Secret::new(flow_state),
+        state_hash: flows::state_hash(&flow_state),
         environment_id,
         integration_key: access.integration.unique_key.clone(),
         connection_id: access.connection_id.clone(),
-        pkce_verifier: verifier.map(PkceVerifier::into_secret),
+        sealed_pkce_verifier,
         params: query.params.clone(),
         authorization_params: query.authorization_params.clone(),
         origin: origin.to_string(),

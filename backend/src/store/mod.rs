@@ -162,8 +162,8 @@ pub trait ConnectionStore: Send + Sync {
 pub trait FlowStore: Send + Sync {
     /// `Conflict` when the flow id or state exists.
     async fn insert_flow(&self, flow: &NewFlow) -> StoreResult<()>;
-    /// Consume a state atomically: single use; unknown, used or expired → `None`.
-    async fn consume_flow(&self, state: &str, now: i64) -> StoreResult<Option<ConsumedFlow>>;
+    /// Consume a flow by its state's hash atomically: single use; unknown, used or expired → `None`.
+    async fn consume_flow(&self, state_hash: &str, now: i64) -> StoreResult<Option<ConsumedFlow>>;
     /// Record the end of a flow (only a pending flow changes).
     async fn finish_flow(&self, flow_id: &FlowId, outcome: &FlowOutcome, now: i64) -> StoreResult<()>;
     /// A pre-flow error for a flow id that has no record yet (an existing record wins).

@@ -174,11 +174,13 @@ pub struct ConnectionFilter {
 #[derive(Debug, Clone)]
 pub struct NewFlow {
     pub flow_id: FlowId,
-    pub state: Secret<String>,
+    /// SHA-256 of the state (`flows::state_hash`): the state itself is never stored.
+    pub state_hash: String,
     pub environment_id: EnvironmentId,
     pub integration_key: IntegrationKey,
     pub connection_id: ConnectionId,
-    pub pkce_verifier: Option<Secret<String>>,
+    /// The PKCE verifier sealed with the flow id as AAD (`flows::seal_verifier`).
+    pub sealed_pkce_verifier: Option<String>,
     pub params: JsonMap,
     pub authorization_params: JsonMap,
     /// The opener's origin: the result page posts to it, never to `*`.
@@ -196,7 +198,8 @@ pub struct ConsumedFlow {
     pub environment_id: EnvironmentId,
     pub integration_key: IntegrationKey,
     pub connection_id: ConnectionId,
-    pub pkce_verifier: Option<Secret<String>>,
+    /// Sealed; `flows::open_verifier` opens it.
+    pub sealed_pkce_verifier: Option<String>,
     pub params: JsonMap,
     pub origin: String,
     pub redirect_uri: String,

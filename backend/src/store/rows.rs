@@ -175,7 +175,7 @@ impl FlowRow {
                 ConnectionId::parse(required(self.connection_id, "connection_id")?),
                 "connection_id",
             )?,
-            pkce_verifier: self.pkce_verifier.map(Secret::new),
+            sealed_pkce_verifier: self.pkce_verifier,
             params: parse_map(&required(self.params, "params")?, "params")?,
             origin: required(self.origin, "origin")?,
             redirect_uri: required(self.redirect_uri, "redirect_uri")?,

@@ -9,11 +9,12 @@ use crate::ids::ConnectionId;
 fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFlow {
     NewFlow {
         flow_id: FlowId::parse(flow_id).unwrap(),
-        state: Secret::new(state.into()),
+        // The store keeps what it is given; the flows layer gives it the state's hash.
+        state_hash: state.into(),
         environment_id: env.id,
         integration_key: IntegrationKey::parse("int").unwrap(),
         connection_id: ConnectionId::parse("conn").unwrap(),
-        pkce_verifier: Some(Secret::new("verifier".into())),
+        sealed_pkce_verifier: Some("sealed-verifier".into()),
         params: map(json!({"subdomain": "acme"})),
         authorization_params: map(json!({"prompt": "consent"})),
         origin: "http://localhost:8080".into(),
@@ -39,7 +40,7 @@ pub(super) async fn flows_single_use(store: &dyn Store) {
         (consumed.environment_id, &consumed.integration_key, &consumed.connection_id),
         (env.id, &expected.integration_key, &expected.connection_id)
     );
-    assert_eq!(consumed.pkce_verifier.as_ref().unwrap().expose(), "verifier");
+    assert_eq!(consumed.sealed_pkce_verifier.as_deref(), Some("sealed-verifier"));
     assert_eq!(consumed.params, expected.params);
     assert_eq!((&consumed.origin, &consumed.redirect_uri), (&expected.origin, &expected.redirect_uri));
     // Single use.
@@ -48,11 +49,11 @@ pub(super) async fn flows_single_use(store: &dyn Store) {
 
     // Expired: not consumable, at the expiry second or later.
     let mut no_pkce = flow(&env, "flow-cccccccccccccccc", "state-c", NOW + 10);
-    no_pkce.pkce_verifier = None;
+    no_pkce.sealed_pkce_verifier = None;
     store.insert_flow(&no_pkce).await.unwrap();
     assert!(store.consume_flow("state-c", NOW + 10).await.unwrap().is_none());
     let consumed = store.consume_flow("state-c", NOW + 9).await.unwrap().unwrap();
-    assert!(consumed.pkce_verifier.is_none());
+    assert!(consumed.sealed_pkce_verifier.is_none());
 
     // Of concurrent callbacks with one state, exactly one wins.
     store.insert_flow(&flow(&env, "flow-dddddddddddddddd", "state-d", expires)).await.unwrap();

@@ -18,11 +18,11 @@ macro_rules! flow_store {
                     );
                     sqlx::query(SQL)
                         .bind(flow.flow_id.as_str())
-                        .bind(flow.state.expose())
+                        .bind(&flow.state_hash)
                         .bind(flow.environment_id)
                         .bind(flow.integration_key.as_str())
                         .bind(flow.connection_id.as_str())
-                        .bind(flow.pkce_verifier.as_ref().map(|verifier| verifier.expose().as_str()))
+                        .bind(flow.sealed_pkce_verifier.as_deref())
                         .bind(map_text(&flow.params))
                         .bind(map_text(&flow.authorization_params))
                         .bind(&flow.origin)
@@ -36,7 +36,7 @@ macro_rules! flow_store {
                     Ok(())
                 }
 
-                async fn consume_flow(&self, state: &str, now: i64) -> StoreResult<Option<ConsumedFlow>> {
+                async fn consume_flow(&self, state_hash: &str, now: i64) -> StoreResult<Option<ConsumedFlow>> {
                     // One statement: of two concurrent callbacks with one state, one gets the row.
                     const SQL: &str = concat!(
                         "UPDATE oauth_flows SET consumed_at = $1 WHERE state = $2 AND consumed_at IS NULL ",
@@ -45,7 +45,7 @@ macro_rules! flow_store {
                     );
                     sqlx::query_as::<_, FlowRow>(SQL)
                         .bind(now)
-                        .bind(state)
+                        .bind(state_hash)
                         .fetch_optional(&self.writer)
                         .await?
                         .map(FlowRow::into_flow)
