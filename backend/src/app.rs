@@ -107,8 +107,13 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             cipher
         }
     };
-    let store = store::open(config.database_url.as_ref(), &config.data_dir).await?;
+    let store = store::open(config.database_url.as_ref(), &config.data_dir, cipher.clone()).await?;
     check_encryption_key(store.as_ref(), &cipher).await?;
+    // Only after the key is known to be right: rows of older versions get their secrets sealed.
+    let n_sealed = store.seal_plain_secrets().await?;
+    if n_sealed > 0 {
+        tracing::info!(n_sealed, "sealed secrets that older versions stored in plain text");
+    }
     let catalog = Catalog::load(config.providers_file.as_deref(), &config.server_url)
         .map_err(|error| anyhow::anyhow!("NANGO_PROVIDERS_FILE: {error}"))?;
     let mut policy = config.outbound_allow.clone();

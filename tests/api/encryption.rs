@@ -66,3 +66,33 @@ async fn flow_states_and_pkce_verifiers_are_not_stored_in_plain_text() {
         app.stop().await;
     }
 }
+
+/// Hostile review finding 7: integration client secrets, the environment's secret key and its
+/// HMAC key are sealed at rest; the API still answers them.
+#[tokio::test]
+async fn client_secrets_and_environment_keys_are_not_stored_in_plain_text() {
+    let mut app = TestApp::builder().sqlite().spawn().await;
+    app.integration("fake", "fake-oauth").await;
+    let hmac_key = "plaintext-hmac-key-5d2e8a1c99";
+    app.patch_environment(&json!({ "hmac_enabled": true, "hmac_key": hmac_key }))
+        .await
+        .assert_success()
+        .await;
+    let integration = app.get("/integrations/fake?include_creds=true").await.assert_success().await;
+    let client_secret = integration["data"]["credentials"]["client_secret"].as_str().unwrap().to_string();
+    assert!(!client_secret.is_empty());
+    let environment = app.get("/environment").await.assert_success().await;
+    assert_eq!(environment["hmac_key"], hmac_key, "{environment}");
+    for moment in ["while running", "after shutdown"] {
+        let bytes = database_bytes(&app);
+        assert!(contains(&bytes, "fake-oauth"), "{moment}: the integration row is in the files");
+        for (what, secret) in [
+            ("client secret", client_secret.as_str()),
+            ("secret key", nango_tests::SECRET_KEY),
+            ("HMAC key", hmac_key),
+        ] {
+            assert!(!contains(&bytes, secret), "{moment}: the {what} is readable in the database");
+        }
+        app.stop().await;
+    }
+}

@@ -65,7 +65,12 @@ mod tests {
     #[tokio::test]
     async fn many_reads_of_one_connection_are_one_write_with_the_latest_time() {
         let dir = tempfile::tempdir().unwrap();
-        let store = crate::store::sqlite::SqliteStore::open(&dir.path().join("t.db")).await.unwrap();
+        let store = crate::store::sqlite::SqliteStore::open(
+            &dir.path().join("t.db"),
+            crate::store::conformance::test_cipher(),
+        )
+        .await
+        .unwrap();
         store.migrate().await.unwrap();
         let environment = store
             .create_environment(

@@ -33,6 +33,12 @@ pub async fn run_all(store: &dyn Store) {
 
 const NOW: i64 = 1_700_000_000;
 
+/// The cipher the stores under test seal their secrets with.
+pub fn test_cipher() -> crate::crypto::Cipher {
+    crate::crypto::Cipher::from_base64(&Secret::new("dGVzdC1lbmNyeXB0aW9uLWtleS0zMi1ieXRlcyEhISE=".into()))
+        .unwrap()
+}
+
 fn map(value: serde_json::Value) -> JsonMap {
     match value {
         serde_json::Value::Object(map) => map,
@@ -306,11 +312,11 @@ mod tests {
     #[tokio::test]
     async fn sqlite_store_conforms() {
         let dir = tempfile::tempdir().unwrap();
-        let store = sqlite::SqliteStore::open(&dir.path().join("nango.db")).await.unwrap();
+        let store = sqlite::SqliteStore::open(&dir.path().join("nango.db"), test_cipher()).await.unwrap();
         run_all(&store).await;
         // Reopening the file keeps the data.
         drop(store);
-        let store = sqlite::SqliteStore::open(&dir.path().join("nango.db")).await.unwrap();
+        let store = sqlite::SqliteStore::open(&dir.path().join("nango.db"), test_cipher()).await.unwrap();
         store.migrate().await.unwrap();
         assert!(store.default_environment().await.unwrap().is_some());
     }
@@ -322,7 +328,7 @@ mod tests {
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
         let schema = format!("store_conformance_{}_{nanos}", std::process::id());
-        let store = postgres::PostgresStore::connect_with_schema(&url, &schema)
+        let store = postgres::PostgresStore::connect_with_schema(&url, &schema, test_cipher())
             .await
             .unwrap_or_else(|error| panic!("Postgres at DATABASE_URL is unreachable: {error}"));
         run_all(&store).await;
@@ -333,11 +339,63 @@ mod tests {
         sqlx::query(&drop_schema).execute(&mut connection).await.unwrap();
     }
 
+    /// Rows written by versions that stored secrets in plain text are sealed at start, and read
+    /// the same afterwards; a second pass has nothing to do.
+    #[tokio::test]
+    async fn plain_secrets_of_older_rows_are_sealed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nango.db");
+        let store = sqlite::SqliteStore::open(&path, test_cipher()).await.unwrap();
+        store.migrate().await.unwrap();
+        let raw = sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(&path))
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO environments (id, name, secret_key, public_key, hmac_enabled, hmac_key, created_at, updated_at) \
+             VALUES (7, 'old', 'old-plain-secret-key-0123', 'old-public', TRUE, 'old-plain-hmac', 1, 1)",
+        )
+        .execute(&raw)
+        .await
+        .unwrap();
+        sqlx::query(
+            "INSERT INTO integrations (environment_id, unique_key, provider, client_id, client_secret, scopes, \
+             created_at, updated_at) VALUES (7, 'gh', 'github', 'id', 'old-plain-client-secret', '[]', 1, 1)",
+        )
+        .execute(&raw)
+        .await
+        .unwrap();
+        assert_eq!(store.seal_plain_secrets().await.unwrap(), 3);
+        assert_eq!(store.seal_plain_secrets().await.unwrap(), 0);
+        let columns: (String, String, String) = sqlx::query_as(
+            "SELECT e.secret_key, e.hmac_key, i.client_secret FROM environments e JOIN integrations i \
+             ON i.environment_id = e.id WHERE e.id = 7",
+        )
+        .fetch_one(&raw)
+        .await
+        .unwrap();
+        for stored in [&columns.0, &columns.1, &columns.2] {
+            assert!(stored.starts_with("sealed:v1:") && !stored.contains("old-plain"), "{stored}");
+        }
+        let environment =
+            store.environment_by_secret_key("old-plain-secret-key-0123").await.unwrap().unwrap();
+        assert_eq!(environment.id, 7);
+        assert_eq!(environment.settings.hmac_key.unwrap().expose(), "old-plain-hmac");
+        let integration =
+            store.get_integration(7, &IntegrationKey::parse("gh").unwrap()).await.unwrap().unwrap();
+        assert_eq!(integration.client_secret.unwrap().expose(), "old-plain-client-secret");
+        // A sealed secret copied onto another row does not open there.
+        sqlx::query("UPDATE integrations SET unique_key = 'moved' WHERE unique_key = 'gh'")
+            .execute(&raw)
+            .await
+            .unwrap();
+        assert!(store.get_integration(7, &IntegrationKey::parse("moved").unwrap()).await.is_err());
+    }
+
     #[tokio::test]
     async fn malformed_json_is_corrupt() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nango.db");
-        let store = sqlite::SqliteStore::open(&path).await.unwrap();
+        let store = sqlite::SqliteStore::open(&path, test_cipher()).await.unwrap();
         store.migrate().await.unwrap();
         let (_, key) = with_connection(&store, "env-corrupt").await;
         let raw = sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(&path))

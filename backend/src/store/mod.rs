@@ -11,10 +11,11 @@ use crate::secret::Secret;
 use async_trait::async_trait;
 
 #[cfg(test)]
-mod conformance;
+pub(crate) mod conformance;
 pub mod postgres;
 mod records;
 mod rows;
+mod secrets;
 mod sql;
 pub mod sqlite;
 
@@ -50,6 +51,9 @@ pub trait Schema: Send + Sync {
     /// Store `value` under `name` unless a value is there; returns the stored value (of two
     /// replicas starting at once, the first writer wins and both see its value).
     async fn init_server_meta(&self, name: &str, value: &[u8], now: i64) -> StoreResult<Vec<u8>>;
+    /// Seal the secrets older rows keep in plain text (and fill `secret_key_hash`); run at
+    /// start, after the key check. Returns how many values it sealed.
+    async fn seal_plain_secrets(&self) -> StoreResult<u64>;
 }
 
 #[async_trait]
@@ -194,10 +198,11 @@ impl<T: Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowSto
 pub async fn open(
     database_url: Option<&Secret<String>>,
     data_dir: &std::path::Path,
+    cipher: crate::crypto::Cipher,
 ) -> StoreResult<std::sync::Arc<dyn Store>> {
     let store: std::sync::Arc<dyn Store> = match database_url {
-        Some(url) => std::sync::Arc::new(postgres::PostgresStore::connect(url.expose()).await?),
-        None => std::sync::Arc::new(sqlite::SqliteStore::open(&data_dir.join("nango.db")).await?),
+        Some(url) => std::sync::Arc::new(postgres::PostgresStore::connect(url.expose(), cipher).await?),
+        None => std::sync::Arc::new(sqlite::SqliteStore::open(&data_dir.join("nango.db"), cipher).await?),
     };
     store.migrate().await?;
     Ok(store)

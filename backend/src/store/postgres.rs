@@ -13,17 +13,23 @@ pub struct PostgresStore {
     writer: PgPool,
     /// The same pool as `writer`: Postgres needs no separate readers.
     reader: PgPool,
+    /// Seals the secrets of environments and integrations (`secrets.rs`).
+    cipher: crate::crypto::Cipher,
 }
 
 impl PostgresStore {
-    pub async fn connect(url: &str) -> StoreResult<Self> {
-        Self::with_options(PgConnectOptions::from_str(url)?).await
+    pub async fn connect(url: &str, cipher: crate::crypto::Cipher) -> StoreResult<Self> {
+        Self::with_options(PgConnectOptions::from_str(url)?, cipher).await
     }
 
     /// Connect with `search_path` set to `schema`, creating the schema if needed; tests use
     /// a fresh schema each, so they run in parallel on one database. `schema` must be
     /// `[a-z0-9_]`, starting with a letter or `_`.
-    pub async fn connect_with_schema(url: &str, schema: &str) -> StoreResult<Self> {
+    pub async fn connect_with_schema(
+        url: &str,
+        schema: &str,
+        cipher: crate::crypto::Cipher,
+    ) -> StoreResult<Self> {
         let valid = schema.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
             && schema.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !valid || schema.len() > 63 {
@@ -36,16 +42,16 @@ impl PostgresStore {
         // The name was checked above: identifiers cannot be bound as parameters.
         sqlx::query(&format!("CREATE SCHEMA IF NOT EXISTS {schema}")).execute(&mut connection).await?;
         connection.close().await?;
-        Self::with_options(options.options([("search_path", schema)])).await
+        Self::with_options(options.options([("search_path", schema)]), cipher).await
     }
 
-    async fn with_options(options: PgConnectOptions) -> StoreResult<Self> {
+    async fn with_options(options: PgConnectOptions, cipher: crate::crypto::Cipher) -> StoreResult<Self> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
             .connect_with(options)
             .await?;
-        Ok(Self { writer: pool.clone(), reader: pool })
+        Ok(Self { writer: pool.clone(), reader: pool, cipher })
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {

@@ -3,20 +3,21 @@
 //! The column lists are macros so each dialect's SQL can `concat!` them into a literal;
 //! the columns are the same in `migrations/sqlite` and `migrations/postgres`.
 
+use super::secrets;
 use super::{
     Connection, ConnectionStatus, ConsumedFlow, Environment, EnvironmentSettings, FlowError, FlowOutcome,
     FlowRecord, Integration, JsonMap, StoreError, StoreResult,
 };
+use crate::crypto::Cipher;
 use crate::error_code::ErrorCode;
 use crate::ids::{ConnectionId, FlowId, IntegrationKey};
-use crate::secret::Secret;
 
 pub(crate) use crate::json::shallow_merge;
 
 macro_rules! environment_columns {
     () => {
-        "id, name, secret_key, public_key, callback_url, hmac_enabled, hmac_key, webhook_url, \
-         allowed_origins, created_at, updated_at"
+        "id, name, secret_key, secret_key_hash, public_key, callback_url, hmac_enabled, hmac_key, \
+         webhook_url, allowed_origins, created_at, updated_at"
     };
 }
 macro_rules! integration_columns {
@@ -53,6 +54,7 @@ pub(crate) struct EnvironmentRow {
     id: i64,
     name: String,
     secret_key: String,
+    secret_key_hash: Option<String>,
     public_key: String,
     callback_url: Option<String>,
     hmac_enabled: bool,
@@ -64,16 +66,26 @@ pub(crate) struct EnvironmentRow {
 }
 
 impl EnvironmentRow {
-    pub(crate) fn into_environment(self) -> StoreResult<Environment> {
+    pub(crate) fn into_environment(self, cipher: &Cipher) -> StoreResult<Environment> {
+        let hash = required(self.secret_key_hash, "secret_key_hash")?;
+        let hmac_key = match &self.hmac_key {
+            Some(sealed) => Some(secrets::open(cipher, sealed, &secrets::hmac_key_aad(self.id), "hmac_key")?),
+            None => None,
+        };
         Ok(Environment {
             id: self.id,
             name: self.name,
-            secret_key: Secret::new(self.secret_key),
+            secret_key: secrets::open(
+                cipher,
+                &self.secret_key,
+                &secrets::secret_key_aad(&hash),
+                "secret_key",
+            )?,
             public_key: self.public_key,
             settings: EnvironmentSettings {
                 callback_url: self.callback_url,
                 hmac_enabled: self.hmac_enabled,
-                hmac_key: self.hmac_key.map(Secret::new),
+                hmac_key,
                 webhook_url: self.webhook_url,
                 allowed_origins: parse_strings(&self.allowed_origins, "allowed_origins")?,
             },
@@ -97,14 +109,21 @@ pub(crate) struct IntegrationRow {
 }
 
 impl IntegrationRow {
-    pub(crate) fn into_integration(self) -> StoreResult<Integration> {
+    pub(crate) fn into_integration(self, cipher: &Cipher) -> StoreResult<Integration> {
+        let client_secret = match &self.client_secret {
+            Some(sealed) => {
+                let aad = secrets::client_secret_aad(self.environment_id, &self.unique_key);
+                Some(secrets::open(cipher, sealed, &aad, "client_secret")?)
+            }
+            None => None,
+        };
         Ok(Integration {
             id: self.id,
             environment_id: self.environment_id,
             unique_key: parse_id(IntegrationKey::parse(self.unique_key), "unique_key")?,
             provider: self.provider,
             client_id: self.client_id,
-            client_secret: self.client_secret.map(Secret::new),
+            client_secret,
             scopes: parse_strings(&self.scopes, "scopes")?,
             created_at: self.created_at,
             updated_at: self.updated_at,

@@ -61,6 +61,58 @@ macro_rules! impl_store {
                 Ok(row.map(|(value,)| value))
             }
 
+            /// Rows written before secrets were sealed. Each value is sealed in its own
+            /// statement: after a crash every value is either still plain (sealed at the next
+            /// start) or sealed.
+            async fn seal_plain_secrets(&self) -> StoreResult<u64> {
+                use $crate::crypto::cipher::is_sealed_text;
+                use $crate::store::secrets;
+                let mut n_sealed = 0;
+                let environments: Vec<(i64, String, Option<String>)> =
+                    sqlx::query_as("SELECT id, secret_key, hmac_key FROM environments").fetch_all(&self.writer).await?;
+                for (id, secret_key, hmac_key) in environments {
+                    if !is_sealed_text(&secret_key) {
+                        let hash = secrets::secret_key_hash(&secret_key);
+                        let aad = secrets::secret_key_aad(&hash);
+                        let sealed = secrets::seal(&self.cipher, &Secret::new(secret_key), &aad)?;
+                        sqlx::query("UPDATE environments SET secret_key = $1, secret_key_hash = $2 WHERE id = $3")
+                            .bind(sealed)
+                            .bind(hash)
+                            .bind(id)
+                            .execute(&self.writer)
+                            .await?;
+                        n_sealed += 1;
+                    }
+                    if let Some(hmac_key) = hmac_key.filter(|key| !is_sealed_text(key)) {
+                        let sealed = secrets::seal(&self.cipher, &Secret::new(hmac_key), &secrets::hmac_key_aad(id))?;
+                        sqlx::query("UPDATE environments SET hmac_key = $1 WHERE id = $2")
+                            .bind(sealed)
+                            .bind(id)
+                            .execute(&self.writer)
+                            .await?;
+                        n_sealed += 1;
+                    }
+                }
+                const INTEGRATIONS: &str =
+                    "SELECT id, environment_id, unique_key, client_secret FROM integrations WHERE client_secret IS NOT NULL";
+                let integrations: Vec<(i64, i64, String, String)> =
+                    sqlx::query_as(INTEGRATIONS).fetch_all(&self.writer).await?;
+                for (id, environment_id, unique_key, client_secret) in integrations {
+                    if is_sealed_text(&client_secret) {
+                        continue;
+                    }
+                    let aad = secrets::client_secret_aad(environment_id, &unique_key);
+                    let sealed = secrets::seal(&self.cipher, &Secret::new(client_secret), &aad)?;
+                    sqlx::query("UPDATE integrations SET client_secret = $1 WHERE id = $2")
+                        .bind(sealed)
+                        .bind(id)
+                        .execute(&self.writer)
+                        .await?;
+                    n_sealed += 1;
+                }
+                Ok(n_sealed)
+            }
+
             async fn init_server_meta(&self, name: &str, value: &[u8], now: i64) -> StoreResult<Vec<u8>> {
                 const SQL: &str = "INSERT INTO server_meta (name, value, created_at) VALUES ($1, $2, $3) \
                                    ON CONFLICT (name) DO NOTHING";

@@ -14,11 +14,13 @@ use std::time::Duration;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Seals the secrets of environments and integrations (`secrets.rs`).
+    cipher: crate::crypto::Cipher,
 }
 
 impl SqliteStore {
     /// Open (creating if missing) the database file at `path`.
-    pub async fn open(path: &std::path::Path) -> StoreResult<Self> {
+    pub async fn open(path: &std::path::Path, cipher: crate::crypto::Cipher) -> StoreResult<Self> {
         let options = SqliteConnectOptions::new()
             .filename(path)
             .create_if_missing(true)
@@ -46,7 +48,7 @@ impl SqliteStore {
             .max_connections(readers as u32)
             .connect_with(options)
             .await?;
-        Ok(Self { writer, reader })
+        Ok(Self { writer, reader, cipher })
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {

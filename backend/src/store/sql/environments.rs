@@ -5,6 +5,7 @@ macro_rules! environment_store {
     ($store:ty) => {
         const _: () = {
             use $crate::store::rows::{conflict_or_database, environment_columns, strings_text, EnvironmentRow};
+            use $crate::store::secrets;
 
             impl $store {
                 async fn environment_where(
@@ -16,7 +17,7 @@ macro_rules! environment_store {
                         .bind(value)
                         .fetch_optional(&self.reader)
                         .await?
-                        .map(EnvironmentRow::into_environment)
+                        .map(|row| row.into_environment(&self.cipher))
                         .transpose()
                 }
             }
@@ -29,25 +30,28 @@ macro_rules! environment_store {
                     sqlx::query_as::<_, EnvironmentRow>(SQL)
                         .fetch_optional(&self.reader)
                         .await?
-                        .map(EnvironmentRow::into_environment)
+                        .map(|row| row.into_environment(&self.cipher))
                         .transpose()
                 }
 
                 async fn create_environment(&self, new: NewEnvironment, now: i64) -> StoreResult<Environment> {
                     const SQL: &str = concat!(
-                        "INSERT INTO environments (name, secret_key, public_key, created_at, updated_at) ",
-                        "VALUES ($1, $2, $3, $4, $4) RETURNING ",
+                        "INSERT INTO environments (name, secret_key, secret_key_hash, public_key, created_at, updated_at) ",
+                        "VALUES ($1, $2, $3, $4, $5, $5) RETURNING ",
                         environment_columns!()
                     );
+                    let hash = secrets::secret_key_hash(new.secret_key.expose());
+                    let sealed = secrets::seal(&self.cipher, &new.secret_key, &secrets::secret_key_aad(&hash))?;
                     sqlx::query_as::<_, EnvironmentRow>(SQL)
                         .bind(&new.name)
-                        .bind(new.secret_key.expose())
+                        .bind(sealed)
+                        .bind(hash)
                         .bind(&new.public_key)
                         .bind(now)
                         .fetch_one(&self.writer)
                         .await
                         .map_err(conflict_or_database)?
-                        .into_environment()
+                        .into_environment(&self.cipher)
                 }
 
                 async fn set_environment_keys(
@@ -57,13 +61,16 @@ macro_rules! environment_store {
                     public_key: &str,
                     now: i64,
                 ) -> StoreResult<()> {
-                    const SQL: &str =
-                        "UPDATE environments SET secret_key = $1, public_key = $2, updated_at = $3 WHERE id = $4";
+                    const SQL: &str = "UPDATE environments SET secret_key = $1, secret_key_hash = $5, public_key = $2, \
+                                       updated_at = $3 WHERE id = $4";
+                    let hash = secrets::secret_key_hash(secret_key.expose());
+                    let sealed = secrets::seal(&self.cipher, secret_key, &secrets::secret_key_aad(&hash))?;
                     let done = sqlx::query(SQL)
-                        .bind(secret_key.expose())
+                        .bind(sealed)
                         .bind(public_key)
                         .bind(now)
                         .bind(id)
+                        .bind(hash)
                         .execute(&self.writer)
                         .await
                         .map_err(conflict_or_database)?;
@@ -75,8 +82,8 @@ macro_rules! environment_store {
 
                 async fn environment_by_secret_key(&self, secret_key: &str) -> StoreResult<Option<Environment>> {
                     const SQL: &str =
-                        concat!("SELECT ", environment_columns!(), " FROM environments WHERE secret_key = $1");
-                    self.environment_where(SQL, secret_key).await
+                        concat!("SELECT ", environment_columns!(), " FROM environments WHERE secret_key_hash = $1");
+                    self.environment_where(SQL, &secrets::secret_key_hash(secret_key)).await
                 }
 
                 async fn environment_by_public_key(&self, public_key: &str) -> StoreResult<Option<Environment>> {
@@ -91,7 +98,7 @@ macro_rules! environment_store {
                         .bind(id)
                         .fetch_optional(&self.reader)
                         .await?
-                        .map(EnvironmentRow::into_environment)
+                        .map(|row| row.into_environment(&self.cipher))
                         .transpose()
                 }
 
@@ -106,10 +113,15 @@ macro_rules! environment_store {
                         "webhook_url = $4, allowed_origins = $5, updated_at = $6 WHERE id = $7 RETURNING ",
                         environment_columns!()
                     );
+                    let hmac_key = settings
+                        .hmac_key
+                        .as_ref()
+                        .map(|key| secrets::seal(&self.cipher, key, &secrets::hmac_key_aad(id)))
+                        .transpose()?;
                     sqlx::query_as::<_, EnvironmentRow>(SQL)
                         .bind(settings.callback_url.as_deref())
                         .bind(settings.hmac_enabled)
-                        .bind(settings.hmac_key.as_ref().map(|key| key.expose().as_str()))
+                        .bind(hmac_key)
                         .bind(settings.webhook_url.as_deref())
                         .bind(strings_text(&settings.allowed_origins))
                         .bind(now)
@@ -117,7 +129,7 @@ macro_rules! environment_store {
                         .fetch_optional(&self.writer)
                         .await?
                         .ok_or(StoreError::NotFound)?
-                        .into_environment()
+                        .into_environment(&self.cipher)
                 }
             }
         };

@@ -4,6 +4,15 @@ macro_rules! integration_store {
     ($store:ty) => {
         const _: () = {
             use $crate::store::rows::{conflict_or_database, integration_columns, strings_text, IntegrationRow};
+            use $crate::store::secrets;
+
+            impl $store {
+                /// The input's client secret sealed for its (new) key.
+                fn sealed_client_secret(&self, env: EnvironmentId, input: &IntegrationInput) -> StoreResult<Option<String>> {
+                    let aad = secrets::client_secret_aad(env, input.unique_key.as_str());
+                    input.client_secret.as_ref().map(|secret| secrets::seal(&self.cipher, secret, &aad)).transpose()
+                }
+            }
 
             #[async_trait]
             impl IntegrationStore for $store {
@@ -14,7 +23,7 @@ macro_rules! integration_store {
                         " FROM integrations WHERE environment_id = $1 ORDER BY unique_key"
                     );
                     let rows = sqlx::query_as::<_, IntegrationRow>(SQL).bind(env).fetch_all(&self.reader).await?;
-                    rows.into_iter().map(IntegrationRow::into_integration).collect()
+                    rows.into_iter().map(|row| row.into_integration(&self.cipher)).collect()
                 }
 
                 async fn get_integration(
@@ -32,7 +41,7 @@ macro_rules! integration_store {
                         .bind(key.as_str())
                         .fetch_optional(&self.reader)
                         .await?
-                        .map(IntegrationRow::into_integration)
+                        .map(|row| row.into_integration(&self.cipher))
                         .transpose()
                 }
 
@@ -53,13 +62,13 @@ macro_rules! integration_store {
                         .bind(input.unique_key.as_str())
                         .bind(&input.provider)
                         .bind(input.client_id.as_deref())
-                        .bind(input.client_secret.as_ref().map(|secret| secret.expose().as_str()))
+                        .bind(self.sealed_client_secret(env, input)?)
                         .bind(strings_text(&input.scopes))
                         .bind(now)
                         .fetch_one(&self.writer)
                         .await
                         .map_err(conflict_or_database)?
-                        .into_integration()
+                        .into_integration(&self.cipher)
                 }
 
                 async fn update_integration(
@@ -80,7 +89,7 @@ macro_rules! integration_store {
                         .bind(input.unique_key.as_str())
                         .bind(&input.provider)
                         .bind(input.client_id.as_deref())
-                        .bind(input.client_secret.as_ref().map(|secret| secret.expose().as_str()))
+                        .bind(self.sealed_client_secret(env, input)?)
                         .bind(strings_text(&input.scopes))
                         .bind(now)
                         .bind(env)
@@ -88,7 +97,7 @@ macro_rules! integration_store {
                         .fetch_optional(&self.writer)
                         .await
                         .map_err(conflict_or_database)?
-                        .map(IntegrationRow::into_integration)
+                        .map(|row| row.into_integration(&self.cipher))
                         .transpose()
                 }
 
