@@ -13,4 +13,6 @@ port="${NANGO_PORT:-3003}"
 echo
 echo "==> open http://localhost:${port}/ and click Connect (Ctrl-C stops the server)"
 echo
+# The demo provider, its routes and the demo integration exist only with NANGO_DEMO=true.
+export NANGO_DEMO="${NANGO_DEMO:-true}"
 exec "$CARGO_TARGET_DIR/release/nango-server" serve
