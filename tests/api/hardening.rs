@@ -71,3 +71,16 @@ async fn an_undecodable_connect_path_answers_the_popup_page() {
     let page = response.text().await.unwrap();
     assert!(page.contains("Connection failed"), "{page}");
 }
+
+/// Finding 4: a token answer over 1 MiB is refused (`token_exchange_failed`) and nothing of it
+/// is stored.
+#[tokio::test]
+async fn a_token_answer_over_one_mebibyte_is_refused() {
+    let app = TestApp::spawn().await;
+    app.integration("fake", "fake-oauth").await;
+    let huge = "a".repeat(2 * 1024 * 1024);
+    app.provider.settings().token_response = json!({ "access_token": huge, "expires_in": 3600 });
+    let run = app.connect("fake", "u1").run().await;
+    assert_eq!(run.error_code(), "token_exchange_failed", "{:?}", run.status);
+    app.get_connection("fake", "u1", "").await.assert_error(404).await;
+}

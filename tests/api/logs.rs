@@ -124,3 +124,32 @@ async fn trace_logs_of_a_whole_flow_hold_no_secret() {
         .collect();
     assert!(leaks.is_empty(), "secrets in the trace log:\n{}", leaks.join("\n"));
 }
+
+/// SPEC §13: while HMAC is off (and no connect session is in use) the server warns at start;
+/// once HMAC is on, it does not.
+#[tokio::test]
+async fn the_server_warns_at_start_while_hmac_is_off() {
+    let dir = tempfile::tempdir().unwrap();
+    let vars = [
+        ("NANGO_DATA_DIR", dir.path().join("data").display().to_string()),
+        ("NANGO_SECRET_KEY", nango_tests::SECRET_KEY.to_string()),
+        ("NANGO_PUBLIC_KEY", nango_tests::PUBLIC_KEY.to_string()),
+        ("RUST_LOG", "warn".to_string()),
+    ];
+    let server = ServerProcess::start(&vars);
+    let client = nango_tests::app::client();
+    let enable = json!({ "hmac_enabled": true, "hmac_key": "hmac-key-0123456789abcdef" });
+    client
+        .patch(format!("{}/environment", server.url))
+        .bearer_auth(nango_tests::SECRET_KEY)
+        .json(&enable)
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
+    let first = server.stop();
+    assert!(first.contains("HMAC is off"), "no warning while HMAC was off: {first}");
+    let second = ServerProcess::start(&vars).stop();
+    assert!(!second.contains("HMAC is off"), "a warning although HMAC is on: {second}");
+}
