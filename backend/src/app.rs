@@ -107,6 +107,12 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             cipher
         }
     };
+    let cipher = match &config.encryption_key_previous {
+        Some(previous) => cipher
+            .with_previous(previous)
+            .map_err(|error| anyhow::anyhow!("NANGO_ENCRYPTION_KEY_PREVIOUS: {error}"))?,
+        None => cipher,
+    };
     let store = store::open(config.database_url.as_ref(), &config.data_dir, cipher.clone()).await?;
     check_encryption_key(store.as_ref(), &cipher).await?;
     // Only after the key is known to be right: rows of older versions get their secrets sealed.

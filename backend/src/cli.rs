@@ -1,4 +1,4 @@
-//! The command line: `serve` (default), `keys`, `hmac`, `migrate` (SPEC §6).
+//! The command line: `serve` (default), `keys`, `hmac`, `migrate`, `rotate-key` (SPEC §6, §13).
 
 use crate::app::{self, App};
 use crate::config::Config;
@@ -27,6 +27,9 @@ pub enum Command {
     Hmac { integration: String, connection_id: String },
     /// Run database migrations and exit.
     Migrate,
+    /// Re-seal everything sealed under NANGO_ENCRYPTION_KEY_PREVIOUS with NANGO_ENCRYPTION_KEY.
+    /// Safe while servers run (they open both keys) and resumable after a crash.
+    RotateKey,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -56,6 +59,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => {
             app::build_state(config).await?;
             println!("migrations applied");
+            Ok(())
+        }
+        Command::RotateKey => {
+            if config.encryption_key.is_none() || config.encryption_key_previous.is_none() {
+                anyhow::bail!(
+                    "rotate-key needs NANGO_ENCRYPTION_KEY (the new key) and NANGO_ENCRYPTION_KEY_PREVIOUS (the old one)"
+                );
+            }
+            let state = app::build_state(config).await?;
+            let report = |n_resealed: u64| println!("resealed {n_resealed}");
+            let n_resealed = state.store.rotate_key(&report).await?;
+            println!(
+                "rotation done: {n_resealed} values re-sealed; NANGO_ENCRYPTION_KEY_PREVIOUS may be removed"
+            );
             Ok(())
         }
     }

@@ -19,6 +19,8 @@ pub struct Config {
     /// `None` = SQLite in `data_dir`.
     pub database_url: Option<Secret<String>>,
     pub encryption_key: Option<Secret<String>>,
+    /// The key being rotated away from (`nango-server rotate-key`): opens, never seals.
+    pub encryption_key_previous: Option<Secret<String>>,
     pub secret_key: Option<Secret<String>>,
     pub public_key: Option<String>,
     pub providers_file: Option<PathBuf>,
@@ -61,6 +63,7 @@ struct FileConfig {
     server_url: Option<String>,
     database_url: Option<Secret<String>>,
     encryption_key: Option<Secret<String>>,
+    encryption_key_previous: Option<Secret<String>>,
     secret_key: Option<Secret<String>>,
     public_key: Option<String>,
     providers_file: Option<PathBuf>,
@@ -161,6 +164,9 @@ impl Config {
             explicit_server_url,
             database_url: var("DATABASE_URL").map(Secret::new).or(file_config.database_url),
             encryption_key: var("NANGO_ENCRYPTION_KEY").map(Secret::new).or(file_config.encryption_key),
+            encryption_key_previous: var("NANGO_ENCRYPTION_KEY_PREVIOUS")
+                .map(Secret::new)
+                .or(file_config.encryption_key_previous),
             secret_key,
             public_key,
             providers_file: var("NANGO_PROVIDERS_FILE").map(PathBuf::from).or(file_config.providers_file),

@@ -91,7 +91,7 @@ pub fn open_verifier(cipher: &Cipher, flow: &ConsumedFlow) -> Result<Option<Secr
 }
 
 fn verifier_aad(flow_id: &FlowId) -> Vec<u8> {
-    format!("flow:{flow_id}:pkce_verifier").into_bytes()
+    crate::store::secrets::pkce_verifier_aad(flow_id.as_str())
 }
 
 /// pending → success | error. A failure to record is logged: the popup message still goes out.

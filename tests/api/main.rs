@@ -25,6 +25,7 @@ mod postgres;
 mod proxy;
 mod rate_limits;
 mod refresh;
+mod rotation;
 mod smoke;
 mod state;
 mod webhooks;

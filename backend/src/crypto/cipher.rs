@@ -3,6 +3,10 @@
 //! Each sealed value is `nonce (12 bytes) || ciphertext+tag`. The caller passes the row's
 //! identity as additional data, so a ciphertext copied onto another row fails to open
 //! (Hydra's `aead.Cipher`). The key comes from `NANGO_ENCRYPTION_KEY` or a key file.
+//!
+//! Key rotation (SPEC §13): with `NANGO_ENCRYPTION_KEY_PREVIOUS` set, values sealed under the
+//! previous key still open; everything new is sealed under the current key, and
+//! `nango-server rotate-key` re-seals the rest.
 
 use crate::secret::Secret;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
@@ -29,6 +33,8 @@ pub enum CipherError {
 #[derive(Clone)]
 pub struct Cipher {
     aead: Aes256Gcm,
+    /// The key being rotated away from: opens, never seals.
+    previous: Option<Aes256Gcm>,
 }
 
 impl std::fmt::Debug for Cipher {
@@ -45,7 +51,34 @@ impl Cipher {
             return Err(CipherError::BadKey);
         }
         let aead = Aes256Gcm::new_from_slice(&bytes).map_err(|_| CipherError::BadKey)?;
-        Ok(Self { aead })
+        Ok(Self { aead, previous: None })
+    }
+
+    /// Also open values sealed under `previous` (base64, 32 bytes), during a rotation.
+    pub fn with_previous(mut self, previous: &Secret<String>) -> Result<Self, CipherError> {
+        self.previous = Some(Self::from_base64(previous)?.aead);
+        Ok(self)
+    }
+
+    /// Whether `sealed` opens under the current key (a rotation leaves those as they are).
+    pub fn opens_with_current(&self, sealed: &[u8], aad: &[u8]) -> bool {
+        open_with(&self.aead, sealed, aad).is_ok()
+    }
+
+    /// Seal again under the current key whatever key `sealed` was sealed under; `None` when it
+    /// is sealed under the current key already.
+    pub fn reseal(&self, sealed: &[u8], aad: &[u8]) -> Result<Option<Vec<u8>>, CipherError> {
+        if self.opens_with_current(sealed, aad) {
+            return Ok(None);
+        }
+        let plain = self.open(sealed, aad)?;
+        self.seal(plain.expose(), aad).map(Some)
+    }
+
+    /// `reseal` for `seal_text` values.
+    pub fn reseal_text(&self, sealed: &str, aad: &[u8]) -> Result<Option<String>, CipherError> {
+        let bytes = decode_text(sealed)?;
+        Ok(self.reseal(&bytes, aad)?.map(|bytes| format!("{SEALED_TEXT_PREFIX}{}", STANDARD.encode(bytes))))
     }
 
     /// Read the key file in `dir`, or create it with a fresh random key.
@@ -80,15 +113,15 @@ impl Cipher {
         Ok(out)
     }
 
+    /// Open under the current key, else under the previous one (during a rotation).
     pub fn open(&self, sealed: &[u8], aad: &[u8]) -> Result<Secret<Vec<u8>>, CipherError> {
-        if sealed.len() < NONCE_LEN {
-            return Err(CipherError::Open);
+        match open_with(&self.aead, sealed, aad) {
+            Ok(plain) => Ok(plain),
+            Err(error) => match &self.previous {
+                Some(previous) => open_with(previous, sealed, aad),
+                None => Err(error),
+            },
         }
-        let (nonce, body) = sealed.split_at(NONCE_LEN);
-        self.aead
-            .decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
-            .map(Secret::new)
-            .map_err(|_| CipherError::Open)
     }
 }
 
@@ -103,11 +136,24 @@ impl Cipher {
 
     /// Open what `seal_text` made.
     pub fn open_text(&self, sealed: &str, aad: &[u8]) -> Result<Secret<String>, CipherError> {
-        let encoded = sealed.strip_prefix(SEALED_TEXT_PREFIX).ok_or(CipherError::Open)?;
-        let bytes = STANDARD.decode(encoded).map_err(|_| CipherError::Open)?;
-        let plain = self.open(&bytes, aad)?;
+        let plain = self.open(&decode_text(sealed)?, aad)?;
         String::from_utf8(plain.expose().clone()).map(Secret::new).map_err(|_| CipherError::Open)
     }
+}
+
+fn decode_text(sealed: &str) -> Result<Vec<u8>, CipherError> {
+    let encoded = sealed.strip_prefix(SEALED_TEXT_PREFIX).ok_or(CipherError::Open)?;
+    STANDARD.decode(encoded).map_err(|_| CipherError::Open)
+}
+
+fn open_with(aead: &Aes256Gcm, sealed: &[u8], aad: &[u8]) -> Result<Secret<Vec<u8>>, CipherError> {
+    if sealed.len() < NONCE_LEN {
+        return Err(CipherError::Open);
+    }
+    let (nonce, body) = sealed.split_at(NONCE_LEN);
+    aead.decrypt(Nonce::from_slice(nonce), Payload { msg: body, aad })
+        .map(Secret::new)
+        .map_err(|_| CipherError::Open)
 }
 
 /// Whether a stored text is a sealed value (older rows may still hold plain text).

@@ -13,6 +13,7 @@ use serde_json::json;
 
 mod connections;
 mod flows;
+mod sealing;
 use connections::{connections_list, refresh_lock};
 use flows::{flows_outcome, flows_single_use};
 
@@ -337,58 +338,6 @@ mod tests {
         let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();
         let drop_schema = format!("DROP SCHEMA {schema} CASCADE");
         sqlx::query(&drop_schema).execute(&mut connection).await.unwrap();
-    }
-
-    /// Rows written by versions that stored secrets in plain text are sealed at start, and read
-    /// the same afterwards; a second pass has nothing to do.
-    #[tokio::test]
-    async fn plain_secrets_of_older_rows_are_sealed() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nango.db");
-        let store = sqlite::SqliteStore::open(&path, test_cipher()).await.unwrap();
-        store.migrate().await.unwrap();
-        let raw = sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(&path))
-            .await
-            .unwrap();
-        sqlx::query(
-            "INSERT INTO environments (id, name, secret_key, public_key, hmac_enabled, hmac_key, created_at, updated_at) \
-             VALUES (7, 'old', 'old-plain-secret-key-0123', 'old-public', TRUE, 'old-plain-hmac', 1, 1)",
-        )
-        .execute(&raw)
-        .await
-        .unwrap();
-        sqlx::query(
-            "INSERT INTO integrations (environment_id, unique_key, provider, client_id, client_secret, scopes, \
-             created_at, updated_at) VALUES (7, 'gh', 'github', 'id', 'old-plain-client-secret', '[]', 1, 1)",
-        )
-        .execute(&raw)
-        .await
-        .unwrap();
-        assert_eq!(store.seal_plain_secrets().await.unwrap(), 3);
-        assert_eq!(store.seal_plain_secrets().await.unwrap(), 0);
-        let columns: (String, String, String) = sqlx::query_as(
-            "SELECT e.secret_key, e.hmac_key, i.client_secret FROM environments e JOIN integrations i \
-             ON i.environment_id = e.id WHERE e.id = 7",
-        )
-        .fetch_one(&raw)
-        .await
-        .unwrap();
-        for stored in [&columns.0, &columns.1, &columns.2] {
-            assert!(stored.starts_with("sealed:v1:") && !stored.contains("old-plain"), "{stored}");
-        }
-        let environment =
-            store.environment_by_secret_key("old-plain-secret-key-0123").await.unwrap().unwrap();
-        assert_eq!(environment.id, 7);
-        assert_eq!(environment.settings.hmac_key.unwrap().expose(), "old-plain-hmac");
-        let integration =
-            store.get_integration(7, &IntegrationKey::parse("gh").unwrap()).await.unwrap().unwrap();
-        assert_eq!(integration.client_secret.unwrap().expose(), "old-plain-client-secret");
-        // A sealed secret copied onto another row does not open there.
-        sqlx::query("UPDATE integrations SET unique_key = 'moved' WHERE unique_key = 'gh'")
-            .execute(&raw)
-            .await
-            .unwrap();
-        assert!(store.get_integration(7, &IntegrationKey::parse("moved").unwrap()).await.is_err());
     }
 
     #[tokio::test]

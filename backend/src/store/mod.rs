@@ -15,7 +15,7 @@ pub(crate) mod conformance;
 pub mod postgres;
 mod records;
 mod rows;
-mod secrets;
+pub mod secrets;
 mod sql;
 pub mod sqlite;
 
@@ -54,6 +54,9 @@ pub trait Schema: Send + Sync {
     /// Seal the secrets older rows keep in plain text (and fill `secret_key_hash`); run at
     /// start, after the key check. Returns how many values it sealed.
     async fn seal_plain_secrets(&self) -> StoreResult<u64>;
+    /// Re-seal under the current key every value sealed under the previous one (`nango-server
+    /// rotate-key`); `progress` gets the running count after each batch. Resumable.
+    async fn rotate_key(&self, progress: &(dyn Fn(u64) + Send + Sync)) -> StoreResult<u64>;
 }
 
 #[async_trait]

@@ -26,6 +26,11 @@ pub(crate) fn client_secret_aad(environment_id: EnvironmentId, integration_key: 
     format!("integration:{environment_id}:{integration_key}:client_secret").into_bytes()
 }
 
+/// The AAD of a flow's sealed PKCE verifier.
+pub fn pkce_verifier_aad(flow_id: &str) -> Vec<u8> {
+    format!("flow:{flow_id}:pkce_verifier").into_bytes()
+}
+
 pub(crate) fn seal(cipher: &Cipher, secret: &Secret<String>, aad: &[u8]) -> StoreResult<String> {
     cipher
         .seal_text(secret.expose(), aad)

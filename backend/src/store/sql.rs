@@ -46,6 +46,7 @@ macro_rules! impl_store {
         $crate::store::sql::integration_store!($store);
         $crate::store::sql::connection_store!($store, lock = $lock);
         $crate::store::sql::flow_store!($store);
+        $crate::store::sql::rotation_methods!($store);
 
         #[async_trait]
         impl Schema for $store {
@@ -64,6 +65,10 @@ macro_rules! impl_store {
             /// Rows written before secrets were sealed. Each value is sealed in its own
             /// statement: after a crash every value is either still plain (sealed at the next
             /// start) or sealed.
+            async fn rotate_key(&self, progress: &(dyn Fn(u64) + Send + Sync)) -> StoreResult<u64> {
+                self.rotate_sealed(progress).await
+            }
+
             async fn seal_plain_secrets(&self) -> StoreResult<u64> {
                 use $crate::crypto::cipher::is_sealed_text;
                 use $crate::store::secrets;
@@ -127,9 +132,11 @@ mod connections;
 mod environments;
 mod flows;
 mod integrations;
+mod rotation;
 
 pub(crate) use connections::connection_store;
 pub(crate) use environments::environment_store;
 pub(crate) use flows::flow_store;
 pub(crate) use integrations::integration_store;
+pub(crate) use rotation::rotation_methods;
 pub(crate) use {bind_key, by_key, impl_store, list_connections_sql};
