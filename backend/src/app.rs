@@ -253,18 +253,21 @@ async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>,
     }
 }
 
-/// SPEC §13 "Input", before any route: a control character or an overlong path or query is
-/// a 400 naming the field. The popup routes answer it as the result page, the others as JSON.
+/// SPEC §13 "Input", before any route: an overlong header is a 431, a control character or an
+/// overlong path or query a 400, each naming the field. The popup routes answer it as the result page, the others as JSON.
 async fn check_input(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let uri = request.uri();
-    let Err(problem) = crate::extract::input::check_uri(uri.path(), uri.query()) else {
+    let error = if let Some(header) = crate::extract::input::oversized_header(request.headers()) {
+        ApiError::new(ErrorCode::HeaderTooLarge, format!("`{header}` is too long"))
+    } else if let Err(problem) = crate::extract::input::check_uri(uri.path(), uri.query()) {
+        ApiError::invalid_request(problem.message())
+    } else {
         return next.run(request).await;
     };
-    let error = ApiError::invalid_request(problem.message());
     let popup = uri.path().starts_with("/oauth/connect/") || uri.path() == "/oauth/callback";
     if popup {
         error.log();

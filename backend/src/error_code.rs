@@ -77,6 +77,8 @@ error_codes! {
     /// The environment has as many unfinished flows as it may (SPEC §13 "Limits").
     TooManyPendingFlows = "too_many_pending_flows" => TOO_MANY_REQUESTS,
     PayloadTooLarge = "payload_too_large" => PAYLOAD_TOO_LARGE,
+    /// A header value (or all headers together) over the limit (SPEC §13 "Input").
+    HeaderTooLarge = "header_too_large" => REQUEST_HEADER_FIELDS_TOO_LARGE,
     UnsupportedMediaType = "unsupported_media_type" => UNSUPPORTED_MEDIA_TYPE,
     TokenExchangeFailed = "token_exchange_failed" => BAD_GATEWAY,
     RefreshFailed = "refresh_failed" => BAD_GATEWAY,

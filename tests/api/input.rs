@@ -56,6 +56,17 @@ fn cases() -> Vec<Case> {
         case(Method::GET, "/connection/..%2F..%2Fetc?provider_config_key=fake", None),
         case(Method::GET, "/integrations/..%2Fintegrations", None),
         case(Method::GET, "/oauth/connect/..%2F..?connection_id=u1", None),
+        // The other routes: compat aliases, HMAC digest, deletes, proxy, credential POSTs.
+        case(Method::GET, "/connections/u1?provider_config_key=fake%00", None),
+        case(Method::DELETE, "/connection/u%00?provider_config_key=fake", None),
+        case(Method::DELETE, "/integrations/fa%01ke", None),
+        case(Method::PATCH, "/integrations/fake", Some(r#"{"credentials": "nope"}"#)),
+        case(Method::POST, "/connections/metadata", Some("{\"connection_id\":\"u1\",\"provider_config_key\":\"fake\",\"metadata\":{\"k\":\"\\u0000\"}}")),
+        case(Method::PATCH, "/connections/metadata", Some(r#"{"connection_id": 5, "metadata": []}"#)),
+        case(Method::GET, "/environment/hmac?provider_config_key=fake&connection_id=%00", None),
+        case(Method::GET, "/proxy/anything%00", None),
+        case(Method::POST, &format!("/api-auth/basic/fake?connection_id=u1&public_key={pk}"), Some(r#"{"username": 1}"#)),
+        case(Method::GET, "/oauth/flows/flow%00/events", None),
         // Duplicated parameters, one of them bad.
         case(Method::GET, "/connection/u1?provider_config_key=bad%20key&provider_config_key=fake", None),
         case(Method::GET, "/connection/u1?provider_config_key=fake&force_refresh=maybe", None),

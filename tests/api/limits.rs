@@ -83,3 +83,18 @@ async fn an_idle_kept_alive_connection_is_closed() {
     assert!(text.starts_with("HTTP/1.1 200"), "{text}");
     assert_eq!(text.matches("HTTP/1.1").count(), 1, "{text}");
 }
+
+/// SPEC §13 "Input": header values are length-limited; an oversized one is refused with 431
+/// before any route runs, and the server goes on serving.
+#[tokio::test]
+async fn an_oversized_request_head_is_refused() {
+    let app = app().await;
+    let mut stream = TcpStream::connect(app.addr).await.unwrap();
+    let head =
+        format!("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Huge: {}\r\n\r\n", "x".repeat(100 * 1024));
+    // Loopback buffers take the whole head even if the server stops reading early.
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let answer = String::from_utf8_lossy(&read_until_closed(&mut stream).await).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 431"), "{answer}");
+    assert!(raw_get(&app, "/health").await.starts_with("HTTP/1.1 200"));
+}

@@ -7,6 +7,21 @@ use serde_json::Value;
 /// Longest path and query we read (bytes, as sent).
 pub const MAX_PATH_BYTES: usize = 2048;
 pub const MAX_QUERY_BYTES: usize = 8192;
+/// Longest header value, and all header names and values together.
+pub const MAX_HEADER_VALUE_BYTES: usize = 8192;
+pub const MAX_HEADERS_BYTES: usize = 32 * 1024;
+
+/// The header whose value is too long, or `"headers"` when all together are.
+pub fn oversized_header(headers: &http::HeaderMap) -> Option<String> {
+    let mut total = 0;
+    for (name, value) in headers {
+        if value.len() > MAX_HEADER_VALUE_BYTES {
+            return Some(name.as_str().to_owned());
+        }
+        total += name.as_str().len() + value.len();
+    }
+    (total > MAX_HEADERS_BYTES).then(|| "headers".to_owned())
+}
 
 /// What is wrong with a request's path or query: the field and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
