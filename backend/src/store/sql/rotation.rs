@@ -17,6 +17,23 @@ macro_rules! rotation_methods {
             }
 
             impl $store {
+                /// Re-seal one sealed text value of the row `id` with `update`
+                /// (`SET col = $1 WHERE id = $2 AND col = $3`); whether it changed.
+                async fn reseal_text_column(
+                    &self,
+                    update: &'static str,
+                    id: i64,
+                    stored: &str,
+                    aad: &[u8],
+                    column: &str,
+                ) -> StoreResult<bool> {
+                    let Some(fresh) = self.cipher.reseal_text(stored, aad).map_err(|_| rotation_error(column))? else {
+                        return Ok(false);
+                    };
+                    sqlx::query(update).bind(fresh).bind(id).bind(stored).execute(&self.writer).await?;
+                    Ok(true)
+                }
+
                 pub(crate) async fn rotate_sealed(&self, progress: &(dyn Fn(u64) + Send + Sync)) -> StoreResult<u64> {
                     let mut n_resealed = 0;
                     let mut after = 0_i64;
@@ -57,27 +74,13 @@ macro_rules! rotation_methods {
                             .await?;
                     for (id, secret_key, hash, hmac_key) in environments {
                         let hash = hash.ok_or_else(|| rotation_error("secret_key_hash"))?;
+                        const SECRET: &str = "UPDATE environments SET secret_key = $1 WHERE id = $2 AND secret_key = $3";
                         let aad = secrets::secret_key_aad(&hash);
-                        if let Some(fresh) = self.cipher.reseal_text(&secret_key, &aad).map_err(|_| rotation_error("secret_key"))? {
-                            sqlx::query("UPDATE environments SET secret_key = $1 WHERE id = $2 AND secret_key = $3")
-                                .bind(fresh)
-                                .bind(id)
-                                .bind(&secret_key)
-                                .execute(&self.writer)
-                                .await?;
-                            n_resealed += 1;
-                        }
+                        n_resealed += u64::from(self.reseal_text_column(SECRET, id, &secret_key, &aad, "secret_key").await?);
                         let Some(hmac_key) = hmac_key else { continue };
+                        const HMAC: &str = "UPDATE environments SET hmac_key = $1 WHERE id = $2 AND hmac_key = $3";
                         let aad = secrets::hmac_key_aad(id);
-                        if let Some(fresh) = self.cipher.reseal_text(&hmac_key, &aad).map_err(|_| rotation_error("hmac_key"))? {
-                            sqlx::query("UPDATE environments SET hmac_key = $1 WHERE id = $2 AND hmac_key = $3")
-                                .bind(fresh)
-                                .bind(id)
-                                .bind(&hmac_key)
-                                .execute(&self.writer)
-                                .await?;
-                            n_resealed += 1;
-                        }
+                        n_resealed += u64::from(self.reseal_text_column(HMAC, id, &hmac_key, &aad, "hmac_key").await?);
                     }
 
                     const INTEGRATIONS: &str = "SELECT id, environment_id, unique_key, client_secret FROM integrations \
@@ -85,19 +88,11 @@ macro_rules! rotation_methods {
                     let integrations: Vec<(i64, i64, String, String)> =
                         sqlx::query_as(INTEGRATIONS).fetch_all(&self.writer).await?;
                     for (id, environment_id, unique_key, client_secret) in integrations {
+                        const CLIENT: &str =
+                            "UPDATE integrations SET client_secret = $1 WHERE id = $2 AND client_secret = $3";
                         let aad = secrets::client_secret_aad(environment_id, &unique_key);
-                        let Some(fresh) =
-                            self.cipher.reseal_text(&client_secret, &aad).map_err(|_| rotation_error("client_secret"))?
-                        else {
-                            continue;
-                        };
-                        sqlx::query("UPDATE integrations SET client_secret = $1 WHERE id = $2 AND client_secret = $3")
-                            .bind(fresh)
-                            .bind(id)
-                            .bind(&client_secret)
-                            .execute(&self.writer)
-                            .await?;
-                        n_resealed += 1;
+                        n_resealed +=
+                            u64::from(self.reseal_text_column(CLIENT, id, &client_secret, &aad, "client_secret").await?);
                     }
 
                     // Pending flows' verifiers; a verifier that opens with neither key belongs to
