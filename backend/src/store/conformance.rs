@@ -14,8 +14,10 @@ use serde_json::json;
 mod connections;
 mod flows;
 mod sealing;
+mod sessions;
 use connections::{connections_list, refresh_lock};
 use flows::{flows_outcome, flows_single_use};
+use sessions::sessions_lifecycle;
 
 pub async fn run_all(store: &dyn Store) {
     store.migrate().await.unwrap();
@@ -30,6 +32,7 @@ pub async fn run_all(store: &dyn Store) {
     refresh_lock(store).await;
     flows_single_use(store).await;
     flows_outcome(store).await;
+    sessions_lifecycle(store).await;
 }
 
 const NOW: i64 = 1_700_000_000;

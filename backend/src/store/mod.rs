@@ -190,11 +190,28 @@ pub trait FlowStore: Send + Sync {
     async fn purge_flows(&self, older_than: i64) -> StoreResult<u64>;
 }
 
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn insert_session(&self, session: &ConnectSession) -> StoreResult<()>;
+    /// The session with this token hash, unless it expired at `now`.
+    async fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ConnectSession>>;
+    /// `false` when there was none.
+    async fn delete_session(&self, token_hash: &str) -> StoreResult<bool>;
+    /// Delete sessions that expired before `older_than`.
+    async fn purge_sessions(&self, older_than: i64) -> StoreResult<u64>;
+}
+
 /// Everything a backend implements; `Arc<dyn Store>` is what the app holds. Bring the
 /// concern's trait into scope to call its methods.
-pub trait Store: Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore {}
+pub trait Store:
+    Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore + SessionStore
+{
+}
 
-impl<T: Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore> Store for T {}
+impl<T: Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore + SessionStore> Store
+    for T
+{
+}
 
 /// Open the configured store and run migrations: Postgres when `database_url` is set,
 /// else SQLite in `data_dir/nango.db`.

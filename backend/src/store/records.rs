@@ -168,6 +168,28 @@ pub struct ConnectionFilter {
     pub after: Option<i64>,
 }
 
+// ---------------------------------------------------------------- connect sessions
+
+/// A connect session (SPEC §7), found by its token's hash. JSON fields are as the app sent
+/// them (validated by `sessions`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectSession {
+    pub token_hash: String,
+    pub environment_id: EnvironmentId,
+    pub end_user: Option<JsonMap>,
+    pub organization: Option<JsonMap>,
+    pub tags: JsonMap,
+    /// Empty: every integration.
+    pub allowed_integrations: Vec<IntegrationKey>,
+    pub integrations_config_defaults: JsonMap,
+    /// Pinned by the backend, or the connection a reconnect session is bound to.
+    pub connection_id: Option<ConnectionId>,
+    pub reconnect_integration: Option<IntegrationKey>,
+    pub webhook_url_override: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
 // ---------------------------------------------------------------- flows
 
 /// A flow about to start (SPEC §2 step 2). Stored so any replica can finish it.

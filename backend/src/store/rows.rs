@@ -5,8 +5,8 @@
 
 use super::secrets;
 use super::{
-    Connection, ConnectionStatus, ConsumedFlow, Environment, EnvironmentSettings, FlowError, FlowOutcome,
-    FlowRecord, Integration, JsonMap, StoreError, StoreResult,
+    ConnectSession, Connection, ConnectionStatus, ConsumedFlow, Environment, EnvironmentSettings, FlowError,
+    FlowOutcome, FlowRecord, Integration, JsonMap, StoreError, StoreResult,
 };
 use crate::crypto::Cipher;
 use crate::error_code::ErrorCode;
@@ -271,6 +271,54 @@ impl<'a> OutcomeColumns<'a> {
                 connection: None,
             },
         }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub(crate) struct SessionRow {
+    token_hash: String,
+    environment_id: i64,
+    end_user: Option<String>,
+    organization: Option<String>,
+    tags: String,
+    allowed_integrations: String,
+    integrations_config_defaults: String,
+    connection_id: Option<String>,
+    reconnect_integration: Option<String>,
+    webhook_url_override: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+}
+
+impl SessionRow {
+    pub(crate) fn into_session(self) -> StoreResult<ConnectSession> {
+        let allowed = parse_strings(&self.allowed_integrations, "allowed_integrations")?
+            .into_iter()
+            .map(|key| parse_id(IntegrationKey::parse(key), "allowed_integrations"))
+            .collect::<StoreResult<_>>()?;
+        Ok(ConnectSession {
+            token_hash: self.token_hash,
+            environment_id: self.environment_id,
+            end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
+            organization: self.organization.map(|text| parse_map(&text, "organization")).transpose()?,
+            tags: parse_map(&self.tags, "tags")?,
+            allowed_integrations: allowed,
+            integrations_config_defaults: parse_map(
+                &self.integrations_config_defaults,
+                "integrations_config_defaults",
+            )?,
+            connection_id: self
+                .connection_id
+                .map(|id| parse_id(ConnectionId::parse(id), "connection_id"))
+                .transpose()?,
+            reconnect_integration: self
+                .reconnect_integration
+                .map(|key| parse_id(IntegrationKey::parse(key), "reconnect_integration"))
+                .transpose()?,
+            webhook_url_override: self.webhook_url_override,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        })
     }
 }
 

@@ -47,6 +47,7 @@ macro_rules! impl_store {
         $crate::store::sql::connection_store!($store, lock = $lock);
         $crate::store::sql::flow_store!($store);
         $crate::store::sql::rotation_methods!($store);
+        $crate::store::sql::session_store!($store);
 
         #[async_trait]
         impl Schema for $store {
@@ -133,10 +134,12 @@ mod environments;
 mod flows;
 mod integrations;
 mod rotation;
+mod sessions;
 
 pub(crate) use connections::connection_store;
 pub(crate) use environments::environment_store;
 pub(crate) use flows::flow_store;
 pub(crate) use integrations::integration_store;
 pub(crate) use rotation::rotation_methods;
+pub(crate) use sessions::session_store;
 pub(crate) use {bind_key, by_key, impl_store, list_connections_sql};
