@@ -310,13 +310,18 @@ async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
 }
 
-/// Expired flow records are deleted an hour after their expiry, so the table stays small.
+/// Expired flow records are deleted an hour after their expiry, expired connect sessions at
+/// once, so the tables stay small.
 async fn purge_expired_flows(state: AppState) {
     let mut tick = tokio::time::interval(Duration::from_secs(300));
     loop {
         tick.tick().await;
-        if let Err(error) = state.store.purge_flows(crate::time::now() - 3600).await {
+        let now = crate::time::now();
+        if let Err(error) = state.store.purge_flows(now - 3600).await {
             tracing::warn!(%error, "could not purge expired flows");
+        }
+        if let Err(error) = state.store.purge_sessions(now).await {
+            tracing::warn!(%error, "could not purge expired connect sessions");
         }
     }
 }

@@ -22,11 +22,13 @@ pub struct ApiError {
     cause: Option<anyhow::Error>,
     /// Seconds for `Retry-After` (rate limits).
     retry_after: Option<u64>,
+    /// Per-field problems (`errors: [{code, message, path}]`, as Nango answers them).
+    errors: Vec<crate::sessions::FieldError>,
 }
 
 impl ApiError {
     pub fn new(code: ErrorCode, message: impl Into<Cow<'static, str>>) -> Self {
-        Self { code, message: message.into(), cause: None, retry_after: None }
+        Self { code, message: message.into(), cause: None, retry_after: None, errors: Vec::new() }
     }
 
     /// Attach an internal cause: logged when the response is built, never sent.
@@ -104,6 +106,13 @@ impl ApiError {
         Self { retry_after: Some(seconds), ..Self::new(ErrorCode::RateLimited, message) }
     }
 
+    /// `invalid_body` / `invalid_query_params` with the problems, path by path.
+    pub fn with_errors(code: ErrorCode, errors: Vec<crate::sessions::FieldError>) -> Self {
+        let message =
+            errors.first().map_or_else(|| "invalid request".to_string(), |first| first.message.clone());
+        Self { errors, ..Self::new(code, message) }
+    }
+
     pub fn payload_too_large() -> Self {
         Self::new(ErrorCode::PayloadTooLarge, "request body is too large")
     }
@@ -125,7 +134,16 @@ impl ApiError {
     }
 
     pub fn body(&self) -> serde_json::Value {
-        json!({ "error": { "code": self.code.as_str(), "message": self.message } })
+        let mut error = json!({ "code": self.code.as_str(), "message": self.message });
+        if !self.errors.is_empty() {
+            let errors: Vec<serde_json::Value> = self
+                .errors
+                .iter()
+                .map(|field| json!({ "code": field.code, "message": field.message, "path": field.path }))
+                .collect();
+            error["errors"] = errors.into();
+        }
+        json!({ "error": error })
     }
 }
 
@@ -161,6 +179,18 @@ impl From<crate::time::TimeError> for ApiError {
 impl From<crate::credentials::CredentialsError> for ApiError {
     fn from(error: crate::credentials::CredentialsError) -> Self {
         Self::internal(error)
+    }
+}
+
+impl From<crate::sessions::SessionError> for ApiError {
+    fn from(error: crate::sessions::SessionError) -> Self {
+        use crate::sessions::SessionError;
+        match error {
+            SessionError::Format => Self::new(ErrorCode::InvalidConnectSessionTokenFormat, error.to_string()),
+            SessionError::Unknown => Self::new(ErrorCode::UnknownConnectSessionToken, error.to_string()),
+            SessionError::Invalid(errors) => Self::with_errors(ErrorCode::InvalidBody, errors),
+            SessionError::Store(store) => Self::internal(store),
+        }
     }
 }
 

@@ -63,6 +63,11 @@ error_codes! {
     StateInvalid = "state_invalid" => BAD_REQUEST,
     InvalidRequest = "invalid_request" => BAD_REQUEST,
     InvalidBody = "invalid_body" => BAD_REQUEST,
+    InvalidQueryParams = "invalid_query_params" => BAD_REQUEST,
+    /// The integration is not in the connect session's `allowed_integrations`.
+    IntegrationNotAllowed = "integration_not_allowed" => BAD_REQUEST,
+    InvalidConnectSessionTokenFormat = "invalid_connect_session_token_format" => UNAUTHORIZED,
+    UnknownConnectSessionToken = "unknown_connect_session_token" => UNAUTHORIZED,
     InvalidSettings = "invalid_settings" => BAD_REQUEST,
     /// The provider has no proxy settings we can use for this request.
     ProxyNotSupported = "proxy_not_supported" => BAD_REQUEST,

@@ -6,6 +6,7 @@
 //!    `error` (every error becomes an HTTP answer here). Two HTTP modules never import each
 //!    other.
 //! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
+//!    `sessions` (connect sessions),
 //!    `webhooks`, `environment_cache`, `rate_limit`; they return domain errors (`ConnectionError`, ...).
 //! 4. `catalog`, `store`, `crypto`, `credentials`, `outbound`, `state`, `config`.
 //! 5. `ids`, `secret`, `json`, `html`, `time`, `error_code`.
@@ -36,6 +37,7 @@ pub mod proxy;
 pub mod rate_limit;
 pub mod secret;
 pub mod serve;
+pub mod sessions;
 pub mod state;
 pub mod store;
 pub mod telemetry;

@@ -7,6 +7,7 @@ mod callback;
 mod callback_url;
 mod compat;
 mod connect;
+mod connect_sessions;
 mod connections;
 mod credentials;
 mod demo;

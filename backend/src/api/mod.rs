@@ -2,6 +2,7 @@
 //! with the proxy (`AuthedEnvironment`, `ConnectionTarget`, `QueryParams`) are in `extract/`.
 
 mod compat;
+mod connect_sessions;
 mod connection_view;
 mod connections;
 mod environment;
@@ -28,6 +29,7 @@ pub fn routes() -> Router<AppState> {
         .merge(metadata::routes())
         .merge(environment::routes())
         .merge(compat::routes())
+        .merge(connect_sessions::routes())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

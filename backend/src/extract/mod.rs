@@ -76,9 +76,11 @@ mod auth;
 mod connection;
 pub mod input;
 mod query;
+mod session;
 
 pub use auth::AuthedEnvironment;
 pub use connection::{
     connection_key, integration_key_from, parse_connection_id, parse_integration_key, ConnectionTarget,
 };
 pub use query::QueryParams;
+pub use session::SessionToken;

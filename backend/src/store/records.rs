@@ -174,7 +174,8 @@ pub struct ConnectionFilter {
 /// them (validated by `sessions`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectSession {
-    pub token_hash: String,
+    /// SHA-256 of the token (the token itself is never stored).
+    pub hash: String,
     pub environment_id: EnvironmentId,
     pub end_user: Option<JsonMap>,
     pub organization: Option<JsonMap>,

@@ -297,7 +297,7 @@ impl SessionRow {
             .map(|key| parse_id(IntegrationKey::parse(key), "allowed_integrations"))
             .collect::<StoreResult<_>>()?;
         Ok(ConnectSession {
-            token_hash: self.token_hash,
+            hash: self.token_hash,
             environment_id: self.environment_id,
             end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
             organization: self.organization.map(|text| parse_map(&text, "organization")).transpose()?,

@@ -9,7 +9,7 @@ use crate::ids::ConnectionId;
 pub(super) async fn sessions_lifecycle(store: &dyn Store) {
     let env = new_environment(store, "env-sessions").await;
     let session = ConnectSession {
-        token_hash: "hash-of-token-1".into(),
+        hash: "hash-of-token-1".into(),
         environment_id: env.id,
         end_user: Some(map(json!({"id": "u-1", "email": "a@example.com"}))),
         organization: None,
@@ -29,7 +29,7 @@ pub(super) async fn sessions_lifecycle(store: &dyn Store) {
     assert_eq!(store.session("other", NOW).await.unwrap(), None);
 
     let mut short = session.clone();
-    short.token_hash = "hash-of-token-2".into();
+    short.hash = "hash-of-token-2".into();
     short.expires_at = NOW + 10;
     short.end_user = None;
     store.insert_session(&short).await.unwrap();

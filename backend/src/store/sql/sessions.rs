@@ -15,7 +15,7 @@ macro_rules! session_store {
                     );
                     let allowed: Vec<String> = session.allowed_integrations.iter().map(|key| key.to_string()).collect();
                     sqlx::query(SQL)
-                        .bind(&session.token_hash)
+                        .bind(&session.hash)
                         .bind(session.environment_id)
                         .bind(session.end_user.as_ref().map(map_text))
                         .bind(session.organization.as_ref().map(map_text))

@@ -1,0 +1,169 @@
+//! Connect sessions (SPEC §7): minted with the secret key, read and ended with the token,
+//! Nango's body rules and error codes, and only a hash of the token at rest.
+
+use nango_tests::{ResponseExt, TestApp};
+use reqwest::Method;
+use serde_json::{json, Value};
+
+async fn create(app: &TestApp, path: &str, body: &Value) -> reqwest::Response {
+    app.post_json(path, body).await
+}
+
+async fn errors_of(response: reqwest::Response, status: u16) -> (String, Vec<String>) {
+    let body: Value = response.assert_status(status).await.json().await.unwrap();
+    let code = body["error"]["code"].as_str().unwrap_or_default().to_string();
+    let paths = body["error"]["errors"]
+        .as_array()
+        .map(|errors| {
+            errors
+                .iter()
+                .map(|error| {
+                    error["path"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|p| p.as_str().unwrap())
+                        .collect::<Vec<_>>()
+                        .join(".")
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    (code, paths)
+}
+
+fn session(app: &TestApp, method: Method, token: &str) -> reqwest::RequestBuilder {
+    app.client.request(method, format!("{}/connect/session", app.url)).bearer_auth(token)
+}
+
+#[tokio::test]
+async fn a_session_is_minted_read_and_ended() {
+    let mut app = TestApp::builder().sqlite().spawn().await;
+    app.integration("github", "fake-oauth").await;
+    let body = json!({
+        "end_user": {"id": "user-7", "email": "seven@example.com", "display_name": "Seven"},
+        "organization": {"id": "org-1", "display_name": "Org"},
+        "tags": {"plan": "pro"},
+        "allowed_integrations": ["github"],
+        "integrations_config_defaults": {"github": {"user_scopes": "repo"}},
+    });
+    let created: Value =
+        create(&app, "/connect/sessions", &body).await.assert_status(201).await.json().await.unwrap();
+    let token = created["data"]["token"].as_str().unwrap().to_string();
+    let hex = token.strip_prefix("nango_connect_session_").unwrap();
+    assert!(hex.len() == 64 && hex.chars().all(|c| c.is_ascii_hexdigit()), "{token}");
+    assert!(created["data"]["connect_link"].as_str().unwrap().contains(&token));
+    assert!(created["data"]["expires_at"].as_str().unwrap().ends_with('Z'));
+
+    let read: Value = session(&app, Method::GET, &token)
+        .send()
+        .await
+        .unwrap()
+        .assert_status(200)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["data"]["end_user"]["id"], "user-7");
+    assert_eq!(read["data"]["organization"]["id"], "org-1");
+    assert_eq!(read["data"]["allowed_integrations"], json!(["github"]));
+    assert_eq!(read["data"]["integrations_config_defaults"]["github"]["user_scopes"], "repo");
+
+    // Only the token's hash is stored.
+    let mut bytes = std::fs::read(app.data_dir.join("nango.db")).unwrap_or_default();
+    bytes.extend(std::fs::read(app.data_dir.join("nango.db-wal")).unwrap_or_default());
+    assert!(
+        !bytes.windows(hex.len()).any(|window| window == hex.as_bytes()),
+        "the token is stored in plain text"
+    );
+
+    session(&app, Method::DELETE, &token).send().await.unwrap().assert_status(204).await;
+    let (code, _) = errors_of(session(&app, Method::GET, &token).send().await.unwrap(), 401).await;
+    assert_eq!(code, "unknown_connect_session_token");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn malformed_and_unknown_tokens_are_told_apart() {
+    let app = TestApp::spawn().await;
+    let (code, _) = errors_of(session(&app, Method::GET, "not-a-token").send().await.unwrap(), 401).await;
+    assert_eq!(code, "invalid_connect_session_token_format");
+    let unknown = format!("nango_connect_session_{}", "ab".repeat(32));
+    let (code, _) = errors_of(session(&app, Method::GET, &unknown).send().await.unwrap(), 401).await;
+    assert_eq!(code, "unknown_connect_session_token");
+    // The secret key is not a session token.
+    let (code, _) =
+        errors_of(session(&app, Method::GET, nango_tests::SECRET_KEY).send().await.unwrap(), 401).await;
+    assert_eq!(code, "invalid_connect_session_token_format");
+}
+
+#[tokio::test]
+async fn bad_bodies_are_refused_with_their_paths() {
+    let app = TestApp::spawn().await;
+    app.integration("github", "fake-oauth").await;
+    let eleven: serde_json::Map<String, Value> = (0..11).map(|n| (format!("k{n}"), json!("v"))).collect();
+    let cases = [
+        (json!({"end_user": {"id": "u"}, "surprise": true}), "surprise"),
+        (json!({"end_user": {"id": "u"}, "allowed_integrations": ["nope"]}), "allowed_integrations.0"),
+        (
+            json!({"end_user": {"id": "u"}, "integrations_config_defaults": {"nope": {}}}),
+            "integrations_config_defaults.nope",
+        ),
+        (json!({"end_user": {"id": "u"}, "tags": eleven}), "tags"),
+        (json!({"end_user": {"id": "u"}, "tags": {"9lives": "x"}}), "tags.9lives"),
+        (json!({"end_user": {"id": ""}}), "end_user.id"),
+    ];
+    for (body, path) in cases {
+        let (code, paths) = errors_of(create(&app, "/connect/sessions", &body).await, 400).await;
+        assert_eq!(code, "invalid_body", "{body}");
+        assert!(paths.contains(&path.to_string()), "{body}: {paths:?}");
+    }
+    let response = app
+        .api(Method::POST, "/connect/sessions?x=1")
+        .json(&json!({"end_user": {"id": "u"}}))
+        .send()
+        .await
+        .unwrap();
+    let (code, paths) = errors_of(response, 400).await;
+    assert_eq!((code.as_str(), paths), ("invalid_query_params", vec!["x".to_string()]));
+    // Without the secret key there is no session.
+    let anonymous = app
+        .client
+        .post(format!("{}/connect/sessions", app.url))
+        .json(&json!({"end_user": {"id": "u"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status(), 401);
+}
+
+#[tokio::test]
+async fn a_reconnect_session_is_bound_to_an_existing_connection() {
+    let app = TestApp::spawn().await;
+    app.integration("github", "fake-oauth").await;
+    app.connect_ok("github", "user-1").await;
+    let missing = json!({"connection_id": "nobody", "integration_id": "github"});
+    let (code, paths) = errors_of(create(&app, "/connect/sessions/reconnect", &missing).await, 400).await;
+    assert_eq!((code.as_str(), paths), ("invalid_body", vec!["connection_id".to_string()]));
+
+    let body = json!({"connection_id": "user-1", "integration_id": "github", "end_user": {"id": "u-1"}});
+    let created: Value = create(&app, "/connect/sessions/reconnect", &body)
+        .await
+        .assert_status(201)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = created["data"]["token"].as_str().unwrap();
+    let read: Value = session(&app, Method::GET, token)
+        .send()
+        .await
+        .unwrap()
+        .assert_status(200)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["data"]["connection_id"], "user-1");
+    assert_eq!(read["data"]["allowed_integrations"], json!(["github"]));
+}
