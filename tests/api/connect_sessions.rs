@@ -167,3 +167,122 @@ async fn a_reconnect_session_is_bound_to_an_existing_connection() {
     assert_eq!(read["data"]["connection_id"], "user-1");
     assert_eq!(read["data"]["allowed_integrations"], json!(["github"]));
 }
+
+/// A session token from a fresh session for `body`.
+async fn token_for(app: &TestApp, body: Value) -> String {
+    let created: Value =
+        create(app, "/connect/sessions", &body).await.assert_status(201).await.json().await.unwrap();
+    created["data"]["token"].as_str().unwrap().to_string()
+}
+
+/// SPEC §7 browser side: the token replaces public key and HMAC; the server picks a UUIDv4
+/// connection id, and the session's `integrations_config_defaults` win.
+#[tokio::test]
+async fn a_flow_with_a_session_token_gets_a_server_chosen_id_and_the_defaults() {
+    let app = TestApp::spawn().await;
+    app.integration("github", "fake-oauth").await;
+    app.patch_environment(&json!({ "hmac_enabled": true, "hmac_key": "hmac-key-0123456789" }))
+        .await
+        .assert_success()
+        .await;
+    let token = token_for(
+        &app,
+        json!({
+            "end_user": {"id": "u-1"},
+            "allowed_integrations": ["github"],
+            "integrations_config_defaults": {"github": {
+                "authorization_params": {"prompt": "select_account"},
+                "connection_config": {"region": "eu"},
+            }},
+        }),
+    )
+    .await;
+    let run = app
+        .connect("github", "ignored")
+        .authorization_param("prompt", "login")
+        .session_token(&token)
+        .run()
+        .await;
+    run.assert_success();
+    let connection_id = run.status["connectionId"].as_str().unwrap().to_string();
+    let uuid = uuid_like(&connection_id);
+    assert!(uuid, "a UUIDv4 connection id: {connection_id}");
+    let authorize = &app.provider.authorize_requests()[0];
+    assert_eq!(
+        authorize.query["prompt"], "select_account",
+        "the session's authorization_params replace the request's"
+    );
+    let connection = app.get_connection("github", &connection_id, "").await.assert_success().await;
+    assert_eq!(connection["connection_config"]["region"], "eu");
+}
+
+fn uuid_like(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.iter().map(|part| part.len()).collect::<Vec<_>>() == vec![8, 4, 4, 4, 12]
+        && parts[2].starts_with('4')
+        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+}
+
+#[tokio::test]
+async fn session_flows_refuse_what_the_session_does_not_allow() {
+    let app = TestApp::spawn().await;
+    app.integration("github", "fake-oauth").await;
+    app.integration("other", "fake-oauth").await;
+    let token = token_for(&app, json!({"end_user": {"id": "u-1"}, "allowed_integrations": ["github"]})).await;
+    let outside = app.connect("other", "x").session_token(&token).run().await;
+    assert_eq!(outside.error_code(), "integration_not_allowed");
+    let mut with_id = app.connect("github", "x").session_token(&token);
+    with_id = with_id.public_key(None);
+    let url = format!("{}&connection_id=chosen-by-the-page", with_id.url());
+    let page = app.client.get(url).send().await.unwrap();
+    assert_eq!(page.status(), 400);
+    assert!(page.text().await.unwrap().contains("drop `connection_id`"));
+    let unknown = format!("nango_connect_session_{}", "cd".repeat(32));
+    assert_eq!(
+        app.connect("github", "x").session_token(&unknown).run().await.error_code(),
+        "unknown_connect_session_token"
+    );
+    assert!(app.provider.authorize_requests().is_empty());
+}
+
+/// A pinned id and a reconnect session keep the connection id they name.
+#[tokio::test]
+async fn pinned_and_reconnect_sessions_keep_their_connection_id() {
+    let app = TestApp::spawn().await;
+    app.integration("github", "fake-oauth").await;
+    let pinned = token_for(&app, json!({"end_user": {"id": "u-1"}, "connection_id": "pinned-42"})).await;
+    let run = app.connect("github", "x").session_token(&pinned).run().await;
+    run.assert_success();
+    assert_eq!(run.status["connectionId"], "pinned-42");
+
+    let body = json!({"connection_id": "pinned-42", "integration_id": "github"});
+    let created: Value = create(&app, "/connect/sessions/reconnect", &body)
+        .await
+        .assert_status(201)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let reconnect = created["data"]["token"].as_str().unwrap().to_string();
+    let again = app.connect("github", "x").session_token(&reconnect).run().await;
+    again.assert_success();
+    assert_eq!(again.status["connectionId"], "pinned-42");
+}
+
+/// The credential POSTs take the session token too.
+#[tokio::test]
+async fn credential_posts_accept_a_session_token() {
+    let app = TestApp::spawn().await;
+    app.post_json("/integrations", &json!({ "unique_key": "keyed", "provider": "fake-apikey" }))
+        .await
+        .assert_success()
+        .await;
+    let token = token_for(&app, json!({"end_user": {"id": "u-1"}})).await;
+    let url = format!("{}/api-auth/api-key/keyed?connect_session_token={token}", app.url);
+    let answer: Value =
+        app.client.post(url).json(&json!({"apiKey": "k-1"})).send().await.unwrap().assert_success().await;
+    let connection_id = answer["connectionId"].as_str().unwrap();
+    assert!(uuid_like(connection_id), "{answer}");
+    let connection = app.get_connection("keyed", connection_id, "").await.assert_success().await;
+    assert_eq!(connection["credentials"]["apiKey"], "k-1");
+}

@@ -22,6 +22,7 @@ pub struct Connect {
     authorization_params: Vec<(String, String)>,
     hmac: Option<String>,
     public_key: Option<String>,
+    connect_session_token: Option<String>,
     /// The SDK's flow id (random per call).
     pub flow: String,
     origin: String,
@@ -68,6 +69,7 @@ impl Connect {
             authorization_params: Vec::new(),
             hmac: None,
             public_key: Some(PUBLIC_KEY.into()),
+            connect_session_token: None,
             flow: format!("flow{}", crate::random_id(16)),
             origin: ORIGIN.into(),
         }
@@ -82,6 +84,14 @@ impl Connect {
     /// `authorization_params[key]=value`.
     pub fn authorization_param(mut self, key: &str, value: &str) -> Self {
         self.authorization_params.push((key.into(), value.into()));
+        self
+    }
+
+    /// Use a connect session instead of the public key; the server picks the connection id.
+    pub fn session_token(mut self, token: &str) -> Self {
+        self.connect_session_token = Some(token.into());
+        self.public_key = None;
+        self.connection_id = None;
         self
     }
 
@@ -118,6 +128,9 @@ impl Connect {
             }
             if let Some(public_key) = &self.public_key {
                 query.append_pair("public_key", public_key);
+            }
+            if let Some(token) = &self.connect_session_token {
+                query.append_pair("connect_session_token", token);
             }
             for (key, value) in &self.params {
                 query.append_pair(&format!("params[{key}]"), value);

@@ -6,7 +6,7 @@
 //! `allowed_origins` when set, else any origin (mirrored; no cookies are involved). A request
 //! whose `Origin` the environment does not allow is refused with `invalid_origin` as well.
 
-use super::access::{self, AccessRequest, Caller, Denied};
+use super::access::{self, AccessRequest, Denied};
 use super::query::BrowserQuery;
 use crate::catalog::AuthMode;
 use crate::connections::{self, NewConnection};
@@ -107,10 +107,11 @@ async fn save(
     let query = BrowserQuery::parse(raw_query);
     let origin = headers.get(header::ORIGIN);
     let request = AccessRequest {
-        caller: Caller::PublicKey { public_key: query.public_key.as_deref(), hmac: query.hmac.as_deref() },
+        caller: query.caller(),
         integration,
         connection_id: query.connection_id.as_deref(),
         params: &query.params,
+        authorization_params: &query.authorization_params,
         auth_mode,
     };
     let (result, environment) = match access::check(state, request).await {
@@ -122,7 +123,7 @@ async fn save(
                 Ok(_) if origin.is_some() && allowed_origin(origin, Some(&environment)).is_none() => {
                     Err(ApiError::invalid_origin("this origin is not in the environment's allowed origins"))
                 }
-                Ok(credentials) => store(state, &access, &query, credentials, now).await,
+                Ok(credentials) => store(state, &access, credentials, now).await,
             };
             (result, Some(environment))
         }
@@ -141,7 +142,6 @@ async fn save(
 async fn store(
     state: &AppState,
     access: &access::Access<'_>,
-    query: &BrowserQuery,
     credentials: Credentials,
     now: i64,
 ) -> Result<serde_json::Value, ApiError> {
@@ -153,7 +153,7 @@ async fn store(
     let new = NewConnection {
         key,
         provider: access.integration.provider.clone(),
-        connection_config: query.params.clone(),
+        connection_config: access.params.clone(),
         credentials,
     };
     let saved = connections::save_new(state, &access.environment, new, now).await?;

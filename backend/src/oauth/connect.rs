@@ -6,7 +6,7 @@
 //! recorded on the SDK's flow id when it is well-formed, so `GET /oauth/flows/{flow}` reports
 //! them too. A missing `flow` is allowed (older clients): the server picks one, nobody polls it.
 
-use super::access::{self, AccessRequest, Caller, Denied};
+use super::access::{self, AccessRequest, Denied};
 use super::authorize_url::{self, AuthorizeRequest};
 use super::query::{parse_origin, BrowserQuery};
 use super::result_page::ResultPage;
@@ -76,10 +76,11 @@ async fn start(
         )
     })?;
     let request = AccessRequest {
-        caller: Caller::PublicKey { public_key: query.public_key.as_deref(), hmac: query.hmac.as_deref() },
+        caller: query.caller(),
         integration,
         connection_id: query.connection_id.as_deref(),
         params: &query.params,
+        authorization_params: &query.authorization_params,
         auth_mode: AuthMode::OAuth2,
     };
     let access = access::check(state, request).await?;
@@ -92,7 +93,7 @@ async fn start(
         )));
     }
 
-    if let Some(key) = authorize_url::reserved_key(&query.authorization_params) {
+    if let Some(key) = authorize_url::reserved_key(&access.authorization_params) {
         return Err(deny(ApiError::new(
             ErrorCode::InvalidAuthorizationParams,
             format!("authorization_params may not set `{key}`"),
@@ -111,11 +112,11 @@ async fn start(
         provider: access.provider,
         client_id: access.integration.client_id.as_deref().unwrap_or_default(),
         scopes: &access.integration.scopes,
-        connection_config: &query.params,
+        connection_config: &access.params,
         redirect_uri: &redirect_uri,
         state: &flow_state,
         code_challenge: challenge.as_deref(),
-        authorization_params: &query.authorization_params,
+        authorization_params: &access.authorization_params,
     })
     .map_err(|error| deny(ApiError::invalid_connection_config(error.to_string())))?;
     // An entry whose authorize host comes from the caller's params (the catalog warns about
@@ -139,8 +140,8 @@ async fn start(
         integration_key: access.integration.unique_key.clone(),
         connection_id: access.connection_id.clone(),
         sealed_pkce_verifier,
-        params: query.params.clone(),
-        authorization_params: query.authorization_params.clone(),
+        params: access.params.clone(),
+        authorization_params: access.authorization_params.clone(),
         origin: origin.to_string(),
         redirect_uri,
         created_at: now,

@@ -2,14 +2,17 @@
 //! `authorization_params[k]=v` (SPEC §1), parsed from the raw query.
 
 use crate::json::JsonMap;
+use crate::secret::Secret;
 use serde_json::Value;
 
 /// What the SDK sends to `/oauth/connect` and the credential POSTs. Unknown keys are ignored;
 /// for a repeated key the last value wins.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default)]
 pub struct BrowserQuery {
     pub connection_id: Option<String>,
     pub public_key: Option<String>,
+    /// SPEC §7: replaces `public_key` and `hmac`.
+    pub connect_session_token: Option<Secret<String>>,
     pub hmac: Option<String>,
     pub flow: Option<String>,
     pub origin: Option<String>,
@@ -30,6 +33,7 @@ impl BrowserQuery {
                 match key.as_ref() {
                     "connection_id" => query.connection_id = Some(value),
                     "public_key" => query.public_key = Some(value),
+                    "connect_session_token" => query.connect_session_token = Some(Secret::new(value)),
                     "hmac" => query.hmac = Some(value),
                     "flow" => query.flow = Some(value),
                     "origin" => query.origin = Some(value),
@@ -41,6 +45,24 @@ impl BrowserQuery {
             }
         }
         query
+    }
+}
+
+impl BrowserQuery {
+    /// Who is asking: a connect session token when one is given, else the public key + HMAC.
+    pub fn caller(&self) -> super::access::Caller<'_> {
+        match self
+            .connect_session_token
+            .as_ref()
+            .map(|token| token.expose().as_str())
+            .filter(|token| !token.is_empty())
+        {
+            Some(token) => super::access::Caller::SessionToken { token },
+            None => super::access::Caller::PublicKey {
+                public_key: self.public_key.as_deref(),
+                hmac: self.hmac.as_deref(),
+            },
+        }
     }
 }
 
@@ -108,7 +130,10 @@ mod tests {
         let query = BrowserQuery::parse(Some("params[]=x&params[a][b]=y&params=%7B%22k%22%3A%22v%22%7D"));
         assert_eq!(query.params.len(), 1);
         assert_eq!(query.params["k"], json!("v"));
-        assert_eq!(BrowserQuery::parse(None), BrowserQuery::default());
+        let empty = BrowserQuery::parse(None);
+        assert!(
+            empty.params.is_empty() && empty.connection_id.is_none() && empty.connect_session_token.is_none()
+        );
     }
 
     #[test]
