@@ -153,3 +153,57 @@ async fn the_server_warns_at_start_while_hmac_is_off() {
     let second = ServerProcess::start(&vars).stop();
     assert!(!second.contains("HMAC is off"), "a warning although HMAC is on: {second}");
 }
+
+/// SPEC §7: a connect session token never reaches a log line (trace level), neither when it
+/// is minted nor when a flow and a credential POST use it.
+#[tokio::test]
+async fn trace_logs_never_hold_a_connect_session_token() {
+    let provider = FakeProvider::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let providers_file = dir.path().join("providers.yaml");
+    std::fs::write(&providers_file, nango_tests::catalog::providers_yaml(&provider, "")).unwrap();
+    let server = ServerProcess::start(&[
+        ("NANGO_DATA_DIR", dir.path().join("data").display().to_string()),
+        ("NANGO_SECRET_KEY", nango_tests::SECRET_KEY.to_string()),
+        ("NANGO_PUBLIC_KEY", nango_tests::PUBLIC_KEY.to_string()),
+        ("NANGO_PROVIDERS_FILE", providers_file.display().to_string()),
+        ("RUST_LOG", "trace".into()),
+    ]);
+    let client = nango_tests::app::client();
+    let api = |method: Method, path: &str| {
+        client.request(method, format!("{}{path}", server.url)).bearer_auth(nango_tests::SECRET_KEY)
+    };
+    let integration = json!({ "unique_key": "fake", "provider": "fake-oauth", "credentials": {
+        "type": "OAUTH2", "client_id": nango_tests::provider::CLIENT_ID,
+        "client_secret": nango_tests::provider::CLIENT_SECRET, "scopes": "read" } });
+    api(Method::POST, "/integrations").json(&integration).send().await.unwrap().assert_success().await;
+    api(Method::POST, "/integrations")
+        .json(&json!({"unique_key": "keyed", "provider": "fake-apikey"}))
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
+    let created = api(Method::POST, "/connect/sessions")
+        .json(&json!({"end_user": {"id": "u-1"}}))
+        .send()
+        .await
+        .unwrap();
+    let created: serde_json::Value = created.assert_status(201).await.json().await.unwrap();
+    let token = created["data"]["token"].as_str().unwrap().to_string();
+    Connect::new(&server.url, &client, "fake", "x").session_token(&token).run().await.assert_success();
+    let post = format!("{}/api-auth/api-key/keyed?connect_session_token={token}", server.url);
+    client.post(post).json(&json!({"apiKey": "k"})).send().await.unwrap().assert_success().await;
+    client
+        .get(format!("{}/connect/session", server.url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
+    let output = server.stop();
+    assert!(output.contains("TRACE") && output.contains("/connect/sessions"), "logging was on: {output}");
+    let hex = token.strip_prefix("nango_connect_session_").unwrap();
+    assert!(!output.contains(hex), "a connect session token reached the log");
+}
