@@ -45,6 +45,9 @@ pub struct AuthEvent {
     pub provider: String,
     /// The flow outcome's error when the attempt failed.
     pub error: Option<FlowError>,
+    /// The connection's end user and tags (connect sessions, SPEC §7).
+    pub end_user: Option<crate::json::JsonMap>,
+    pub tags: crate::json::JsonMap,
 }
 
 impl AuthEvent {
@@ -55,6 +58,8 @@ impl AuthEvent {
             connection_id: key.connection_id.clone(),
             provider: provider.to_owned(),
             error: None,
+            end_user: None,
+            tags: crate::json::JsonMap::new(),
         }
     }
 
@@ -87,6 +92,8 @@ pub fn auth_body(environment_name: &str, event: &AuthEvent) -> Value {
         "providerConfigKey": event.integration_key,
         "provider": event.provider,
         "environment": environment_name,
+        "endUser": event.end_user,
+        "tags": event.tags,
     });
     if let (Some(error), Some(object)) = (&event.error, body.as_object_mut()) {
         object.insert("error".into(), json!({ "type": error.code.as_str(), "description": error.message }));

@@ -286,3 +286,36 @@ async fn credential_posts_accept_a_session_token() {
     let connection = app.get_connection("keyed", connection_id, "").await.assert_success().await;
     assert_eq!(connection["credentials"]["apiKey"], "k-1");
 }
+
+/// SPEC §7: the connection records the session's end user (with its organization) and tags,
+/// and the auth webhook carries them; a later public-key flow keeps them.
+#[tokio::test]
+async fn the_connection_and_its_webhook_carry_the_end_user_and_tags() {
+    let app = TestApp::spawn().await;
+    let receiver = nango_tests::webhook::WebhookReceiver::spawn().await;
+    app.patch_environment(&json!({ "webhook_url": receiver.url() })).await.assert_success().await;
+    app.integration("github", "fake-oauth").await;
+    let token = token_for(
+        &app,
+        json!({
+            "end_user": {"id": "u-7", "email": "seven@example.com"},
+            "organization": {"id": "org-1"},
+            "tags": {"plan": "pro"},
+            "connection_id": "tagged-1",
+        }),
+    )
+    .await;
+    app.connect("github", "x").session_token(&token).run().await.assert_success();
+    let connection = app.get_connection("github", "tagged-1", "").await.assert_success().await;
+    assert_eq!(connection["end_user"]["id"], "u-7");
+    assert_eq!(connection["end_user"]["organization"]["id"], "org-1");
+    assert_eq!(connection["tags"], json!({"plan": "pro"}));
+    let hook: Value =
+        serde_json::from_str(&receiver.next(std::time::Duration::from_secs(10)).await.body).unwrap();
+    assert_eq!(hook["endUser"]["id"], "u-7", "{hook}");
+    assert_eq!(hook["tags"]["plan"], "pro");
+    // A public-key re-authorisation keeps the end user.
+    app.connect_ok("github", "tagged-1").await;
+    let again = app.get_connection("github", "tagged-1", "").await.assert_success().await;
+    assert_eq!(again["end_user"]["id"], "u-7");
+}

@@ -60,6 +60,8 @@ async fn expired_state_is_rejected() {
             authorization_params: Default::default(),
             origin: nango_tests::flow::ORIGIN.into(),
             redirect_uri: app.callback_url(),
+            end_user: None,
+            tags: None,
             created_at: now - 1200,
             expires_at: now - 600,
         })

@@ -98,6 +98,8 @@ mod tests {
             provider: "github".into(),
             connection_config: Default::default(),
             sealed_credentials: vec![1, 2, 3],
+            end_user: None,
+            tags: None,
             now: 0,
         };
         store.upsert_connection(&upsert).await.unwrap();

@@ -16,6 +16,9 @@ pub struct NewConnection {
     pub provider: String,
     pub connection_config: JsonMap,
     pub credentials: Credentials,
+    /// From a connect session: recorded on the connection and sent in the webhook.
+    pub end_user: Option<JsonMap>,
+    pub tags: Option<JsonMap>,
 }
 
 #[derive(Debug)]
@@ -38,6 +41,8 @@ pub async fn save_new(
         provider: new.provider,
         connection_config: new.connection_config,
         sealed_credentials,
+        end_user: new.end_user,
+        tags: new.tags,
         now,
     };
     let (connection, outcome) = state.store.upsert_connection(&upsert).await?;
@@ -45,7 +50,9 @@ pub async fn save_new(
         UpsertOutcome::Created => AuthOperation::Creation,
         UpsertOutcome::Overridden => AuthOperation::Override,
     };
-    let event = AuthEvent::success(operation, &upsert.key, &connection.provider);
+    let mut event = AuthEvent::success(operation, &upsert.key, &connection.provider);
+    event.end_user = connection.end_user.clone();
+    event.tags = connection.tags.clone();
     webhooks::send_auth(state, environment, event);
     Ok(SavedConnection { connection, operation })
 }

@@ -155,6 +155,8 @@ async fn store(
         provider: access.integration.provider.clone(),
         connection_config: access.params.clone(),
         credentials,
+        end_user: access.session.as_ref().and_then(crate::sessions::end_user_of),
+        tags: access.session.as_ref().map(|session| session.tags.clone()),
     };
     let saved = connections::save_new(state, &access.environment, new, now).await?;
     let connection = &saved.connection;

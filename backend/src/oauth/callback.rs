@@ -142,6 +142,8 @@ async fn exchange_and_save(
         provider: integration.provider.clone(),
         connection_config,
         credentials,
+        end_user: flow.end_user.clone(),
+        tags: flow.tags.clone(),
     };
     connections::save_new(state, environment, new, now).await?;
     Ok(())

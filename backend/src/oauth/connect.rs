@@ -144,6 +144,8 @@ async fn start(
         authorization_params: access.authorization_params.clone(),
         origin: origin.to_string(),
         redirect_uri,
+        end_user: access.session.as_ref().and_then(crate::sessions::end_user_of),
+        tags: access.session.as_ref().map(|session| session.tags.clone()),
         created_at: now,
         expires_at: now + state.config.flow_ttl_seconds,
     };

@@ -107,6 +107,16 @@ pub async fn lookup(state: &AppState, raw_token: &str, now: i64) -> Result<Conne
     state.store.session(&lookup_hash(raw_token), now).await?.ok_or(SessionError::Unknown)
 }
 
+/// What a connection made with `session` records as its end user: the session's end user with
+/// its `organization` inside (Nango's shape), or nothing.
+pub fn end_user_of(session: &ConnectSession) -> Option<crate::json::JsonMap> {
+    let mut end_user = session.end_user.clone()?;
+    if let Some(organization) = &session.organization {
+        end_user.insert("organization".into(), serde_json::Value::Object(organization.clone()));
+    }
+    Some(end_user)
+}
+
 /// End a session before it expires.
 pub async fn delete(state: &AppState, session: &ConnectSession) -> Result<(), SessionError> {
     state.store.delete_session(&session.hash).await?;

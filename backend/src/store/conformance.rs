@@ -83,6 +83,8 @@ fn upsert(key: &ConnectionKey, config: JsonMap, sealed: &[u8], now: i64) -> Upse
         provider: "demo".into(),
         connection_config: config,
         sealed_credentials: sealed.to_vec(),
+        end_user: None,
+        tags: None,
         now,
     }
 }

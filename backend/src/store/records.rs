@@ -127,6 +127,9 @@ pub struct Connection {
     pub metadata: JsonMap,
     pub sealed_credentials: Vec<u8>,
     pub status: ConnectionStatus,
+    /// The connect session's end user (with its `organization`), when one made the connection.
+    pub end_user: Option<JsonMap>,
+    pub tags: JsonMap,
     pub created_at: i64,
     pub updated_at: i64,
     pub last_fetched_at: Option<i64>,
@@ -148,6 +151,9 @@ pub struct UpsertConnection {
     pub provider: String,
     pub connection_config: JsonMap,
     pub sealed_credentials: Vec<u8>,
+    /// `None` keeps what an existing connection has (flows without a connect session).
+    pub end_user: Option<JsonMap>,
+    pub tags: Option<JsonMap>,
     pub now: i64,
 }
 
@@ -209,6 +215,9 @@ pub struct NewFlow {
     /// The opener's origin: the result page posts to it, never to `*`.
     pub origin: String,
     pub redirect_uri: String,
+    /// From the connect session, for the connection the flow creates.
+    pub end_user: Option<JsonMap>,
+    pub tags: Option<JsonMap>,
     pub created_at: i64,
     pub expires_at: i64,
 }
@@ -226,6 +235,8 @@ pub struct ConsumedFlow {
     pub params: JsonMap,
     pub origin: String,
     pub redirect_uri: String,
+    pub end_user: Option<JsonMap>,
+    pub tags: Option<JsonMap>,
 }
 
 /// How a flow ended: the one type every channel renders (the result page, `/oauth/flows`,

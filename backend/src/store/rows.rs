@@ -29,20 +29,21 @@ macro_rules! integration_columns {
 macro_rules! connection_columns {
     () => {
         "id, environment_id, integration_key, connection_id, provider, connection_config, \
-         metadata, credentials, status, auth_count, created_at, updated_at, last_fetched_at"
+         metadata, credentials, status, auth_count, end_user, tags, created_at, updated_at, \
+         last_fetched_at"
     };
 }
 macro_rules! flow_columns {
     () => {
         "flow_id, state, environment_id, integration_key, connection_id, pkce_verifier, params, \
-         authorization_params, origin, redirect_uri, created_at, expires_at"
+         authorization_params, origin, redirect_uri, end_user, tags, created_at, expires_at"
     };
 }
 /// What a consumed flow hands back (`FlowRow`).
 macro_rules! consumed_flow_columns {
     () => {
         "flow_id, environment_id, integration_key, connection_id, pkce_verifier, params, origin, \
-         redirect_uri"
+         redirect_uri, end_user, tags"
     };
 }
 pub(crate) use {
@@ -144,6 +145,8 @@ pub(crate) struct ConnectionRow {
     status: String,
     /// 1 when the row was just inserted; more when an upsert replaced its credentials.
     pub(crate) auth_count: i64,
+    end_user: Option<String>,
+    tags: String,
     created_at: i64,
     updated_at: i64,
     last_fetched_at: Option<i64>,
@@ -161,6 +164,8 @@ impl ConnectionRow {
             metadata: parse_map(&self.metadata, "metadata")?,
             sealed_credentials: self.credentials,
             status: ConnectionStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
+            tags: parse_map(&self.tags, "tags")?,
             created_at: self.created_at,
             updated_at: self.updated_at,
             last_fetched_at: self.last_fetched_at,
@@ -179,6 +184,8 @@ pub(crate) struct FlowRow {
     params: Option<String>,
     origin: Option<String>,
     redirect_uri: Option<String>,
+    end_user: Option<String>,
+    tags: Option<String>,
 }
 
 impl FlowRow {
@@ -198,6 +205,8 @@ impl FlowRow {
             params: parse_map(&required(self.params, "params")?, "params")?,
             origin: required(self.origin, "origin")?,
             redirect_uri: required(self.redirect_uri, "redirect_uri")?,
+            end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
+            tags: self.tags.map(|text| parse_map(&text, "tags")).transpose()?,
         })
     }
 }

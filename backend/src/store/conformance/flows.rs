@@ -19,6 +19,8 @@ fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFl
         authorization_params: map(json!({"prompt": "consent"})),
         origin: "http://localhost:8080".into(),
         redirect_uri: "http://127.0.0.1:3003/oauth/callback".into(),
+        end_user: None,
+        tags: None,
         created_at: NOW,
         expires_at,
     }

@@ -41,11 +41,12 @@ macro_rules! connection_store {
                     // One statement; `auth_count` tells an insert (1) from a replacement (> 1).
                     const SQL: &str = concat!(
                         "INSERT INTO connections (environment_id, integration_key, connection_id, provider, ",
-                        "connection_config, metadata, credentials, status, auth_count, created_at, updated_at) ",
-                        "VALUES ($1, $2, $3, $4, $5, '{}', $6, 'active', 1, $7, $7) ",
+                        "connection_config, metadata, credentials, status, auth_count, end_user, tags, created_at, updated_at) ",
+                        "VALUES ($1, $2, $3, $4, $5, '{}', $6, 'active', 1, $8, COALESCE($9, '{}'), $7, $7) ",
                         "ON CONFLICT (environment_id, integration_key, connection_id) DO UPDATE SET ",
                         "provider = excluded.provider, connection_config = excluded.connection_config, ",
                         "credentials = excluded.credentials, status = 'active', ",
+                        "end_user = COALESCE($8, connections.end_user), tags = COALESCE($9, connections.tags), ",
                         "auth_count = connections.auth_count + 1, updated_at = excluded.updated_at ",
                         "RETURNING ",
                         connection_columns!()
@@ -55,6 +56,8 @@ macro_rules! connection_store {
                         .bind(map_text(&upsert.connection_config))
                         .bind(upsert.sealed_credentials.as_slice())
                         .bind(upsert.now)
+                        .bind(upsert.end_user.as_ref().map(map_text))
+                        .bind(upsert.tags.as_ref().map(map_text))
                         .fetch_one(&self.writer)
                         .await?;
                     let outcome =
