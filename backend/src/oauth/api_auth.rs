@@ -6,7 +6,7 @@
 //! `allowed_origins` when set, else any origin (mirrored; no cookies are involved). A request
 //! whose `Origin` the environment does not allow is refused with `invalid_origin` as well.
 
-use super::access::{self, AccessRequest, Denied};
+use super::access::{self, Denied};
 use super::query::BrowserQuery;
 use crate::catalog::AuthMode;
 use crate::connections::{self, NewConnection};
@@ -106,14 +106,7 @@ async fn save(
     let now = crate::time::now();
     let query = BrowserQuery::parse(raw_query);
     let origin = headers.get(header::ORIGIN);
-    let request = AccessRequest {
-        caller: query.caller(),
-        integration,
-        connection_id: query.connection_id.as_deref(),
-        params: &query.params,
-        authorization_params: &query.authorization_params,
-        auth_mode,
-    };
+    let request = query.access_request(integration, auth_mode);
     let (result, environment) = match access::check(state, request).await {
         Err(Denied { error, environment }) => (Err(error), environment),
         Ok(access) => {

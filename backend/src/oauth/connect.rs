@@ -6,7 +6,7 @@
 //! recorded on the SDK's flow id when it is well-formed, so `GET /oauth/flows/{flow}` reports
 //! them too. A missing `flow` is allowed (older clients): the server picks one, nobody polls it.
 
-use super::access::{self, AccessRequest, Denied};
+use super::access::{self, Denied};
 use super::authorize_url::{self, AuthorizeRequest};
 use super::query::{parse_origin, BrowserQuery};
 use super::result_page::ResultPage;
@@ -75,15 +75,7 @@ async fn start(
             "`origin` must be the opener's origin: an absolute http(s) scheme://host[:port]",
         )
     })?;
-    let request = AccessRequest {
-        caller: query.caller(),
-        integration,
-        connection_id: query.connection_id.as_deref(),
-        params: &query.params,
-        authorization_params: &query.authorization_params,
-        auth_mode: AuthMode::OAuth2,
-    };
-    let access = access::check(state, request).await?;
+    let access = access::check(state, query.access_request(integration, AuthMode::OAuth2)).await?;
     let environment_id = access.environment.id;
     let deny = |error: ApiError| Denied { error, environment: Some(access.environment.clone()) };
     // SPEC §13 "Origins": the result page posts to `origin`, so it must be one the app allows.

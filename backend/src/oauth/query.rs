@@ -49,6 +49,22 @@ impl BrowserQuery {
 }
 
 impl BrowserQuery {
+    /// The access check this query asks for, for `integration` and the route's auth mode.
+    pub fn access_request<'q>(
+        &'q self,
+        integration: &'q str,
+        auth_mode: crate::catalog::AuthMode,
+    ) -> super::access::AccessRequest<'q> {
+        super::access::AccessRequest {
+            caller: self.caller(),
+            integration,
+            connection_id: self.connection_id.as_deref(),
+            params: &self.params,
+            authorization_params: &self.authorization_params,
+            auth_mode,
+        }
+    }
+
     /// Who is asking: a connect session token when one is given, else the public key + HMAC.
     pub fn caller(&self) -> super::access::Caller<'_> {
         match self
