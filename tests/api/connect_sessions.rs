@@ -32,6 +32,11 @@ async fn errors_of(response: reqwest::Response, status: u16) -> (String, Vec<Str
     (code, paths)
 }
 
+/// `GET /connect/session` with `token`, which must answer 200.
+async fn read_session(app: &TestApp, token: &str) -> Value {
+    session(app, Method::GET, token).send().await.unwrap().assert_status(200).await.json().await.unwrap()
+}
+
 fn session(app: &TestApp, method: Method, token: &str) -> reqwest::RequestBuilder {
     app.client.request(method, format!("{}/connect/session", app.url)).bearer_auth(token)
 }
@@ -55,15 +60,7 @@ async fn a_session_is_minted_read_and_ended() {
     assert!(created["data"]["connect_link"].as_str().unwrap().contains(&token));
     assert!(created["data"]["expires_at"].as_str().unwrap().ends_with('Z'));
 
-    let read: Value = session(&app, Method::GET, &token)
-        .send()
-        .await
-        .unwrap()
-        .assert_status(200)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let read: Value = read_session(&app, &token).await;
     assert_eq!(read["data"]["end_user"]["id"], "user-7");
     assert_eq!(read["data"]["organization"]["id"], "org-1");
     assert_eq!(read["data"]["allowed_integrations"], json!(["github"]));
@@ -155,15 +152,7 @@ async fn a_reconnect_session_is_bound_to_an_existing_connection() {
         .await
         .unwrap();
     let token = created["data"]["token"].as_str().unwrap();
-    let read: Value = session(&app, Method::GET, token)
-        .send()
-        .await
-        .unwrap()
-        .assert_status(200)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let read: Value = read_session(&app, token).await;
     assert_eq!(read["data"]["connection_id"], "user-1");
     assert_eq!(read["data"]["allowed_integrations"], json!(["github"]));
 }
