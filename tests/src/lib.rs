@@ -14,6 +14,7 @@ pub mod provider;
 pub mod redirector;
 pub mod response;
 pub mod server_process;
+pub mod socket;
 pub mod webhook;
 
 pub use app::{TestApp, PUBLIC_KEY, SECRET_KEY};
@@ -21,6 +22,7 @@ pub use flow::{Connect, FlowRun};
 pub use provider::{ClientAuth, FakeProvider, TokenBody};
 pub use redirector::Redirector;
 pub use response::ResponseExt;
+pub use socket::ResultSocket;
 pub use webhook::WebhookReceiver;
 
 /// A random string of `n_bytes` bytes, URL-safe; unique names for tests.
