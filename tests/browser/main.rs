@@ -11,4 +11,5 @@ mod demo_page;
 mod errors;
 mod pages;
 mod popup;
+mod sessions;
 mod support;

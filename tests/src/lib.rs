@@ -30,6 +30,15 @@ pub fn random_id(n_bytes: usize) -> String {
     nango_backend::crypto::random::token(n_bytes)
 }
 
+/// A UUIDv4 in its hyphenated lowercase form: what the server picks as a connection id for a
+/// connect session (SPEC §7).
+pub fn is_uuid_v4(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.iter().map(|part| part.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && parts[2].starts_with('4')
+        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+}
+
 /// Poll `condition` until it holds; panics naming `what` after 20 seconds.
 pub async fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     let timeout = std::time::Duration::from_secs(20);
