@@ -48,6 +48,9 @@ pub struct AuthEvent {
     /// The connection's end user and tags (connect sessions, SPEC §7).
     pub end_user: Option<crate::json::JsonMap>,
     pub tags: crate::json::JsonMap,
+    /// A connect session's `webhook_url_override` (SPEC §7): sent there instead of the
+    /// environment's `webhook_url`.
+    pub webhook_url_override: Option<String>,
 }
 
 impl AuthEvent {
@@ -60,6 +63,7 @@ impl AuthEvent {
             error: None,
             end_user: None,
             tags: crate::json::JsonMap::new(),
+            webhook_url_override: None,
         }
     }
 
@@ -68,9 +72,11 @@ impl AuthEvent {
     }
 }
 
-/// Queue the webhook for `environment` if it has a `webhook_url`; never blocks the caller.
+/// Queue the webhook to the event's override URL, else the environment's `webhook_url` when it
+/// has one; never blocks the caller.
 pub fn send_auth(state: &AppState, environment: &Environment, event: AuthEvent) {
-    let Some(url) = environment.settings.webhook_url.clone().filter(|url| !url.is_empty()) else {
+    let url = event.webhook_url_override.clone().or_else(|| environment.settings.webhook_url.clone());
+    let Some(url) = url.filter(|url| !url.is_empty()) else {
         return;
     };
     let body = auth_body(&environment.name, &event).to_string();

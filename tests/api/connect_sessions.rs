@@ -301,3 +301,27 @@ async fn the_connection_and_its_webhook_carry_the_end_user_and_tags() {
     let again = app.get_connection("github", "tagged-1", "").await.assert_success().await;
     assert_eq!(again["end_user"]["id"], "u-7");
 }
+
+/// SPEC §7 `webhook_url_override`: the auth webhooks of the session's flows (popup and
+/// credential POST) go to the override instead of the environment's webhook URL.
+#[tokio::test]
+async fn a_sessions_webhook_url_override_receives_its_auth_webhooks() {
+    let app = TestApp::spawn().await;
+    let environment_hook = nango_tests::webhook::WebhookReceiver::spawn().await;
+    let session_hook = nango_tests::webhook::WebhookReceiver::spawn().await;
+    app.patch_environment(&json!({ "webhook_url": environment_hook.url() })).await.assert_success().await;
+    app.integration("github", "fake-oauth").await;
+    let body = json!({ "end_user": {"id": "u-hook"}, "webhook_url_override": session_hook.url(), "connection_id": "hooked" });
+    let token = token_for(&app, body).await;
+    app.connect("github", "x").session_token(&token).run().await.assert_success();
+    let wait = std::time::Duration::from_secs(10);
+    let hook: Value = serde_json::from_str(&session_hook.next(wait).await.body).unwrap();
+    assert_eq!(
+        (hook["connectionId"].as_str(), hook["endUser"]["id"].as_str()),
+        (Some("hooked"), Some("u-hook"))
+    );
+    // The environment's receiver hears only the later flow without a session.
+    app.connect_ok("github", "plain").await;
+    let hook: Value = serde_json::from_str(&environment_hook.next(wait).await.body).unwrap();
+    assert_eq!(hook["connectionId"], "plain", "the session's webhook also went to the environment: {hook}");
+}

@@ -62,6 +62,7 @@ async fn expired_state_is_rejected() {
             redirect_uri: app.callback_url(),
             end_user: None,
             tags: None,
+            webhook_url_override: None,
             created_at: now - 1200,
             expires_at: now - 600,
         })

@@ -19,6 +19,8 @@ pub struct NewConnection {
     /// From a connect session: recorded on the connection and sent in the webhook.
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,
+    /// From a connect session: where the auth webhook goes instead of the environment's URL.
+    pub webhook_url_override: Option<String>,
 }
 
 #[derive(Debug)]
@@ -53,6 +55,7 @@ pub async fn save_new(
     let mut event = AuthEvent::success(operation, &upsert.key, &connection.provider);
     event.end_user = connection.end_user.clone();
     event.tags = connection.tags.clone();
+    event.webhook_url_override = new.webhook_url_override;
     webhooks::send_auth(state, environment, event);
     Ok(SavedConnection { connection, operation })
 }

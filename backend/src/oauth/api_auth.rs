@@ -150,6 +150,10 @@ async fn store(
         credentials,
         end_user: access.session.as_ref().and_then(crate::sessions::end_user_of),
         tags: access.session.as_ref().map(|session| session.tags.clone()),
+        webhook_url_override: access
+            .session
+            .as_ref()
+            .and_then(|session| session.webhook_url_override.clone()),
     };
     let saved = connections::save_new(state, &access.environment, new, now).await?;
     let connection = &saved.connection;

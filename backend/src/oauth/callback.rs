@@ -84,8 +84,9 @@ async fn finish(
         .ok_or_else(|| ApiError::unknown_integration(flow.integration_key.as_str()))?;
     let result = exchange_and_save(state, &environment, &integration, flow, key, query, now).await;
     if let Err(error) = &result {
-        let event =
+        let mut event =
             AuthEvent::failure(AuthOperation::Creation, key, &integration.provider, error.to_flow_error());
+        event.webhook_url_override = flow.webhook_url_override.clone();
         webhooks::send_auth(state, &environment, event);
     }
     result
@@ -149,6 +150,7 @@ async fn exchange_and_save(
         credentials,
         end_user: flow.end_user.clone(),
         tags: flow.tags.clone(),
+        webhook_url_override: flow.webhook_url_override.clone(),
     };
     connections::save_new(state, environment, new, now).await?;
     Ok(())

@@ -166,6 +166,10 @@ async fn start(
         redirect_uri,
         end_user: access.session.as_ref().and_then(crate::sessions::end_user_of),
         tags: access.session.as_ref().map(|session| session.tags.clone()),
+        webhook_url_override: access
+            .session
+            .as_ref()
+            .and_then(|session| session.webhook_url_override.clone()),
         created_at: now,
         expires_at: now + state.config.flow_ttl_seconds,
     };

@@ -216,6 +216,8 @@ pub struct NewFlow {
     /// result goes over a WebSocket (SPEC §8): the page then posts nothing.
     pub origin: Option<String>,
     pub redirect_uri: String,
+    /// The connect session's `webhook_url_override`: where this flow's auth webhook goes.
+    pub webhook_url_override: Option<String>,
     /// From the connect session, for the connection the flow creates.
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,
@@ -238,6 +240,7 @@ pub struct ConsumedFlow {
     pub redirect_uri: String,
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,
+    pub webhook_url_override: Option<String>,
 }
 
 /// How a flow ended: the one type every channel renders (the result page, `/oauth/flows`,

@@ -36,14 +36,15 @@ macro_rules! connection_columns {
 macro_rules! flow_columns {
     () => {
         "flow_id, state, environment_id, integration_key, connection_id, pkce_verifier, params, \
-         authorization_params, origin, redirect_uri, end_user, tags, created_at, expires_at"
+         authorization_params, origin, redirect_uri, end_user, tags, webhook_url_override, created_at, \
+         expires_at"
     };
 }
 /// What a consumed flow hands back (`FlowRow`).
 macro_rules! consumed_flow_columns {
     () => {
         "flow_id, environment_id, integration_key, connection_id, pkce_verifier, params, origin, \
-         redirect_uri, end_user, tags"
+         redirect_uri, end_user, tags, webhook_url_override"
     };
 }
 pub(crate) use {
@@ -186,6 +187,7 @@ pub(crate) struct FlowRow {
     redirect_uri: Option<String>,
     end_user: Option<String>,
     tags: Option<String>,
+    webhook_url_override: Option<String>,
 }
 
 impl FlowRow {
@@ -207,6 +209,7 @@ impl FlowRow {
             redirect_uri: required(self.redirect_uri, "redirect_uri")?,
             end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
             tags: self.tags.map(|text| parse_map(&text, "tags")).transpose()?,
+            webhook_url_override: self.webhook_url_override,
         })
     }
 }

@@ -21,6 +21,7 @@ fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFl
         redirect_uri: "http://127.0.0.1:3003/oauth/callback".into(),
         end_user: None,
         tags: None,
+        webhook_url_override: Some("http://127.0.0.1:9/hook".into()),
         created_at: NOW,
         expires_at,
     }
@@ -45,6 +46,7 @@ pub(super) async fn flows_single_use(store: &dyn Store) {
     assert_eq!(consumed.sealed_pkce_verifier.as_deref(), Some("sealed-verifier"));
     assert_eq!(consumed.params, expected.params);
     assert_eq!((&consumed.origin, &consumed.redirect_uri), (&expected.origin, &expected.redirect_uri));
+    assert_eq!(consumed.webhook_url_override, expected.webhook_url_override);
     // Single use.
     assert!(store.consume_flow("state-a", NOW + 2).await.unwrap().is_none());
     assert!(store.consume_flow("unknown-state", NOW).await.unwrap().is_none());

@@ -14,7 +14,7 @@ macro_rules! flow_store {
                     const SQL: &str = concat!(
                         "INSERT INTO oauth_flows (",
                         flow_columns!(),
-                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)"
+                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
                     );
                     sqlx::query(SQL)
                         .bind(flow.flow_id.as_str())
@@ -29,6 +29,7 @@ macro_rules! flow_store {
                         .bind(&flow.redirect_uri)
                         .bind(flow.end_user.as_ref().map(map_text))
                         .bind(flow.tags.as_ref().map(map_text))
+                        .bind(flow.webhook_url_override.as_deref())
                         .bind(flow.created_at)
                         .bind(flow.expires_at)
                         .bind(STATUS_PENDING)
