@@ -160,11 +160,15 @@ async fn bad_session_bodies_reach_the_node_client_as_400_with_paths() {
 }
 
 #[tokio::test]
-async fn the_node_client_with_a_wrong_secret_key_is_refused() {
+async fn the_node_client_sees_a_wrong_secret_key_and_an_unknown_connection_as_http_errors() {
     let app = TestApp::spawn().await;
+    app.integration("github", "fake-oauth").await;
     let body = json!({"end_user": {"id": "u"}});
     let text = body.to_string();
     let answer = run_node("session.mjs", &app.url, "not-the-secret-key", &[("SESSION_BODY", &text)]).await;
-    let error = thrown(&answer, 401, &body);
-    assert!(error["code"].is_string(), "{answer}");
+    assert!(thrown(&answer, 401, &body)["code"].is_string(), "{answer}");
+
+    let vars = [("INTEGRATION", "github"), ("CONNECTION_ID", "nobody")];
+    let answer = run_node("get-connection.mjs", &app.url, SECRET_KEY, &vars).await;
+    assert!(thrown(&answer, 404, &json!(vars))["code"].is_string(), "{answer}");
 }
