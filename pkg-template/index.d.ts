@@ -1,16 +1,22 @@
 // Typings for the browser SDK of the Rust Nango-style OAuth broker.
 
-/** Where the backend runs and which environment the browser acts for. */
-export interface NangoOptions {
+interface SizeOptions {
   /** Absolute http(s) URL of the backend, e.g. "http://localhost:3003". A trailing "/" is ignored. */
   host: string;
-  /** The environment's public key. */
-  publicKey: string;
   /** Popup width in CSS pixels (default 500). */
   width?: number;
   /** Popup height in CSS pixels (default 600). */
   height?: number;
 }
+
+/**
+ * Where the backend runs and who the browser acts for: exactly one of `publicKey` (the
+ * environment's public key) or `connectSessionToken` (minted by your backend with
+ * `POST /connect/sessions`); neither or both rejects `auth()` with `missing_auth_token`.
+ */
+export type NangoOptions =
+  | (SizeOptions & { publicKey: string; connectSessionToken?: undefined })
+  | (SizeOptions & { connectSessionToken: string; publicKey?: undefined });
 
 /** Credentials for integrations that need no OAuth popup. */
 export type AuthCredentials = { apiKey: string } | { username: string; password: string };
@@ -20,7 +26,7 @@ export interface AuthOptions {
   params?: Record<string, string | number>;
   /** Extra query parameters for the provider's authorization URL (e.g. `{ prompt: "consent" }`). */
   authorization_params?: Record<string, string | number>;
-  /** Hex HMAC-SHA256 of "<integrationId>:<connectionId>", computed by your backend, when HMAC is enabled. */
+  /** Hex HMAC-SHA256 of "<integrationId>:<connectionId>", computed by your backend, when HMAC is enabled (public key only). */
   hmac?: string;
   /** API key or basic credentials: stored directly, no popup. */
   credentials?: AuthCredentials;
@@ -28,48 +34,102 @@ export interface AuthOptions {
 
 export interface AuthResult {
   providerConfigKey: string;
+  /** The id you gave, or with a connect session the one the server picked (a UUID, or the session's). */
   connectionId: string;
+  /** Passed on when the server sends it (Nango's field; this server does not send it today). */
+  isPending?: boolean;
 }
 
-/** Error types raised by the SDK itself; the backend's codes pass through as sent. */
+/** Every `type` an `AuthError` can have: the SDK's own, then the backend's codes. */
 export type AuthErrorType =
   | "blocked_by_browser"
   | "window_closed"
   | "invalid_host_url"
-  | "missing_public_key"
+  | "missing_auth_token"
+  | "missing_connect_session_token"
   | "missing_integration_id"
   | "missing_connection_id"
   | "flow_in_progress"
   | "timeout"
   | "network_error"
-  | "invalid_hmac"
+  | "missing_auth_header"
+  | "invalid_secret_key"
+  | "missing_public_key"
+  | "invalid_public_key"
   | "missing_hmac"
-  | "unknown_integration"
-  | "invalid_connection_config"
-  | "token_exchange_failed"
+  | "invalid_hmac"
+  | "invalid_origin"
   | "provider_denied"
+  | "unknown_integration"
+  | "unknown_connection"
+  | "unknown_flow"
+  | "not_found"
+  | "unknown_provider"
+  | "missing_client_credentials"
+  | "unsupported_auth_mode"
+  | "invalid_connection_id"
+  | "invalid_connection_config"
+  | "invalid_authorization_params"
+  | "invalid_flow_id"
   | "state_invalid"
-  | (string & {});
+  | "invalid_request"
+  | "invalid_body"
+  | "invalid_query_params"
+  | "integration_not_allowed"
+  | "invalid_connect_session_token_format"
+  | "unknown_connect_session_token"
+  | "invalid_settings"
+  | "proxy_not_supported"
+  | "duplicate_integration"
+  | "integration_in_use"
+  | "connection_needs_reauth"
+  | "method_not_allowed"
+  | "rate_limited"
+  | "too_many_pending_flows"
+  | "payload_too_large"
+  | "header_too_large"
+  | "unsupported_media_type"
+  | "token_exchange_failed"
+  | "refresh_failed"
+  | "proxy_failed"
+  | "proxy_timeout"
+  | "internal"
+  | "unavailable";
 
-/** Every rejection of `auth()` and every error thrown by `new Nango()`. */
+/** Every rejection of `auth()` / `reconnect()` and every error thrown by `new Nango()`. */
 export class AuthError extends Error {
   constructor(type: AuthErrorType, message: string);
   readonly name: "AuthError";
   readonly type: AuthErrorType;
 }
 
+/**
+ * The SDK. Works without `init()`: the first `auth()` opens the popup, then loads the wasm.
+ * Call `auth()` / `reconnect()` directly from a click handler: the popup opens synchronously,
+ * before anything is awaited.
+ */
 export class Nango {
-  /** @throws {AuthError} `missing_public_key` or `invalid_host_url`. */
+  /**
+   * @throws {AuthError} `invalid_host_url` once the module is loaded (after `init()`);
+   * before, the first `auth()` rejects with it.
+   */
   constructor(options: NangoOptions);
   /**
-   * Connects `connectionId` of integration `integrationId`. Call it directly from a click
-   * handler: the popup opens synchronously, before anything is awaited.
+   * With a public key: connects `connectionId` of integration `integrationId`.
+   * With a connect session, pass no connection id (the server picks it; one given is refused
+   * with `invalid_query_params`).
    * @returns the connection, or rejects with an {@link AuthError}.
    */
   auth(integrationId: string, connectionId: string, options?: AuthOptions): Promise<AuthResult>;
-  /** Frees the wasm memory of this instance (optional). */
-  free(): void;
+  auth(integrationId: string, options?: AuthOptions): Promise<AuthResult>;
+  /**
+   * Re-authorizes the connection a reconnect session (`POST /connect/sessions/reconnect`) is
+   * bound to; it keeps its id. Rejects `missing_connect_session_token` without a token.
+   */
+  reconnect(integrationId: string, options?: AuthOptions): Promise<AuthResult>;
 }
+
+export default Nango;
 
 export type InitInput =
   | RequestInfo
@@ -80,10 +140,10 @@ export type InitInput =
   | Promise<RequestInfo | URL | Response | BufferSource | WebAssembly.Module>;
 
 /**
- * Loads the wasm. Without an argument it fetches `nango_bg.wasm` next to `nango.js`.
- * Call once, before `new Nango()`.
+ * Loads the wasm ahead of the first `auth()` (optional). Without an argument it fetches
+ * `nango_bg.wasm` next to `nango.js`.
  */
-export default function init(input?: { module_or_path: InitInput } | InitInput): Promise<unknown>;
+export function init(input?: { module_or_path: InitInput } | InitInput): Promise<unknown>;
 
 /** Synchronous variant of `init` for an already fetched module or bytes. */
 export function initSync(module: { module: BufferSource | WebAssembly.Module } | BufferSource | WebAssembly.Module): unknown;

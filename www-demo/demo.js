@@ -1,6 +1,8 @@
 // The demo page: loads the SDK like any app would, runs `nango.auth()`, shows the outcome.
 // Every string from the server or the user is rendered with textContent, never innerHTML.
-import init, { Nango, AuthError } from "/sdk/nango.js";
+// The default export is the SDK class; `init()` only preloads the wasm (and tells us early
+// when the package is not built).
+import Nango, { AuthError, init } from "/sdk/nango.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -109,14 +111,43 @@ async function main() {
     ? "Nothing yet. Click Connect to start a flow."
     : "No integration is configured on this server yet.");
 
-  const nango = new Nango({ host: config.host, publicKey: config.publicKey });
+  const byKey = new Nango({ host: config.host, publicKey: config.publicKey });
+  // "connect session" mode: the server mints the token (its secret key stays there) when the
+  // mode is picked, so the click itself awaits nothing before auth() opens the popup.
+  let bySession = null;
+  for (const radio of document.querySelectorAll("input[name=mode]")) {
+    radio.addEventListener("change", async () => {
+      const session = $("mode-session").checked;
+      $("connection-id").disabled = session;
+      $("mode-hint").textContent = session
+        ? "The server mints a connect session for the demo integration; it picks the connection id."
+        : "The page sends the environment's public key and your connection id.";
+      if (!session || bySession) return;
+      $("connect").disabled = true;
+      try {
+        const response = await fetch("/demo/connect-session", { method: "POST" });
+        const body = await response.json();
+        if (!response.ok) throw new Error(body.error ? body.error.message : `HTTP ${response.status}`);
+        bySession = new Nango({ host: config.host, connectSessionToken: body.token });
+        setStatus("idle", `Connect session ready (expires ${body.expires_at}). Click Connect.`);
+      } catch (error) {
+        showFailure("session_not_minted", String(error && error.message ? error.message : error));
+        $("mode-public-key").click();
+      } finally {
+        $("connect").disabled = false;
+      }
+    });
+  }
+
   $("connect-form").addEventListener("submit", async (event) => {
     event.preventDefault();
     const integration = select.value;
-    const connectionId = $("connection-id").value.trim();
     const params = readParams();
+    const options = Object.keys(params).length ? { params } : {};
     // auth() opens the popup first thing, inside this click (popup blockers).
-    const flow = nango.auth(integration, connectionId, Object.keys(params).length ? { params } : {});
+    const flow = $("mode-session").checked && bySession
+      ? bySession.auth(integration, options)
+      : byKey.auth(integration, $("connection-id").value.trim(), options);
     $("connect").disabled = true;
     $("success").hidden = true;
     $("failure").hidden = true;

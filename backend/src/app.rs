@@ -67,11 +67,9 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        let purge = tokio::spawn(purge_expired_flows(self.state.clone()));
-        let last_fetched = tokio::spawn(flush_last_fetched(self.state.clone()));
+        let background = crate::background::Tasks::spawn(&self.state);
         let result = crate::serve::serve(self.listener, self.router, self.limits, shutdown).await;
-        purge.abort();
-        last_fetched.abort();
+        drop(background);
         // Reads served before the shutdown still get their `last_fetched_at`.
         self.state.last_fetched.flush(self.state.store.as_ref()).await;
         result
@@ -133,7 +131,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     }
     let http = crate::outbound::Outbound::build(config.provider_timeout_seconds, policy)?;
     let rate_settings = config.rate_limits;
+    let flow_watch = crate::flows::watch::FlowWatch::new(config.max_result_sockets);
     Ok(AppState {
+        flow_watch,
         config: Arc::new(config),
         store,
         catalog: Arc::new(catalog),
@@ -272,8 +272,7 @@ async fn check_input(
     if popup {
         error.log();
         let outcome = crate::store::FlowOutcome::Error(error.to_flow_error());
-        return crate::oauth::result_page::ResultPage { flow: None, origin: None, outcome: &outcome }
-            .into_response();
+        return crate::oauth::result_page::ResultPage::unaddressed(&outcome).into_response();
     }
     error.into_response()
 }
@@ -296,8 +295,7 @@ async fn browser_limit(
     if path.starts_with("/oauth/connect/") || path == "/oauth/callback" {
         error.log();
         let outcome = crate::store::FlowOutcome::Error(error.to_flow_error());
-        return crate::oauth::result_page::ResultPage { flow: None, origin: None, outcome: &outcome }
-            .into_response();
+        return crate::oauth::result_page::ResultPage::unaddressed(&outcome).into_response();
     }
     error.into_response()
 }
@@ -308,31 +306,6 @@ async fn not_found() -> ApiError {
 
 async fn method_not_allowed() -> ApiError {
     ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed on this route")
-}
-
-/// Expired flow records are deleted an hour after their expiry, expired connect sessions at
-/// once, so the tables stay small.
-async fn purge_expired_flows(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(300));
-    loop {
-        tick.tick().await;
-        let now = crate::time::now();
-        if let Err(error) = state.store.purge_flows(now - 3600).await {
-            tracing::warn!(%error, "could not purge expired flows");
-        }
-        if let Err(error) = state.store.purge_sessions(now).await {
-            tracing::warn!(%error, "could not purge expired connect sessions");
-        }
-    }
-}
-
-/// Writes the reads' `last_fetched_at` every two seconds (connections/last_fetched.rs).
-async fn flush_last_fetched(state: AppState) {
-    let mut tick = tokio::time::interval(Duration::from_secs(2));
-    loop {
-        tick.tick().await;
-        state.last_fetched.flush(state.store.as_ref()).await;
-    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

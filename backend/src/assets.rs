@@ -1,16 +1,21 @@
 //! Static files (SPEC §6): the demo page (`www-demo/`, embedded in the binary so the server
-//! serves it from any directory) at `/`, and the built npm package (`cargo xtask build-sdk` →
+//! serves it from any directory) at `/` (where a WebSocket upgrade is the result socket), and the built npm package (`cargo xtask build-sdk` →
 //! `sdk-wasm/pkg/`, or `NANGO_SDK_DIR`) at `/sdk/`. The demo page's own routes are in
 //! `demo/page.rs` and exist only with `NANGO_DEMO=true`.
 
 use crate::config::Config;
 use crate::error::{ApiError, ErrorCode};
 use crate::state::AppState;
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{ConnectInfo, State};
 use axum::handler::HandlerWithoutStateExt;
+use axum::http::HeaderMap;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -30,7 +35,7 @@ pub fn routes(config: &Config) -> Router<AppState> {
         .append_index_html_on_directories(false)
         .not_found_service((move || sdk_not_found(missing_dir.clone())).into_service());
     Router::new()
-        .route("/", get(index))
+        .route("/", get(root))
         .route("/index.html", get(index))
         .route("/demo.css", get(|| async { text(DEMO_CSS, "text/css; charset=utf-8") }))
         .route("/demo.js", get(|| async { text(DEMO_JS, "text/javascript; charset=utf-8") }))
@@ -49,6 +54,22 @@ pub fn routes(config: &Config) -> Router<AppState> {
                     HeaderValue::from_static("no-cache"),
                 )),
         )
+}
+
+/// `/` is two things (SPEC §8): a WebSocket upgrade there is `@nangohq/frontend`'s result
+/// socket (`oauth/socket.rs`), any other GET the demo page.
+async fn root(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+) -> Response {
+    match upgrade {
+        Ok(upgrade) => crate::oauth::socket::open(state, Some(peer), &headers, upgrade),
+        // A request that asks for a WebSocket and gets it wrong hears why.
+        Err(rejection) if headers.contains_key(header::UPGRADE) => rejection.into_response(),
+        Err(_) => index().await,
+    }
 }
 
 /// The demo page: only its own scripts, styles and calls (the SDK compiles wasm, hence

@@ -36,6 +36,8 @@ pub struct Config {
     pub rate_limits: crate::rate_limit::RateSettings,
     /// Unfinished flows an environment may have at once.
     pub max_pending_flows: u64,
+    /// Open WebSocket result sockets (SPEC §8) at most; more are answered 503.
+    pub max_result_sockets: usize,
     /// Header-read time-out, connection cap, shutdown grace (SPEC §13 "Limits").
     pub limits: crate::serve::Limits,
     /// `NANGO_DEMO=true`: the built-in demo provider, `/demo/*` and the demo integration
@@ -76,6 +78,7 @@ struct FileConfig {
     rate_limit_browser_per_minute: Option<u32>,
     rate_limit_wrong_secret_keys_per_minute: Option<u32>,
     max_pending_flows: Option<u64>,
+    max_result_sockets: Option<usize>,
     header_timeout_seconds: Option<u64>,
 }
 
@@ -196,6 +199,12 @@ impl Config {
                 &var,
                 "NANGO_MAX_PENDING_FLOWS",
                 file_config.max_pending_flows,
+                10_000,
+            )?,
+            max_result_sockets: number(
+                &var,
+                "NANGO_MAX_RESULT_SOCKETS",
+                file_config.max_result_sockets,
                 10_000,
             )?,
             limits: crate::serve::Limits {

@@ -14,6 +14,7 @@
 pub mod api;
 pub mod app;
 pub mod assets;
+pub mod background;
 pub mod catalog;
 pub mod cli;
 pub mod config;

@@ -23,4 +23,6 @@ pub struct AppState {
     pub rate_limits: Arc<crate::rate_limit::RateLimits>,
     /// `last_fetched_at` writes waiting for the background flush.
     pub last_fetched: Arc<PendingLastFetched>,
+    /// The WebSocket result sockets of this replica, by flow id.
+    pub flow_watch: Arc<crate::flows::watch::FlowWatch>,
 }

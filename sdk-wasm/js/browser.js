@@ -30,3 +30,14 @@ export function request(url, body, callback) {
     () => callback(null, 0),
   );
 }
+
+// The authorization popup, opened empty (the SDK navigates it once the call is validated), of
+// `options.width` x `options.height` (500 x 600 unless positive numbers are given), centred on
+// the window `at`; `null` when the browser blocked it. The package's `Nango` calls this too,
+// before the wasm module is loaded, so the popup opens inside the click's task.
+export function popup(options, at = window) {
+  const width = options?.width > 0 ? options.width : 500;
+  const height = options?.height > 0 ? options.height : 600;
+  return at.open("", "_blank", `width=${width | 0},height=${height | 0},left=${
+    (at.screenX + (at.outerWidth - width) / 2) | 0},top=${(at.screenY + (at.outerHeight - height) / 2) | 0}`);
+}

@@ -11,9 +11,6 @@ extern "C" {
     pub static WINDOW: Window;
 
     pub type Window;
-    /// `null` when a popup blocker refused the window.
-    #[wasm_bindgen(method)]
-    pub fn open(this: &Window, url: &str, target: &str, features: &str) -> JsValue;
     #[wasm_bindgen(method, js_name = addEventListener)]
     pub fn add_event_listener(this: &Window, kind: &str, listener: &JsValue);
     #[wasm_bindgen(method, js_name = removeEventListener)]
@@ -56,6 +53,9 @@ extern "C" {
     /// GET `url`, or POST `body` as JSON when it is an object; calls `callback(body, status)`
     /// once (`null` body when not JSON, status 0 on a network failure).
     pub fn request(url: &str, body: &JsValue, callback: &JsValue);
+    /// A new empty popup sized by `options.width`/`height`, centred; `null` when blocked.
+    #[wasm_bindgen(js_name = popup)]
+    pub fn open_popup(options: &JsValue) -> JsValue;
 }
 
 /// `target[key]`, or `undefined` when `target` is not an object (`Reflect.get` would throw).

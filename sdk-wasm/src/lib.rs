@@ -1,7 +1,10 @@
-//! Browser SDK of the OAuth connection broker (SPEC §1): `new Nango({host, publicKey})` and
-//! `nango.auth(integrationId, connectionId, options)`, which opens the provider's consent page in
-//! a popup and resolves with `{providerConfigKey, connectionId}`, or posts API-key / basic
-//! credentials without a popup. Every rejection is an `AuthError` with a stable `type`.
+//! Browser SDK of the OAuth connection broker (SPEC §1): `new Nango({host, publicKey})` or
+//! `new Nango({host, connectSessionToken})`, and `nango.auth(integrationId, connectionId?,
+//! options)`, which opens the provider's consent page in a popup and resolves with
+//! `{providerConfigKey, connectionId}`, or posts API-key / basic credentials without a popup.
+//! Every rejection is an `AuthError` with a stable `type`. The package's entry
+//! (`js/package_entry.js`) wraps this class so it works before the wasm module is loaded, and
+//! adds `reconnect()`.
 //!
 //! This file reads the options and orchestrates; the modules do one thing each:
 //! `popup` (open centred, closed state), `url` (popup URL and encoding), `messages` (which
@@ -45,44 +48,65 @@ use crate::js::WINDOW;
 use crate::popup::Popup;
 use crate::url::UrlBuilder;
 
-/// The SDK's entry point: `new Nango({host, publicKey, width?, height?})`.
+/// The SDK's core: `new Nango({host, publicKey | connectSessionToken, width?, height?})`. The
+/// package exports a JS class of the same name around it (`js/package_entry.js`), which loads
+/// the wasm module on first use.
 #[wasm_bindgen]
 pub struct Nango {
     host: String,
     host_origin: String,
-    public_key: String,
-    width: f64,
-    height: f64,
+    /// `key` is a connect session token (sent as `connect_session_token`), not a public key.
+    session: bool,
+    /// The public key or the token; empty when neither or both were given
+    /// (`missing_auth_token` at `auth()`).
+    key: String,
+    /// The constructor's options, for the popup's `width` and `height` (`js/browser.js`).
+    options: JsValue,
     /// The last flow started; a new `auth()` waits for it (`flow_in_progress`).
     current: RefCell<Option<SharedFlow>>,
 }
 
 #[wasm_bindgen]
 impl Nango {
-    /// Throws `AuthError` `missing_public_key` or `invalid_host_url`.
+    /// Throws `AuthError` `invalid_host_url`. A missing (or double) key is `missing_auth_token`
+    /// at `auth()`, as `@nangohq/frontend` reports it.
     #[wasm_bindgen(constructor)]
     pub fn new(options: JsValue) -> Result<Nango, JsValue> {
-        let public_key =
-            non_empty(js::get(&options, "publicKey")).ok_or_else(|| ErrorKind::MissingPublicKey.to_js())?;
         let host = js::get_string(&options, "host")
             .and_then(|host| url::parse_host(&host))
             .ok_or_else(|| ErrorKind::InvalidHostUrl.to_js())?;
-        let size =
-            |key, default| js::get(&options, key).as_f64().filter(|value| *value > 0.0).unwrap_or(default);
+        let (session, key) = match (
+            non_empty(js::get(&options, "publicKey")),
+            non_empty(js::get(&options, "connectSessionToken")),
+        ) {
+            (Some(public_key), None) => (false, public_key),
+            (None, Some(token)) => (true, token),
+            _ => (false, String::new()),
+        };
         Ok(Nango {
             host: host.base,
             host_origin: host.origin,
-            public_key,
-            width: size("width", popup::DEFAULT_WIDTH),
-            height: size("height", popup::DEFAULT_HEIGHT),
+            session,
+            key,
+            options,
             current: RefCell::new(None),
         })
     }
 
-    /// Connects `connectionId` of integration `integrationId`; see the package README.
-    /// Options: `params`, `authorization_params`, `hmac`, `credentials` (`{apiKey}` or
-    /// `{username, password}`: no popup).
-    pub fn auth(&self, integration_id: JsValue, connection_id: JsValue, options: JsValue) -> JsValue {
+    /// `auth(integrationId, connectionId?, options?)` or `auth(integrationId, options?)`; see the
+    /// package README. With a public key the connection id is required; with a connect session
+    /// the server picks it. Options: `params`, `authorization_params`, `hmac`, `credentials`
+    /// (`{apiKey}` or `{username, password}`: no popup). `popup` is a window the package's
+    /// `Nango` opened before the module was loaded (`undefined` otherwise).
+    pub fn auth(
+        &self,
+        integration_id: JsValue,
+        second: JsValue,
+        options: JsValue,
+        popup: JsValue,
+    ) -> JsValue {
+        // Dropping it (every early return) closes it.
+        let opened = Popup::new(popup);
         let deferred = js::deferred();
         let promise = js::get(&deferred, "promise");
         let settle = Settle {
@@ -95,12 +119,19 @@ impl Nango {
             settle.reject(&ErrorKind::FlowInProgress.to_js());
             return promise;
         }
+        if self.key.is_empty() {
+            settle.reject(&ErrorKind::MissingAuthToken.to_js());
+            return promise;
+        }
+        // An object as second argument is the options (SPEC §1, connect sessions).
+        let (connection_id, options) =
+            if second.is_object() { (None, second) } else { (non_empty(second), options) };
         let credentials = js::get(&options, "credentials");
         // Popup blockers only allow `window.open` in the click's task: open first, check after.
         let popup = if credentials.is_object() {
             None
         } else {
-            match Popup::open(self.width, self.height) {
+            match opened.or_else(|| Popup::open(&self.options)) {
                 Some(popup) => Some(popup),
                 None => {
                     settle.reject(&ErrorKind::BlockedByBrowser.to_js());
@@ -108,20 +139,21 @@ impl Nango {
                 }
             }
         };
-        // On early returns `popup` is dropped, which closes it.
         let Some(integration_id) = non_empty(integration_id) else {
             settle.reject(&ErrorKind::MissingIntegrationId.to_js());
             return promise;
         };
-        let Some(connection_id) = non_empty(connection_id) else {
+        // With a connect session the server picks the id; one given anyway is sent, and the
+        // server refuses it (`invalid_query_params`), as it does for `@nangohq/frontend`.
+        if connection_id.is_none() && !self.session {
             settle.reject(&ErrorKind::MissingConnectionId.to_js());
             return promise;
-        };
+        }
 
         let started = match popup {
             Some(popup) => {
                 let flow_id = js::get_string(&deferred, "flow").unwrap_or_default();
-                let mut url = self.connect_url("/oauth/connect/", &integration_id, &connection_id, &options);
+                let mut url = self.connect_url("/oauth/connect/", &integration_id, connection_id, &options);
                 url.pair("flow", &flow_id);
                 let origin = WINDOW.with(|window| js::get_string(&js::get(window, "location"), "origin"));
                 url.pair("origin", &origin.unwrap_or_default());
@@ -135,7 +167,7 @@ impl Nango {
                 } else {
                     "/api-auth/basic/"
                 };
-                let url = self.connect_url(path, &integration_id, &connection_id, &options);
+                let url = self.connect_url(path, &integration_id, connection_id, &options);
                 flow::start_request(settle, &url.finish(), &credentials)
             }
         };
@@ -145,17 +177,20 @@ impl Nango {
 }
 
 impl Nango {
-    /// `{host}{path}{integration}?connection_id=..&public_key=..&params[k]=v..&authorization_params[k]=v..&hmac=..`
+    /// `{host}{path}{integration}?connection_id=..&public_key=..&params[k]=v..&authorization_params[k]=v..&hmac=..`,
+    /// with `connect_session_token=..` in place of `public_key` and `hmac` for a connect session.
     fn connect_url(
         &self,
         path: &str,
         integration_id: &str,
-        connection_id: &str,
+        connection_id: Option<String>,
         options: &JsValue,
     ) -> UrlBuilder {
         let mut url = UrlBuilder::new(&self.host, path, integration_id);
-        url.pair("connection_id", connection_id);
-        url.pair("public_key", &self.public_key);
+        if let Some(connection_id) = connection_id {
+            url.pair("connection_id", &connection_id);
+        }
+        url.pair(if self.session { "connect_session_token" } else { "public_key" }, &self.key);
         for group in ["params", "authorization_params"] {
             js::for_each_entry(&js::get(options, group), |key, value| {
                 if let Some(value) = param_value(value) {
@@ -163,7 +198,7 @@ impl Nango {
                 }
             });
         }
-        if let Some(hmac) = non_empty(js::get(options, "hmac")) {
+        if let Some(hmac) = non_empty(js::get(options, "hmac")).filter(|_| !self.session) {
             url.pair("hmac", &hmac);
         }
         url

@@ -83,7 +83,7 @@ pub const TICK_MS: u32 = 250;
 /// What one answer of the backend (or the popup's message data) says about the flow.
 #[derive(Debug)]
 pub enum Answer {
-    /// `{providerConfigKey, connectionId}`: the value `auth()` resolves with.
+    /// `{providerConfigKey, connectionId, isPending?}`: the value `auth()` resolves with.
     Success(JsValue),
     /// An `AuthError` built from `{"error":{"code","message"}}`.
     Failure(JsValue),
@@ -112,6 +112,12 @@ impl Answer {
         let result = js::object();
         js::set(&result, "providerConfigKey", &js::get(body, "providerConfigKey"));
         js::set(&result, "connectionId", &connection_id);
+        // Nango's result may say the connection waits for something (`isPending`); ours
+        // never sends it today, and the SDK passes it on when it is there.
+        let pending = js::get(body, "isPending");
+        if !pending.is_undefined() {
+            js::set(&result, "isPending", &pending);
+        }
         Self::Success(result)
     }
 }

@@ -194,7 +194,7 @@ async fn a_flow_with_a_session_token_gets_a_server_chosen_id_and_the_defaults() 
         .await;
     run.assert_success();
     let connection_id = run.status["connectionId"].as_str().unwrap().to_string();
-    let uuid = uuid_like(&connection_id);
+    let uuid = nango_tests::is_uuid_v4(&connection_id);
     assert!(uuid, "a UUIDv4 connection id: {connection_id}");
     let authorize = &app.provider.authorize_requests()[0];
     assert_eq!(
@@ -203,13 +203,6 @@ async fn a_flow_with_a_session_token_gets_a_server_chosen_id_and_the_defaults() 
     );
     let connection = app.get_connection("github", &connection_id, "").await.assert_success().await;
     assert_eq!(connection["connection_config"]["region"], "eu");
-}
-
-fn uuid_like(id: &str) -> bool {
-    let parts: Vec<&str> = id.split('-').collect();
-    parts.iter().map(|part| part.len()).collect::<Vec<_>>() == vec![8, 4, 4, 4, 12]
-        && parts[2].starts_with('4')
-        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
 }
 
 #[tokio::test]
@@ -271,7 +264,7 @@ async fn credential_posts_accept_a_session_token() {
     let answer: Value =
         app.client.post(url).json(&json!({"apiKey": "k-1"})).send().await.unwrap().assert_success().await;
     let connection_id = answer["connectionId"].as_str().unwrap();
-    assert!(uuid_like(connection_id), "{answer}");
+    assert!(nango_tests::is_uuid_v4(connection_id), "{answer}");
     let connection = app.get_connection("keyed", connection_id, "").await.assert_success().await;
     assert_eq!(connection["credentials"]["apiKey"], "k-1");
 }

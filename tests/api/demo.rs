@@ -235,3 +235,35 @@ async fn demo_consent_refuses_an_unregistered_redirect_uri() {
     let location = ours.headers()["location"].to_str().unwrap();
     assert!(location.starts_with(&app.callback_url()), "{location}");
 }
+
+/// The demo page's "connect session" mode: the server mints a session for the demo integration
+/// (the secret key stays on the server), and the token runs a flow with a server-chosen id.
+#[tokio::test]
+async fn demo_connect_session_is_minted_for_the_demo_integration_only() {
+    let app = TestApp::builder().demo().spawn().await;
+    app.integration("other", "fake-oauth").await;
+    let url = format!("{}/demo/connect-session", app.url);
+    let response = app.client.post(&url).send().await.unwrap().assert_status(200).await;
+    assert_eq!(response.headers()["cache-control"], "no-store");
+    let text = response.text().await.unwrap();
+    assert!(!text.contains(nango_tests::SECRET_KEY), "the secret key reached the browser: {text}");
+    let body: Value = serde_json::from_str(&text).unwrap();
+    let token = body["token"].as_str().unwrap_or_else(|| panic!("{body}"));
+    assert!(token.starts_with("nango_connect_session_"), "{body}");
+    assert!(body["expires_at"].as_str().is_some_and(|at| at.ends_with('Z')), "{body}");
+
+    let session = app.client.get(format!("{}/connect/session", app.url)).bearer_auth(token).send().await;
+    let session: Value = session.unwrap().assert_success().await;
+    assert_eq!(session["data"]["allowed_integrations"], json!(["demo"]), "{session}");
+    assert_eq!(session["data"]["end_user"]["id"], "demo-user", "{session}");
+
+    let run = app.connect("demo", "x").session_token(token).run_with_consent(true).await;
+    run.assert_success();
+    let connection_id = run.status["connectionId"].as_str().unwrap();
+    assert!(nango_tests::is_uuid_v4(connection_id), "a server-chosen UUID: {connection_id}");
+    app.get_connection("demo", connection_id, "").await.assert_success().await;
+    let outside = app.connect("other", "x").session_token(token).run().await;
+    assert_eq!(outside.error_code(), "integration_not_allowed");
+    // Demo only: a GET or a body choosing anything is not a way in.
+    app.client.get(&url).send().await.unwrap().assert_status(405).await;
+}

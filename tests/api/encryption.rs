@@ -96,3 +96,31 @@ async fn client_secrets_and_environment_keys_are_not_stored_in_plain_text() {
         app.stop().await;
     }
 }
+
+/// SPEC §7: a connect session token is stored only as a hash, and neither the flow record it
+/// starts nor the result page it ends on repeats it.
+#[tokio::test]
+async fn connect_session_tokens_are_stored_only_as_hashes_and_never_echoed() {
+    let mut app = TestApp::builder().sqlite().spawn().await;
+    app.integration("fake", "fake-oauth").await;
+    let created = app
+        .post_json("/connect/sessions", &json!({ "end_user": { "id": "user-session-enc" } }))
+        .await
+        .assert_status(201)
+        .await
+        .json::<serde_json::Value>()
+        .await
+        .unwrap();
+    let token = created["data"]["token"].as_str().unwrap().to_string();
+    let hex = token.strip_prefix("nango_connect_session_").unwrap().to_string();
+    let run = app.connect("fake", "ignored").session_token(&token).run().await;
+    run.assert_success();
+    assert!(!run.page.contains(&hex), "the result page repeats the session token");
+    assert!(!run.status.to_string().contains(&hex), "the flow status repeats the session token");
+    for moment in ["while running", "after shutdown"] {
+        let bytes = database_bytes(&app);
+        assert!(contains(&bytes, "user-session-enc"), "{moment}: the session row is in the files");
+        assert!(!contains(&bytes, &hex), "{moment}: a session token is readable in the database");
+        app.stop().await;
+    }
+}

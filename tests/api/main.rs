@@ -29,5 +29,6 @@ mod rate_limits;
 mod refresh;
 mod rotation;
 mod smoke;
+mod socket;
 mod state;
 mod webhooks;

@@ -58,7 +58,7 @@ async fn expired_state_is_rejected() {
             sealed_pkce_verifier: None,
             params: Default::default(),
             authorization_params: Default::default(),
-            origin: nango_tests::flow::ORIGIN.into(),
+            origin: Some(nango_tests::flow::ORIGIN.into()),
             redirect_uri: app.callback_url(),
             end_user: None,
             tags: None,

@@ -84,3 +84,29 @@ async fn the_demo_page_sends_a_csp_that_forbids_framing() {
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"), "{csp}");
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
 }
+
+/// SPEC §1: every `type` an `AuthError` can have is in the typings' union: the backend's codes
+/// (`ErrorCode::ALL`) and the SDK's own (its `ErrorKind` table and the package entry's).
+#[test]
+fn the_typings_list_every_error_type() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let read = |path: &str| std::fs::read_to_string(root.join(path)).unwrap();
+    let typings = read("pkg-template/index.d.ts");
+    let union = &typings[typings.find("export type AuthErrorType").unwrap()..];
+    let union = &union[..union.find(';').unwrap()];
+    let mut types: Vec<String> =
+        nango_backend::error_code::ErrorCode::ALL.iter().map(|code| code.as_str().to_string()).collect();
+    for (file, marker) in
+        [("sdk-wasm/src/errors.rs", "=> (\""), ("sdk-wasm/js/package_entry.js", "AuthError(\"")]
+    {
+        let source = read(file);
+        let found: Vec<String> =
+            source.split(marker).skip(1).map(|rest| rest[..rest.find('"').unwrap()].to_string()).collect();
+        assert!(!found.is_empty(), "no error types found in {file}");
+        types.extend(found);
+    }
+    for error_type in &types {
+        assert!(union.contains(&format!("\"{error_type}\"")), "`{error_type}` is not in AuthErrorType");
+    }
+    assert!(!union.contains("string &"), "the union is closed: every type is listed");
+}

@@ -72,3 +72,30 @@ async fn demo_page_shows_a_denial() {
     let message = browser.text(&browser.find("#error-message", FLOW_TIMEOUT).await).await;
     assert!(!message.is_empty());
 }
+
+#[tokio::test]
+async fn demo_page_connects_with_a_server_minted_connect_session() {
+    let session = Session::start().await;
+    let browser = &session.browser;
+    browser.goto(&format!("{}/", session.app.url)).await;
+    let ready = "return document.getElementById('status').dataset.state === 'idle' || null;";
+    browser.wait_for("the demo page to be ready", ready, json!([]), FLOW_TIMEOUT).await;
+    let page = browser.window().await;
+    browser.click(&browser.find("#mode-session", FLOW_TIMEOUT).await).await;
+    let minted = "return document.getElementById('status-text').textContent.includes('Connect session ready') || null;";
+    browser.wait_for("the page to mint a connect session", minted, json!([]), FLOW_TIMEOUT).await;
+    let disabled =
+        browser.execute("return document.getElementById('connection-id').disabled;", json!([])).await;
+    assert_eq!(disabled, true, "the server picks the connection id in session mode");
+    browser.click(&browser.find("#connect", FLOW_TIMEOUT).await).await;
+
+    switch_to_popup(browser, &page).await;
+    browser.click(&browser.find("#approve", FLOW_TIMEOUT).await).await;
+    browser.switch_to(&page).await;
+    wait_state(browser, "connected").await;
+    let status = browser.text(&browser.find("#status-text", FLOW_TIMEOUT).await).await;
+    let connection_id = status.split('“').nth(1).and_then(|rest| rest.split('”').next()).unwrap_or_default();
+    assert!(nango_tests::is_uuid_v4(connection_id), "a server-chosen UUID: {status}");
+    let stored = session.stored_connection("demo", connection_id).await;
+    assert_eq!(stored["end_user"]["id"], "demo-user", "{stored}");
+}

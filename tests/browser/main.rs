@@ -12,4 +12,5 @@ mod errors;
 mod nango_frontend;
 mod pages;
 mod popup;
+mod sessions;
 mod support;

@@ -1,10 +1,11 @@
 //! The pages the browser suite serves besides the broker, each on 127.0.0.1:0 so it is its own
-//! origin: the app page that uses the SDK (`fixtures/harness.html`), and provider-side pages
+//! origin: the app page that uses the SDK (`fixtures/harness.html`; `fixtures/default_import.html`
+//! with the built package served from the app's own `/sdk/`), and provider-side pages
 //! that stand between the provider and the broker's callback (as a custom callback URL):
 //! `/coop` sends `Cross-Origin-Opener-Policy: same-origin` and continues by itself, `/wait`
 //! waits for the test to click "Continue" (so the popup stays open as long as a test needs).
 
-use axum::extract::{RawQuery, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header;
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -12,6 +13,7 @@ use axum::Router;
 use std::net::SocketAddr;
 
 const HARNESS_HTML: &str = include_str!("fixtures/harness.html");
+const DEFAULT_IMPORT_HTML: &str = include_str!("fixtures/default_import.html");
 
 /// The app page: a different origin than the broker, like a real app.
 pub struct AppPage {
@@ -20,8 +22,29 @@ pub struct AppPage {
 
 impl AppPage {
     pub async fn spawn() -> Self {
-        let router = Router::new().route("/", get(|| async { Html(HARNESS_HTML) }));
+        let router = Router::new()
+            .route("/", get(|| async { Html(HARNESS_HTML) }))
+            .route("/default-import", get(|| async { Html(DEFAULT_IMPORT_HTML) }))
+            .route("/sdk/{file}", get(package_file));
         Self { addr: serve(router).await }
+    }
+
+    /// The page that does `import Nango from "/sdk/nango.js"` and no `init()`; a click on
+    /// `#connect` runs `auth(integration, connection_id)`.
+    pub fn default_import_url(
+        &self,
+        host: &str,
+        public_key: &str,
+        integration: &str,
+        connection_id: &str,
+    ) -> String {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("host", host)
+            .append_pair("key", public_key)
+            .append_pair("integration", integration)
+            .append_pair("connection", connection_id)
+            .finish();
+        format!("http://{}/default-import?{query}", self.addr)
     }
 
     /// The harness page for the broker at `host` with the environment's `public_key`.
@@ -54,6 +77,19 @@ impl ProviderPages {
     /// A custom callback URL whose page waits for a click on `#continue`.
     pub fn wait_url(&self) -> String {
         format!("http://{}/wait", self.addr)
+    }
+}
+
+/// A file of the built package (`nango.js`, `nango_bg.wasm`), as an app serving it itself would.
+async fn package_file(Path(file): Path<String>) -> Response {
+    let content_type = match file.as_str() {
+        "nango.js" => "text/javascript",
+        "nango_bg.wasm" => "application/wasm",
+        _ => return axum::http::StatusCode::NOT_FOUND.into_response(),
+    };
+    match std::fs::read(crate::support::sdk_dir().join(&file)) {
+        Ok(bytes) => ([(header::CONTENT_TYPE, content_type)], bytes).into_response(),
+        Err(_) => axum::http::StatusCode::NOT_FOUND.into_response(),
     }
 }
 

@@ -14,8 +14,8 @@ pub const FLOW_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Session {
     pub app: TestApp,
     pub browser: Browser,
-    /// Serves the app page for as long as the session lives.
-    _page: AppPage,
+    /// Serves the app pages for as long as the session lives.
+    pub page: AppPage,
     pub provider_pages: ProviderPages,
     /// The app page's window handle.
     pub main: String,
@@ -54,7 +54,7 @@ impl Session {
             .await;
         assert_eq!(ready, "ok", "the app page could not load the SDK");
         let main = browser.window().await;
-        Self { app, browser, _page: page, provider_pages, main }
+        Self { app, browser, page, provider_pages, main }
     }
 
     /// Create an OAuth integration `key` for a test provider (`fake-oauth`, `fake-subdomain`, ...).
@@ -76,6 +76,30 @@ impl Session {
                 json!([name, integration, connection_id, options]),
             )
             .await;
+    }
+
+    /// Replace the page's SDK instance with `new Nango({host, ...options})`
+    /// (`{"connectSessionToken": ..}`, `{}`, ...).
+    pub async fn new_nango(&self, options: Value) {
+        self.browser.switch_to(&self.main).await;
+        self.browser.execute("window.newNango(arguments[0]);", json!([options])).await;
+    }
+
+    /// Start `nango[method](...args)` in the page under `name` (`auth` with any arguments, or
+    /// `reconnect`).
+    pub async fn run(&self, name: &str, method: &str, args: Value) {
+        self.browser.switch_to(&self.main).await;
+        self.browser
+            .execute("window.run(arguments[0], arguments[1], arguments[2]);", json!([name, method, args]))
+            .await;
+    }
+
+    /// A connect session token from `POST {path}` (`/connect/sessions` or
+    /// `/connect/sessions/reconnect`) with the secret key, as the app's backend mints it.
+    pub async fn mint_session(&self, path: &str, body: Value) -> String {
+        let response = self.app.post_json(path, &body).await.assert_status(201).await;
+        let created: Value = response.json().await.expect("a JSON answer");
+        created["data"]["token"].as_str().expect("a session token").to_string()
     }
 
     /// The settled outcome of the call `name`: `{ok: true, value}` or `{ok: false, type, message}`.

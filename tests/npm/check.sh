@@ -27,7 +27,8 @@ for file in package/package.json package/nango.js package/nango_bg.wasm package/
 done
 
 typings="$(tar -xzOf "$work/$tarball" package/index.d.ts)"
-for name in "class Nango" "class AuthError" "default function init"; do
+for name in "class Nango" "class AuthError" "export default Nango" "export function init" \
+  "reconnect(" "connectSessionToken" "missing_auth_token"; do
   grep -q "$name" <<<"$typings" || fail "index.d.ts does not declare \`$name\`"
 done
 
@@ -42,9 +43,10 @@ cat > "$app/index.html" <<'HTML'
 <body><button id="connect">Connect</button><script type="module" src="/main.js"></script></body></html>
 HTML
 cat > "$app/main.js" <<'JS'
-import init, { Nango, AuthError } from "nango-sdk";
+import Nango, { AuthError, init } from "nango-sdk";
 
-await init();
+// No init() needed (the first auth() loads the wasm); `init` stays a named export to preload.
+if (typeof init !== "function") throw new Error("no init export");
 const nango = new Nango({ host: "http://localhost:3003", publicKey: "public-key" });
 document.getElementById("connect").addEventListener("click", async () => {
   try {

@@ -73,6 +73,19 @@ impl Builder {
         self
     }
 
+    /// A second replica of `primary` (which must be on Postgres): the same database, key and
+    /// providers file, its own process state and port.
+    pub fn replica_of(self, primary: &TestApp) -> Self {
+        let config = &primary.state.config;
+        let url = config.database_url.as_ref().expect("replica_of: the primary is not on Postgres");
+        let providers = config.providers_file.as_ref().expect("the primary has a providers file");
+        let url = url.expose().clone();
+        self.sqlite()
+            .var("DATABASE_URL", &url)
+            .var("NANGO_ENCRYPTION_KEY", TEST_ENCRYPTION_KEY)
+            .var("NANGO_PROVIDERS_FILE", &providers.display().to_string())
+    }
+
     /// SQLite whatever `NANGO_TESTS_DB` says (tests that read the database file).
     pub fn sqlite(mut self) -> Self {
         self.postgres = false;

@@ -23,9 +23,10 @@ pub struct Connect {
     hmac: Option<String>,
     public_key: Option<String>,
     connect_session_token: Option<String>,
-    /// The SDK's flow id (random per call).
+    /// The SDK's flow id (random per call), or the result socket's `ws_client_id`.
     pub flow: String,
-    origin: String,
+    /// `None` when the flow reports to a WebSocket (`ws_client_id` instead of flow + origin).
+    origin: Option<String>,
 }
 
 /// What a flow came to.
@@ -71,7 +72,7 @@ impl Connect {
             public_key: Some(PUBLIC_KEY.into()),
             connect_session_token: None,
             flow: format!("flow{}", crate::random_id(16)),
-            origin: ORIGIN.into(),
+            origin: Some(ORIGIN.into()),
         }
     }
 
@@ -97,7 +98,14 @@ impl Connect {
 
     /// The opener origin the SDK would send (default `ORIGIN`).
     pub fn origin(mut self, origin: &str) -> Self {
-        self.origin = origin.into();
+        self.origin = Some(origin.into());
+        self
+    }
+
+    /// As `@nangohq/frontend` does: `ws_client_id` from a result socket instead of flow + origin.
+    pub fn ws_client_id(mut self, id: &str) -> Self {
+        self.flow = id.into();
+        self.origin = None;
         self
     }
 
@@ -141,7 +149,10 @@ impl Connect {
             if let Some(hmac) = &self.hmac {
                 query.append_pair("hmac", hmac);
             }
-            query.append_pair("flow", &self.flow).append_pair("origin", &self.origin);
+            match &self.origin {
+                Some(origin) => query.append_pair("flow", &self.flow).append_pair("origin", origin),
+                None => query.append_pair("ws_client_id", &self.flow),
+            };
         }
         url
     }

@@ -15,6 +15,7 @@ pub mod provider;
 pub mod redirector;
 pub mod response;
 pub mod server_process;
+pub mod socket;
 pub mod webhook;
 
 pub use app::{TestApp, PUBLIC_KEY, SECRET_KEY};
@@ -22,11 +23,21 @@ pub use flow::{Connect, FlowRun};
 pub use provider::{ClientAuth, FakeProvider, TokenBody};
 pub use redirector::Redirector;
 pub use response::ResponseExt;
+pub use socket::ResultSocket;
 pub use webhook::WebhookReceiver;
 
 /// A random string of `n_bytes` bytes, URL-safe; unique names for tests.
 pub fn random_id(n_bytes: usize) -> String {
     nango_backend::crypto::random::token(n_bytes)
+}
+
+/// A UUIDv4 in its hyphenated lowercase form: what the server picks as a connection id for a
+/// connect session (SPEC §7).
+pub fn is_uuid_v4(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('-').collect();
+    parts.iter().map(|part| part.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && parts[2].starts_with('4')
+        && id.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
 }
 
 /// Poll `condition` until it holds; panics naming `what` after 20 seconds.

@@ -12,7 +12,7 @@ use anyhow::{bail, Context};
 use flate2::{write::GzEncoder, Compression};
 use xshell::{cmd, Shell};
 
-use crate::{minify_names, project_root, tools};
+use crate::{glue_messages, minify_names, project_root, tools};
 
 /// SPEC "Budgets": 11 KiB now, 8 KiB is the target.
 pub const BUDGET_BYTES: usize = 11 * 1024;
@@ -65,10 +65,10 @@ pub fn run() -> anyhow::Result<()> {
     let glue_path = build.join("nango.js");
     let (wasm, glue) = minify_names::minify(&std::fs::read(&opt_wasm)?, &sh.read_file(&glue_path)?)?;
     std::fs::write(&opt_wasm, wasm)?;
-    sh.write_file(&glue_path, glue)?;
+    sh.write_file(&glue_path, glue_messages::shorten(&glue))?;
 
     let entry = build.join("index.js");
-    sh.write_file(&entry, entry_module(&build)?)?;
+    sh.write_file(&entry, entry_module(&root, &build)?)?;
     let esbuild = npm_bin.join("esbuild");
     let bundle = build.join("nango.min.js");
     cmd!(sh, "{esbuild} {entry} --bundle --minify --format=esm --log-level=warning --outfile={bundle}")
@@ -100,14 +100,18 @@ pub fn run() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Loads the built package in Node and checks the exports work together: `init()` with the
-/// wasm bytes, `new Nango` validation throwing an `AuthError` that is an `Error`. Catches a glue
+/// Loads the built package in Node and checks the exports work together: the default export is
+/// the `Nango` class and constructs before `init()`; `init()` with the wasm bytes; validation
+/// throwing (or rejecting with) an `AuthError` that is an `Error`. Catches a glue
 /// and wasm that no longer match (e.g. after `minify_names`).
 fn smoke_test(sh: &Shell, pkg: &Path) -> anyhow::Result<()> {
     let script = r#"
 import { readFileSync } from "node:fs";
 const pkg = process.argv[1];
-const { default: init, Nango, AuthError } = await import(pkg + "/nango.js");
+const { default: Nango, Nango: Named, AuthError, init } = await import(pkg + "/nango.js");
+if (Nango !== Named) throw new Error("the default export is not the Nango class");
+const before = new Nango({ host: "ftp://x", publicKey: "k" });
+if (typeof before.auth !== "function" || typeof before.reconnect !== "function") throw new Error("no auth/reconnect");
 await init({ module_or_path: readFileSync(new URL(pkg + "/nango_bg.wasm")) });
 const fails = (options, type) => {
   try { new Nango(options); } catch (e) {
@@ -116,33 +120,33 @@ const fails = (options, type) => {
   }
   throw new Error("no error for " + JSON.stringify(options));
 };
-fails({ host: "http://127.0.0.1:3003" }, "missing_public_key");
 fails({ host: "ftp://x", publicKey: "k" }, "invalid_host_url");
-const nango = new Nango({ host: "http://127.0.0.1:3003/", publicKey: "k" });
-if (typeof nango.auth !== "function") throw new Error("no auth method");
+const rejects = async (promise, type) => {
+  const error = await promise.then(() => null, (e) => e);
+  if (!(error instanceof AuthError) || error.type !== type) throw new Error("expected " + type + ": " + error);
+};
+const credentials = { credentials: { apiKey: "x" } };
+await rejects(new Nango({ host: "http://127.0.0.1:3003" }).auth("demo", "user-1", credentials), "missing_auth_token");
+await rejects(new Nango({ host: "http://127.0.0.1:3003", publicKey: "k", connectSessionToken: "t" }).auth("demo", credentials), "missing_auth_token");
+await rejects(new Nango({ host: "http://127.0.0.1:3003", publicKey: "k" }).reconnect("demo"), "missing_connect_session_token");
 "#;
     let pkg_url = format!("file://{}", pkg.display());
     cmd!(sh, "node --input-type=module -e {script} {pkg_url}").quiet().run()?;
-    println!("smoke test passed (node: init, Nango, AuthError)");
+    println!("smoke test passed (node: default Nango, init, AuthError)");
     Ok(())
 }
 
-/// The package entry: re-exports the wasm-bindgen glue and `AuthError`, and makes `init()`
-/// without an argument load `nango_bg.wasm` next to the module (`--omit-default-module-path`
-/// removed that default from the glue). `AuthError` must come from the very snippet file the
-/// glue imports, or `instanceof AuthError` would compare against a second copy of the class.
-fn entry_module(build: &Path) -> anyhow::Result<String> {
+/// The package entry: `sdk-wasm/js/package_entry.js` (the default-exported `Nango` that loads
+/// the wasm on first use, `init`, `initSync`, `AuthError`), its `./js/` imports pointed at the
+/// snippet files wasm-bindgen copied. `AuthError` must come from the very snippet file the glue
+/// imports, or `instanceof AuthError` would compare against a second copy of the class.
+fn entry_module(root: &Path, build: &Path) -> anyhow::Result<String> {
     let snippet = find_file(&build.join("snippets"), "auth_error.js")?
         .context("wasm-bindgen emitted no auth_error.js snippet")?;
-    let snippet = snippet.strip_prefix(build)?.to_string_lossy().replace('\\', "/");
-    Ok(format!(
-        "import initWasm from \"./nango.js\";\n\
-         export {{ Nango, initSync }} from \"./nango.js\";\n\
-         export {{ AuthError }} from \"./{snippet}\";\n\
-         export default function init(input) {{\n  \
-           return initWasm(input ?? {{ module_or_path: new URL(\"nango_bg.wasm\", import.meta.url) }});\n\
-         }}\n"
-    ))
+    let snippet_js_dir = snippet.parent().context("snippet without a folder")?;
+    let snippet_js_dir = snippet_js_dir.strip_prefix(build)?.to_string_lossy().replace('\\', "/");
+    let entry = std::fs::read_to_string(root.join("sdk-wasm/js/package_entry.js"))?;
+    Ok(entry.replace("from \"./js/", &format!("from \"./{snippet_js_dir}/")))
 }
 
 fn find_file(dir: &Path, name: &str) -> anyhow::Result<Option<std::path::PathBuf>> {

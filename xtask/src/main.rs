@@ -10,6 +10,7 @@
 
 mod bench;
 mod build_sdk;
+mod glue_messages;
 mod minify_names;
 mod test_sdk;
 #[cfg(test)]

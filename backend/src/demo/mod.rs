@@ -1,5 +1,6 @@
 //! The built-in demo OAuth provider (SPEC §6): a consent page, token and refresh endpoints
-//! (`provider.rs`), a small API behind the proxy (`api.rs`), and the demo integration created
+//! (`provider.rs`), a small API behind the proxy (`api.rs`), the demo page's routes (`page.rs`,
+//! `session.rs`: a connect session minted on the server side), and the demo integration created
 //! on first start, so the demo page completes a real flow offline with no credentials.
 //!
 //! Demo state is per process (single-process demo): pending authorization codes live in an
@@ -9,6 +10,7 @@
 pub mod api;
 pub mod page;
 pub mod provider;
+pub mod session;
 pub mod tokens;
 
 use crate::crypto::random;
@@ -27,7 +29,11 @@ pub const DEMO_SCOPES: [&str; 2] = ["profile", "email"];
 
 /// Mounted only with `NANGO_DEMO=true` (SPEC §13).
 pub fn routes() -> Router<AppState> {
-    Router::new().merge(provider::routes()).merge(api::routes()).merge(page::routes())
+    Router::new()
+        .merge(provider::routes())
+        .merge(api::routes())
+        .merge(page::routes())
+        .merge(session::routes())
 }
 
 /// Create the demo integration in the default environment unless it exists (SPEC §6).

@@ -96,7 +96,7 @@ fn credentials_summary(credentials: &Credentials) -> Result<Value, ApiError> {
     }))
 }
 
-async fn default_environment(state: &AppState) -> Result<Environment, ApiError> {
+pub(super) async fn default_environment(state: &AppState) -> Result<Environment, ApiError> {
     state
         .store
         .default_environment()

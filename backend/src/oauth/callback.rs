@@ -6,7 +6,7 @@
 //! only tells the user, and the SDK learns the outcome from the flow record (an expired
 //! pending flow reads as `state_invalid`).
 
-use super::result_page::ResultPage;
+use super::result_page::{Reply, ResultPage};
 use crate::connections::token::{self, TokenError};
 use crate::connections::{self, NewConnection};
 use crate::credentials::Credentials;
@@ -54,8 +54,13 @@ pub async fn get_callback(State(state): State<AppState>, RawQuery(raw_query): Ra
             FlowOutcome::Error(error.to_flow_error())
         }
     };
-    flows::finish(state.store.as_ref(), &flow, &outcome, now).await;
-    ResultPage { flow: Some(&flow.flow_id), origin: Some(&flow.origin), outcome: &outcome }.into_response()
+    flows::finish(state.store.as_ref(), &state.flow_watch, &flow, &outcome, now).await;
+    ResultPage { flow: Some(&flow.flow_id), reply: flow_reply(&flow), outcome: &outcome }.into_response()
+}
+
+/// A flow started with an origin posts to it; one started for a WebSocket has none.
+fn flow_reply(flow: &ConsumedFlow) -> Reply<'_> {
+    flow.origin.as_deref().map_or(Reply::Socket, Reply::Opener)
 }
 
 /// The steps after the state is consumed. A failure after the integration is known is also
@@ -186,7 +191,7 @@ impl CallbackQuery {
 fn bare_page(error: ApiError) -> Response {
     error.log();
     let outcome = FlowOutcome::Error(error.to_flow_error());
-    ResultPage { flow: None, origin: None, outcome: &outcome }.into_response()
+    ResultPage::unaddressed(&outcome).into_response()
 }
 
 fn clip(text: &str) -> String {

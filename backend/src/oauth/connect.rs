@@ -5,11 +5,13 @@
 //! opener) with the error's HTTP status (4xx/5xx; the SDK only reads the message), and are
 //! recorded on the SDK's flow id when it is well-formed, so `GET /oauth/flows/{flow}` reports
 //! them too. A missing `flow` is allowed (older clients): the server picks one, nobody polls it.
+//! With `ws_client_id` (SPEC §8, `@nangohq/frontend`) that id is the flow id, no origin is
+//! needed, and the outcome goes to the WebSocket holding it: the result page posts nothing.
 
 use super::access::{self, Denied};
 use super::authorize_url::{self, AuthorizeRequest};
 use super::query::{parse_origin, BrowserQuery};
-use super::result_page::ResultPage;
+use super::result_page::{Reply, ResultPage};
 use crate::catalog::AuthMode;
 use crate::crypto::pkce::PkceVerifier;
 use crate::crypto::random;
@@ -30,14 +32,16 @@ pub async fn get_connect(
 ) -> Response {
     let now = crate::time::now();
     let query = BrowserQuery::parse(raw_query.as_deref());
-    let flow = match query.flow.as_deref() {
+    let socket = query.ws_client_id.is_some();
+    let flow = match query.ws_client_id.as_deref().or(query.flow.as_deref()) {
         None => FlowId::parse(random::token(24)).ok(),
         Some(raw) => FlowId::parse(raw).ok(),
     };
-    let origin = query.origin.as_deref().and_then(parse_origin);
+    let origin = if socket { None } else { query.origin.as_deref().and_then(parse_origin) };
     let started = match integration {
         Ok(crate::extract::Path(integration)) => {
-            start(&state, &integration, &query, flow.as_ref(), origin.as_deref(), now).await
+            let reply = if socket { FlowReply::Socket } else { FlowReply::Opener(origin.as_deref()) };
+            start(&state, &integration, &query, flow.as_ref(), reply, now).await
         }
         Err(error) => Err(Denied::from(error)),
     };
@@ -49,15 +53,36 @@ pub async fn get_connect(
             if let Some(flow) = &flow {
                 let environment_id = environment.as_ref().map(|environment| environment.id);
                 let lifetime = state.config.flow_ttl_seconds;
-                flows::fail_before_start(state.store.as_ref(), flow, environment_id, &failure, now, lifetime)
-                    .await;
+                flows::fail_before_start(
+                    state.store.as_ref(),
+                    &state.flow_watch,
+                    flow,
+                    environment_id,
+                    &failure,
+                    now,
+                    lifetime,
+                )
+                .await;
             }
             // A refused origin is told nothing, not even the refusal.
-            let origin = origin.as_deref().filter(|_| failure.code != ErrorCode::InvalidOrigin);
+            let reply = if socket {
+                Reply::Socket
+            } else {
+                Reply::opener(origin.as_deref().filter(|_| failure.code != ErrorCode::InvalidOrigin))
+            };
             let outcome = FlowOutcome::Error(failure);
-            ResultPage { flow: flow.as_ref(), origin, outcome: &outcome }.into_response()
+            ResultPage { flow: flow.as_ref(), reply, outcome: &outcome }.into_response()
         }
     }
+}
+
+/// Where the flow's outcome will go.
+#[derive(Clone, Copy)]
+enum FlowReply<'a> {
+    /// The result page posts to the opener at this origin (required).
+    Opener(Option<&'a str>),
+    /// A WebSocket result socket; it checks the origin of its own request (`oauth/socket.rs`).
+    Socket,
 }
 
 /// Everything up to the redirect; returns the authorization URL.
@@ -66,20 +91,23 @@ async fn start(
     integration: &str,
     query: &BrowserQuery,
     flow: Option<&FlowId>,
-    origin: Option<&str>,
+    reply: FlowReply<'_>,
     now: i64,
 ) -> Result<String, Denied> {
     let flow = flow.ok_or_else(|| ApiError::new(ErrorCode::InvalidFlowId, FlowId::RULE))?;
-    let origin = origin.ok_or_else(|| {
-        ApiError::invalid_origin(
-            "`origin` must be the opener's origin: an absolute http(s) scheme://host[:port]",
-        )
-    })?;
+    let origin = match reply {
+        FlowReply::Opener(origin) => Some(origin.ok_or_else(|| {
+            ApiError::invalid_origin(
+                "`origin` must be the opener's origin: an absolute http(s) scheme://host[:port]",
+            )
+        })?),
+        FlowReply::Socket => None,
+    };
     let access = access::check(state, query.access_request(integration, AuthMode::OAuth2)).await?;
     let environment_id = access.environment.id;
     let deny = |error: ApiError| Denied { error, environment: Some(access.environment.clone()) };
     // SPEC §13 "Origins": the result page posts to `origin`, so it must be one the app allows.
-    if !access.environment.settings.allows_origin(origin) {
+    if origin.is_some_and(|origin| !access.environment.settings.allows_origin(origin)) {
         return Err(deny(ApiError::invalid_origin(
             "this origin is not in the environment's allowed origins",
         )));
@@ -134,7 +162,7 @@ async fn start(
         sealed_pkce_verifier,
         params: access.params.clone(),
         authorization_params: access.authorization_params.clone(),
-        origin: origin.to_string(),
+        origin: origin.map(str::to_string),
         redirect_uri,
         end_user: access.session.as_ref().and_then(crate::sessions::end_user_of),
         tags: access.session.as_ref().map(|session| session.tags.clone()),

@@ -2,7 +2,8 @@
 //! outcomes for the SDK, and the popup-less credential POSTs under `/api-auth`.
 //!
 //! Steps live in their own files: `access` (who may start a flow), `query` (the SDK's query
-//! string), `authorize_url`, `result_page`, `api_auth` (the API-key and basic POSTs). The
+//! string), `authorize_url`, `result_page`, `api_auth` (the API-key and basic POSTs), `socket`
+//! (the WebSocket result channel of `@nangohq/frontend`, served on `/`). The
 //! logic below HTTP is in `flows` (a flow's state) and `connections` (saving, tokens).
 
 pub mod access;
@@ -13,6 +14,7 @@ pub mod connect;
 pub mod flows;
 pub mod query;
 pub mod result_page;
+pub mod socket;
 
 use crate::state::AppState;
 use axum::routing::get;

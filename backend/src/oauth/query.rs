@@ -16,6 +16,9 @@ pub struct BrowserQuery {
     pub hmac: Option<String>,
     pub flow: Option<String>,
     pub origin: Option<String>,
+    /// SPEC §8: the id a WebSocket result socket was given; used in place of `flow` and
+    /// `origin` (`@nangohq/frontend`).
+    pub ws_client_id: Option<String>,
     pub params: JsonMap,
     pub authorization_params: JsonMap,
 }
@@ -37,6 +40,7 @@ impl BrowserQuery {
                     "hmac" => query.hmac = Some(value),
                     "flow" => query.flow = Some(value),
                     "origin" => query.origin = Some(value),
+                    "ws_client_id" => query.ws_client_id = Some(value),
                     // Nango's JS SDK sends these two as JSON objects; accept that form too.
                     "params" => merge_json_object(&mut query.params, &value),
                     "authorization_params" => merge_json_object(&mut query.authorization_params, &value),

@@ -13,13 +13,37 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{json, Value};
 
-/// Everything the page needs. `origin` is `None` when the flow's opener origin is unknown or
-/// invalid: the page then posts nothing and only tells the user.
+/// Everything the page needs.
 #[derive(Debug, Clone)]
 pub struct ResultPage<'a> {
     pub flow: Option<&'a FlowId>,
-    pub origin: Option<&'a str>,
+    pub reply: Reply<'a>,
     pub outcome: &'a FlowOutcome,
+}
+
+impl<'a> ResultPage<'a> {
+    /// A page for no known flow: it tells only the user.
+    pub fn unaddressed(outcome: &'a FlowOutcome) -> Self {
+        Self { flow: None, reply: Reply::Nobody, outcome }
+    }
+}
+
+/// Who the page tells the outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reply<'a> {
+    /// `window.opener`, with this targetOrigin; then the page closes itself.
+    Opener(&'a str),
+    /// Nobody: the outcome goes over the WebSocket result channel (SPEC §8); the page closes.
+    Socket,
+    /// Nobody can be: the opener's origin is unknown or invalid; the page tells the user.
+    Nobody,
+}
+
+impl<'a> Reply<'a> {
+    /// `Opener` when the origin is known, else `Nobody`.
+    pub fn opener(origin: Option<&'a str>) -> Self {
+        origin.map_or(Self::Nobody, Self::Opener)
+    }
 }
 
 impl IntoResponse for ResultPage<'_> {
@@ -77,21 +101,23 @@ pub fn render(page: &ResultPage<'_>, nonce: &str) -> String {
         }
         FlowOutcome::Error(error) => ("Connection failed".to_string(), error.message.clone()),
     };
-    let script = match page.origin {
-        Some(origin) => format!(
+    let script = match page.reply {
+        Reply::Opener(origin) => format!(
             "<script nonce=\"{nonce}\">(function(){{var m={message},o={origin};\
              try{{if(window.opener){{window.opener.postMessage(m,o);}}}}catch(e){{}}\
              try{{window.close();}}catch(e){{}}}})();</script>",
             message = script_json(&message(page.flow, page.outcome)),
             origin = script_json(&Value::String(origin.to_string())),
         ),
-        None => String::new(),
+        Reply::Socket => format!("<script nonce=\"{nonce}\">try{{window.close();}}catch(e){{}}</script>"),
+        Reply::Nobody => String::new(),
     };
-    let hint = if page.origin.is_some() {
-        "You may close this window."
-    } else {
-        "The page that opened this window could not be told (its origin is missing or invalid). \
-         You may close this window."
+    let hint = match page.reply {
+        Reply::Opener(_) | Reply::Socket => "You may close this window.",
+        Reply::Nobody => {
+            "The page that opened this window could not be told (its origin is missing or invalid). \
+             You may close this window."
+        }
     };
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
@@ -122,7 +148,7 @@ mod tests {
         let flow = flow();
         let page = ResultPage {
             flow: Some(&flow),
-            origin: Some("http://localhost:8080"),
+            reply: Reply::Opener("http://localhost:8080"),
             outcome: &error(ErrorCode::ProviderDenied, "denied: </script><img src=x onerror=alert(1)>"),
         };
         let html = render(&page, "NONCE");
@@ -152,17 +178,31 @@ mod tests {
 
     #[test]
     fn no_origin_means_no_script() {
-        let page = ResultPage { flow: None, origin: None, outcome: &error(ErrorCode::InvalidOrigin, "bad") };
+        let page =
+            ResultPage { flow: None, reply: Reply::Nobody, outcome: &error(ErrorCode::InvalidOrigin, "bad") };
         let html = render(&page, "N");
         assert!(!html.contains("<script"));
         assert!(html.contains("You may close this window."));
     }
 
     #[test]
+    fn a_socket_flow_posts_nothing_and_closes() {
+        let flow = flow();
+        let page = ResultPage {
+            flow: Some(&flow),
+            reply: Reply::Socket,
+            outcome: &error(ErrorCode::InvalidHmac, "x"),
+        };
+        let html = render(&page, "N");
+        assert!(!html.contains("postMessage"));
+        assert!(html.contains("window.close()"));
+    }
+
+    #[test]
     fn headers_are_set() {
         let page = ResultPage {
             flow: None,
-            origin: Some("https://app.example"),
+            reply: Reply::Opener("https://app.example"),
             outcome: &error(ErrorCode::InvalidRequest, "y"),
         };
         let response = page.into_response();

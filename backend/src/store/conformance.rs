@@ -16,7 +16,7 @@ mod flows;
 mod sealing;
 mod sessions;
 use connections::{connections_list, refresh_lock};
-use flows::{flows_outcome, flows_single_use};
+use flows::{flow_notices, flows_outcome, flows_single_use};
 use sessions::sessions_lifecycle;
 
 pub async fn run_all(store: &dyn Store) {
@@ -320,6 +320,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = sqlite::SqliteStore::open(&dir.path().join("nango.db"), test_cipher()).await.unwrap();
         run_all(&store).await;
+        flow_notices(&store, false).await;
         // Reopening the file keeps the data.
         drop(store);
         let store = sqlite::SqliteStore::open(&dir.path().join("nango.db"), test_cipher()).await.unwrap();
@@ -338,6 +339,7 @@ mod tests {
             .await
             .unwrap_or_else(|error| panic!("Postgres at DATABASE_URL is unreachable: {error}"));
         run_all(&store).await;
+        flow_notices(&store, true).await;
         drop(store);
         use sqlx::Connection as _;
         let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();

@@ -201,15 +201,34 @@ pub trait SessionStore: Send + Sync {
     async fn purge_sessions(&self, older_than: i64) -> StoreResult<u64>;
 }
 
+/// Word between replicas that a flow has ended (SPEC §8: the replica holding a result socket
+/// learns the outcome of a flow another replica finished). Postgres: `NOTIFY`/`LISTEN`;
+/// SQLite serves one process, whose own wake-ups suffice.
+#[async_trait]
+pub trait FlowNotices: Send + Sync {
+    /// Tell every replica listening that `flow_id` has an outcome now.
+    async fn announce_flow_end(&self, flow_id: &FlowId) -> StoreResult<()>;
+    /// The flow ids announced by any replica, for as long as the receiver lives (reconnecting
+    /// when the database connection drops); `None` when the store has no such channel.
+    async fn flow_end_notices(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<FlowId>>>;
+}
+
 /// Everything a backend implements; `Arc<dyn Store>` is what the app holds. Bring the
 /// concern's trait into scope to call its methods.
 pub trait Store:
-    Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore + SessionStore
+    Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore + FlowNotices + SessionStore
 {
 }
 
-impl<T: Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore + SessionStore> Store
-    for T
+impl<
+        T: Schema
+            + EnvironmentStore
+            + IntegrationStore
+            + ConnectionStore
+            + FlowStore
+            + FlowNotices
+            + SessionStore,
+    > Store for T
 {
 }
 

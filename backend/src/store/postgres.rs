@@ -66,3 +66,43 @@ impl PostgresStore {
 
 // Replicas write concurrently: a merge locks its row until it commits.
 super::sql::impl_store!(PostgresStore, lock = " FOR UPDATE");
+
+/// The `NOTIFY` channel that carries the ids of ended flows between replicas.
+const FLOW_END_CHANNEL: &str = "nango_flow_ends";
+
+#[async_trait]
+impl FlowNotices for PostgresStore {
+    async fn announce_flow_end(&self, flow_id: &FlowId) -> StoreResult<()> {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(FLOW_END_CHANNEL)
+            .bind(flow_id.as_str())
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn flow_end_notices(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<FlowId>>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.writer).await?;
+        listener.listen(FLOW_END_CHANNEL).await?;
+        let (sender, receiver) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                // `recv` reconnects after a lost connection (notices sent meanwhile are lost;
+                // the sockets' periodic re-read covers them).
+                let notification = match listener.recv().await {
+                    Ok(notification) => notification,
+                    Err(error) => {
+                        tracing::warn!(%error, "flow notices: the database connection failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                        continue;
+                    }
+                };
+                let Ok(flow_id) = FlowId::parse(notification.payload()) else { continue };
+                if sender.send(flow_id).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Some(receiver))
+    }
+}

@@ -212,8 +212,9 @@ pub struct NewFlow {
     pub sealed_pkce_verifier: Option<String>,
     pub params: JsonMap,
     pub authorization_params: JsonMap,
-    /// The opener's origin: the result page posts to it, never to `*`.
-    pub origin: String,
+    /// The opener's origin: the result page posts to it, never to `*`. `None` for a flow whose
+    /// result goes over a WebSocket (SPEC §8): the page then posts nothing.
+    pub origin: Option<String>,
     pub redirect_uri: String,
     /// From the connect session, for the connection the flow creates.
     pub end_user: Option<JsonMap>,
@@ -233,7 +234,7 @@ pub struct ConsumedFlow {
     /// Sealed; `flows::open_verifier` opens it.
     pub sealed_pkce_verifier: Option<String>,
     pub params: JsonMap,
-    pub origin: String,
+    pub origin: Option<String>,
     pub redirect_uri: String,
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,

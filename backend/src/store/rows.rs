@@ -203,7 +203,7 @@ impl FlowRow {
             )?,
             sealed_pkce_verifier: self.pkce_verifier,
             params: parse_map(&required(self.params, "params")?, "params")?,
-            origin: required(self.origin, "origin")?,
+            origin: self.origin,
             redirect_uri: required(self.redirect_uri, "redirect_uri")?,
             end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
             tags: self.tags.map(|text| parse_map(&text, "tags")).transpose()?,

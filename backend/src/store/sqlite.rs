@@ -63,3 +63,15 @@ impl SqliteStore {
 
 // The writer connection is the only writer, so a read-modify-write needs no row lock.
 super::sql::impl_store!(SqliteStore, lock = "");
+
+// One process serves a SQLite file: the flows module's own wake-ups reach every socket.
+#[async_trait]
+impl FlowNotices for SqliteStore {
+    async fn announce_flow_end(&self, _flow_id: &FlowId) -> StoreResult<()> {
+        Ok(())
+    }
+
+    async fn flow_end_notices(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<FlowId>>> {
+        Ok(None)
+    }
+}

@@ -25,7 +25,7 @@ fn fake_window(closed: bool) -> JsValue {
 
 fn popup_mode(window: &JsValue) -> Mode {
     Mode::Popup {
-        popup: Popup::from_window(window.clone()),
+        popup: Popup::new(window.clone()).expect("a window object"),
         flow_id: FLOW.into(),
         host_origin: HOST.into(),
         poll_url: String::from(HOST) + "/oauth/flows/" + FLOW,

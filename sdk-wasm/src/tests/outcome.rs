@@ -179,6 +179,11 @@ fn answers_are_read_as_success_failure_pending_or_unreadable() {
     assert_eq!(js::get_string(&result, "providerConfigKey").as_deref(), Some("demo"));
     assert_eq!(js::get_string(&result, "connectionId").as_deref(), Some("user-42"));
     assert!(js::get(&result, "extra").is_undefined());
+    let keys = js_sys::Object::keys(&result.clone().into());
+    assert_eq!(keys.length(), 2, "no isPending key unless the server sends it");
+    js::set(&success, "isPending", &JsValue::FALSE);
+    let Answer::Success(result) = Answer::read(&success) else { panic!("not a success") };
+    assert_eq!(js::get(&result, "isPending"), JsValue::FALSE, "isPending is passed on");
 
     let error = body(&[("code", "state_invalid".into()), ("message", "expired".into())]);
     let failure = body(&[("status", "error".into()), ("error", error)]);

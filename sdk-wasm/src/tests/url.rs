@@ -2,7 +2,6 @@
 
 use wasm_bindgen_test::wasm_bindgen_test;
 
-use crate::popup::features;
 use crate::url::{encode_into, parse_host, push_int, UrlBuilder};
 
 #[wasm_bindgen_test]
@@ -84,13 +83,4 @@ fn integers_print_with_sign() {
         push_int(&mut out, value);
         assert_eq!(out, text);
     }
-}
-
-#[wasm_bindgen_test]
-fn popup_is_centred_on_the_opener() {
-    assert_eq!(features(500.0, 600.0, 100.0, 50.0, 1500.0, 1000.0), "width=500,height=600,left=600,top=250");
-    assert_eq!(
-        features(500.0, 600.0, -1920.0, 0.0, 1000.0, 800.0),
-        "width=500,height=600,left=-1670,top=100"
-    );
 }

@@ -17,7 +17,7 @@ fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFl
         sealed_pkce_verifier: Some("sealed-verifier".into()),
         params: map(json!({"subdomain": "acme"})),
         authorization_params: map(json!({"prompt": "consent"})),
-        origin: "http://localhost:8080".into(),
+        origin: Some("http://localhost:8080".into()),
         redirect_uri: "http://127.0.0.1:3003/oauth/callback".into(),
         end_user: None,
         tags: None,
@@ -126,4 +126,30 @@ pub(super) async fn flows_outcome(store: &dyn Store) {
     assert!(purged >= 1);
     assert!(store.flow_record(&early).await.unwrap().is_none());
     assert!(store.flow_record(&id).await.unwrap().is_some());
+}
+
+/// A flow for a WebSocket has no origin; a store with a notice channel delivers what any
+/// replica announces (a store without one must say so, never drop announcements silently).
+pub(super) async fn flow_notices(store: &dyn Store, expect_channel: bool) {
+    let env = new_environment(store, "env-notices").await;
+    let mut socket_flow = flow(&env, "flow-socket-0000001", "state-socket", NOW + 600);
+    socket_flow.origin = None;
+    store.insert_flow(&socket_flow).await.unwrap();
+    assert_eq!(store.consume_flow("state-socket", NOW).await.unwrap().unwrap().origin, None);
+
+    let notices = store.flow_end_notices().await.unwrap();
+    assert_eq!(notices.is_some(), expect_channel);
+    let Some(mut notices) = notices else { return };
+    let id = FlowId::parse(format!("flow-notice-{}", std::process::id())).unwrap();
+    store.announce_flow_end(&id).await.unwrap();
+    // Other suites share the database's channel: wait for this id among theirs.
+    let received = tokio::time::timeout(std::time::Duration::from_secs(10), async {
+        while let Some(got) = notices.recv().await {
+            if got == id {
+                return true;
+            }
+        }
+        false
+    });
+    assert!(received.await.unwrap(), "the announced flow id never arrived");
 }

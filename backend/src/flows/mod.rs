@@ -1,14 +1,18 @@
 //! A flow's life in one place (SPEC §2): started (pending) → success | error, or expired when
 //! its lifetime passes first. Routes never change a flow record any other way, so later
-//! channels (the WebSocket result channel, the redirect mode) join as readers of `state`.
+//! channels (the WebSocket result channel, the redirect mode) join as readers of `state`;
+//! `watch` tells the waiters of this replica and of the others when an outcome is recorded.
+
+pub mod watch;
 
 use crate::crypto::cipher::lookup_hash;
 use crate::crypto::{Cipher, CipherError};
 use crate::ids::{EnvironmentId, FlowId};
 use crate::secret::Secret;
 use crate::store::{
-    ConsumedFlow, FlowError, FlowOutcome, FlowRecord, FlowStore, NewFlow, StoreError, StoreResult,
+    ConsumedFlow, FlowError, FlowOutcome, FlowRecord, FlowStore, NewFlow, Store, StoreError, StoreResult,
 };
+use watch::FlowWatch;
 
 /// What a flow record says at a given time.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,16 +99,24 @@ fn verifier_aad(flow_id: &FlowId) -> Vec<u8> {
 }
 
 /// pending → success | error. A failure to record is logged: the popup message still goes out.
-pub async fn finish(store: &dyn FlowStore, flow: &ConsumedFlow, outcome: &FlowOutcome, now: i64) {
-    if let Err(error) = store.finish_flow(&flow.flow_id, outcome, now).await {
-        tracing::error!(%error, "could not record the flow outcome");
+pub async fn finish(
+    store: &dyn Store,
+    watch: &FlowWatch,
+    flow: &ConsumedFlow,
+    outcome: &FlowOutcome,
+    now: i64,
+) {
+    match store.finish_flow(&flow.flow_id, outcome, now).await {
+        Ok(()) => announce(store, watch, &flow.flow_id).await,
+        Err(error) => tracing::error!(%error, "could not record the flow outcome"),
     }
 }
 
 /// An error before a flow could start, recorded on the SDK's flow id so its second channel
 /// learns it too; the record expires like a flow. An existing record wins.
 pub async fn fail_before_start(
-    store: &dyn FlowStore,
+    store: &dyn Store,
+    watch: &FlowWatch,
     flow_id: &FlowId,
     environment_id: Option<EnvironmentId>,
     error: &FlowError,
@@ -112,8 +124,18 @@ pub async fn fail_before_start(
     lifetime_seconds: i64,
 ) {
     let expires_at = now.saturating_add(lifetime_seconds);
-    if let Err(store_error) = store.record_flow_error(flow_id, environment_id, error, now, expires_at).await {
-        tracing::error!(error = %store_error, "could not record a flow error");
+    match store.record_flow_error(flow_id, environment_id, error, now, expires_at).await {
+        Ok(()) => announce(store, watch, flow_id).await,
+        Err(store_error) => tracing::error!(error = %store_error, "could not record a flow error"),
+    }
+}
+
+/// The outcome is recorded: wake this replica's waiter, and tell the other replicas.
+async fn announce(store: &dyn Store, watch: &FlowWatch, flow_id: &FlowId) {
+    watch.wake(flow_id);
+    if let Err(error) = store.announce_flow_end(flow_id).await {
+        // The other replicas' waiters re-read their records every few seconds anyway.
+        tracing::warn!(%error, "could not announce a flow's end to the other replicas");
     }
 }
 
