@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what it needs (wasm target,
-# wasm-bindgen CLI, Debian's chromium, Nango's catalog from npm, a private PostgreSQL when
+# wasm-bindgen CLI, Debian's chromium, Nango's catalog and clients from npm, a private PostgreSQL when
 # none answers), builds the SDK package, runs clippy on the host crates, then every Rust
 # test (backend units, the house-rule tests in xtask, store conformance on SQLite and
 # Postgres, HTTP and headless Chromium end-to-end), the SDK's in-browser unit tests and the
@@ -16,6 +16,9 @@ export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 TEST_DEPS="${NANGO_TEST_DEPS:-$HOME/.cache/nango-test-deps}"
 # Nango's own catalog, loaded by a catalog test (backend/src/catalog/load_tests.rs).
 NANGO_PROVIDERS_VERSION="0.71.10"
+# Nango's own clients, driven against the server by tests/api/nango_node.rs (@nangohq/node)
+# and tests/browser/nango_frontend.rs (@nangohq/frontend); tests/src/nango_clients.rs checks it.
+NANGO_CLIENTS_VERSION="0.71.10"
 
 step() { printf '\n==> %s [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -53,6 +56,17 @@ if [ ! -f "$NANGO_PROVIDERS_FIXTURE" ]; then
 fi
 [ -f "$NANGO_PROVIDERS_FIXTURE" ] || { echo "npm did not install $NANGO_PROVIDERS_FIXTURE"; exit 1; }
 echo "$NANGO_PROVIDERS_FIXTURE"
+
+step "Nango's clients (npm @nangohq/node and @nangohq/frontend @$NANGO_CLIENTS_VERSION)"
+clients_dir="$TEST_DEPS/nango-clients-$NANGO_CLIENTS_VERSION"
+export NANGO_CLIENTS_DIR="$clients_dir/node_modules"
+if [ ! -f "$NANGO_CLIENTS_DIR/@nangohq/node/package.json" ] || [ ! -f "$NANGO_CLIENTS_DIR/@nangohq/frontend/package.json" ]; then
+  mkdir -p "$clients_dir"
+  npm install --prefix "$clients_dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
+    "@nangohq/node@$NANGO_CLIENTS_VERSION" "@nangohq/frontend@$NANGO_CLIENTS_VERSION"
+fi
+[ -f "$NANGO_CLIENTS_DIR/@nangohq/frontend/dist/index.js" ] || { echo "npm did not install the clients into $NANGO_CLIENTS_DIR"; exit 1; }
+echo "$NANGO_CLIENTS_DIR"
 
 step "PostgreSQL"
 pg_ensure_server

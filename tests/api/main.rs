@@ -20,6 +20,7 @@ mod integrations;
 mod limits;
 mod logs;
 mod metadata;
+mod nango_node;
 mod origins;
 mod outbound;
 mod postgres;

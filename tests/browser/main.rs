@@ -9,6 +9,7 @@ mod assets;
 mod channels;
 mod demo_page;
 mod errors;
+mod nango_frontend;
 mod pages;
 mod popup;
 mod sessions;

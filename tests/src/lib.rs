@@ -9,6 +9,7 @@ pub mod browser;
 pub mod catalog;
 pub mod cli;
 pub mod flow;
+pub mod nango_clients;
 pub mod postgres;
 pub mod provider;
 pub mod redirector;

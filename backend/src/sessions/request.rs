@@ -153,6 +153,14 @@ fn party(value: &Value, name: &str, id_required: bool, errors: &mut Vec<FieldErr
     if object.contains_key("tags") {
         tags(object.get("tags"), &[name, "tags"], errors);
     }
+    let known: &[&str] = if name == "organization" {
+        &["id", "display_name"]
+    } else {
+        &["id", "email", "display_name", "tags"]
+    };
+    for key in object.keys().filter(|key| !known.contains(&key.as_str())) {
+        errors.push(error("unrecognized_keys", &format!("unknown key `{key}`"), &[name, key]));
+    }
     object.clone()
 }
 
@@ -263,6 +271,8 @@ mod tests {
         let eleven: JsonMap = (0..11).map(|n| (format!("k{n}"), json!("v"))).collect();
         assert_eq!(paths(parse(&json!({"end_user": {"id": "u"}, "tags": eleven}), false)), vec!["tags"]);
         assert_eq!(paths(parse(&json!({"end_user": {"id": "u"}, "extra": 1}), false)), vec!["extra"]);
+        let inner = json!({"end_user": {"id": "u", "extra": 1}, "organization": {"id": "o", "email": "x@y"}});
+        assert_eq!(paths(parse(&inner, false)), vec!["end_user.extra", "organization.email"]);
         assert_eq!(paths(parse(&json!({"end_user": {"id": ""}}), false)), vec!["end_user.id"]);
         assert_eq!(paths(parse(&json!({}), false)), vec!["end_user"]);
         assert_eq!(paths(parse(&json!({"tags": {"1bad": "v"}}), false)), vec!["tags.1bad"]);
