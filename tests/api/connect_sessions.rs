@@ -144,23 +144,20 @@ async fn a_reconnect_session_is_bound_to_an_existing_connection() {
     assert_eq!((code.as_str(), paths), ("invalid_body", vec!["connection_id".to_string()]));
 
     let body = json!({"connection_id": "user-1", "integration_id": "github", "end_user": {"id": "u-1"}});
-    let created: Value = create(&app, "/connect/sessions/reconnect", &body)
-        .await
-        .assert_status(201)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let token = created["data"]["token"].as_str().unwrap();
-    let read: Value = read_session(&app, token).await;
+    let token = token_from(&app, "/connect/sessions/reconnect", body).await;
+    let read: Value = read_session(&app, &token).await;
     assert_eq!(read["data"]["connection_id"], "user-1");
     assert_eq!(read["data"]["allowed_integrations"], json!(["github"]));
 }
 
 /// A session token from a fresh session for `body`.
 async fn token_for(app: &TestApp, body: Value) -> String {
-    let created: Value =
-        create(app, "/connect/sessions", &body).await.assert_status(201).await.json().await.unwrap();
+    token_from(app, "/connect/sessions", body).await
+}
+
+/// A session token from `POST path` (`/connect/sessions` or its `/reconnect`).
+async fn token_from(app: &TestApp, path: &str, body: Value) -> String {
+    let created: Value = create(app, path, &body).await.assert_status(201).await.json().await.unwrap();
     created["data"]["token"].as_str().unwrap().to_string()
 }
 
@@ -238,14 +235,7 @@ async fn pinned_and_reconnect_sessions_keep_their_connection_id() {
     assert_eq!(run.status["connectionId"], "pinned-42");
 
     let body = json!({"connection_id": "pinned-42", "integration_id": "github"});
-    let created: Value = create(&app, "/connect/sessions/reconnect", &body)
-        .await
-        .assert_status(201)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let reconnect = created["data"]["token"].as_str().unwrap().to_string();
+    let reconnect = token_from(&app, "/connect/sessions/reconnect", body).await;
     let again = app.connect("github", "x").session_token(&reconnect).run().await;
     again.assert_success();
     assert_eq!(again.status["connectionId"], "pinned-42");

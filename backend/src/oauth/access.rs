@@ -50,6 +50,22 @@ pub struct Access<'s> {
     pub session: Option<ConnectSession>,
 }
 
+/// What a connect session leaves on the flows and connections it makes (SPEC §7); nothing
+/// without a session.
+impl Access<'_> {
+    pub fn end_user(&self) -> Option<JsonMap> {
+        self.session.as_ref().and_then(crate::sessions::end_user_of)
+    }
+
+    pub fn tags(&self) -> Option<JsonMap> {
+        self.session.as_ref().map(|session| session.tags.clone())
+    }
+
+    pub fn webhook_url_override(&self) -> Option<String> {
+        self.session.as_ref().and_then(|session| session.webhook_url_override.clone())
+    }
+}
+
 /// A refusal, with the environment when it was identified (for CORS and flow records).
 #[derive(Debug)]
 pub struct Denied {

@@ -148,12 +148,9 @@ async fn store(
         provider: access.integration.provider.clone(),
         connection_config: access.params.clone(),
         credentials,
-        end_user: access.session.as_ref().and_then(crate::sessions::end_user_of),
-        tags: access.session.as_ref().map(|session| session.tags.clone()),
-        webhook_url_override: access
-            .session
-            .as_ref()
-            .and_then(|session| session.webhook_url_override.clone()),
+        end_user: access.end_user(),
+        tags: access.tags(),
+        webhook_url_override: access.webhook_url_override(),
     };
     let saved = connections::save_new(state, &access.environment, new, now).await?;
     let connection = &saved.connection;

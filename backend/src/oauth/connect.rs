@@ -37,10 +37,10 @@ pub async fn get_connect(
         None => FlowId::parse(random::token(24)).ok(),
         Some(raw) => FlowId::parse(raw).ok(),
     };
-    let origin = if socket { None } else { query.origin.as_deref().and_then(parse_origin) };
+    let origin = query.origin.as_deref().and_then(parse_origin);
+    let reply = if socket { Reply::Socket } else { Reply::opener(origin.as_deref()) };
     let started = match integration {
         Ok(crate::extract::Path(integration)) => {
-            let reply = if socket { FlowReply::Socket } else { FlowReply::Opener(origin.as_deref()) };
             start(&state, &integration, &query, flow.as_ref(), reply, now).await
         }
         Err(error) => Err(Denied::from(error)),
@@ -65,24 +65,14 @@ pub async fn get_connect(
                 .await;
             }
             // A refused origin is told nothing, not even the refusal.
-            let reply = if socket {
-                Reply::Socket
-            } else {
-                Reply::opener(origin.as_deref().filter(|_| failure.code != ErrorCode::InvalidOrigin))
+            let reply = match reply {
+                Reply::Opener(_) if failure.code == ErrorCode::InvalidOrigin => Reply::Nobody,
+                reply => reply,
             };
             let outcome = FlowOutcome::Error(failure);
             ResultPage { flow: flow.as_ref(), reply, outcome: &outcome }.into_response()
         }
     }
-}
-
-/// Where the flow's outcome will go.
-#[derive(Clone, Copy)]
-enum FlowReply<'a> {
-    /// The result page posts to the opener at this origin (required).
-    Opener(Option<&'a str>),
-    /// A WebSocket result socket; it checks the origin of its own request (`oauth/socket.rs`).
-    Socket,
 }
 
 /// Everything up to the redirect; returns the authorization URL.
@@ -91,17 +81,20 @@ async fn start(
     integration: &str,
     query: &BrowserQuery,
     flow: Option<&FlowId>,
-    reply: FlowReply<'_>,
+    reply: Reply<'_>,
     now: i64,
 ) -> Result<String, Denied> {
     let flow = flow.ok_or_else(|| ApiError::new(ErrorCode::InvalidFlowId, FlowId::RULE))?;
+    // A WebSocket result socket checks the origin of its own request (`oauth/socket.rs`).
     let origin = match reply {
-        FlowReply::Opener(origin) => Some(origin.ok_or_else(|| {
-            ApiError::invalid_origin(
+        Reply::Opener(origin) => Some(origin),
+        Reply::Socket => None,
+        Reply::Nobody => {
+            return Err(ApiError::invalid_origin(
                 "`origin` must be the opener's origin: an absolute http(s) scheme://host[:port]",
             )
-        })?),
-        FlowReply::Socket => None,
+            .into())
+        }
     };
     let access = access::check(state, query.access_request(integration, AuthMode::OAuth2)).await?;
     let environment_id = access.environment.id;
@@ -164,12 +157,9 @@ async fn start(
         authorization_params: access.authorization_params.clone(),
         origin: origin.map(str::to_string),
         redirect_uri,
-        end_user: access.session.as_ref().and_then(crate::sessions::end_user_of),
-        tags: access.session.as_ref().map(|session| session.tags.clone()),
-        webhook_url_override: access
-            .session
-            .as_ref()
-            .and_then(|session| session.webhook_url_override.clone()),
+        end_user: access.end_user(),
+        tags: access.tags(),
+        webhook_url_override: access.webhook_url_override(),
         created_at: now,
         expires_at: now + state.config.flow_ttl_seconds,
     };
