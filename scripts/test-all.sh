@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what it needs (wasm target,
-# wasm-bindgen CLI, Debian's chromium, Nango's catalog and clients from npm, a private PostgreSQL when
-# none answers), builds the SDK package, runs clippy on the host crates, then every Rust
+# wasm-bindgen CLI, Debian's chromium, Nango's catalog and clients and an OpenAPI validator
+# from npm, a private PostgreSQL when none answers), builds the SDK package, runs clippy on the host crates, then every Rust
 # test (backend units, the house-rule tests in xtask, store conformance on SQLite and
 # Postgres, HTTP and headless Chromium end-to-end), the SDK's in-browser unit tests and the
 # npm package check. Steps after the SDK build all run; the script fails at the end, listing
@@ -19,6 +19,8 @@ NANGO_PROVIDERS_VERSION="0.71.10"
 # Nango's own clients, driven against the server by tests/api/nango_node.rs (@nangohq/node)
 # and tests/browser/nango_frontend.rs (@nangohq/frontend); tests/src/nango_clients.rs checks it.
 NANGO_CLIENTS_VERSION="0.71.10"
+# An OpenAPI 3.1 validator for GET /openapi.json, run by tests/api/openapi.rs (tests/openapi/validate.mjs).
+OPENAPI_VALIDATOR_VERSION="12.1.0"
 
 step() { printf '\n==> %s [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -67,6 +69,17 @@ if [ ! -f "$NANGO_CLIENTS_DIR/@nangohq/node/package.json" ] || [ ! -f "$NANGO_CL
 fi
 [ -f "$NANGO_CLIENTS_DIR/@nangohq/frontend/dist/index.js" ] || { echo "npm did not install the clients into $NANGO_CLIENTS_DIR"; exit 1; }
 echo "$NANGO_CLIENTS_DIR"
+
+step "OpenAPI validator (npm @apidevtools/swagger-parser@$OPENAPI_VALIDATOR_VERSION)"
+validator_dir="$TEST_DEPS/openapi-validator-$OPENAPI_VALIDATOR_VERSION"
+export OPENAPI_VALIDATOR_DIR="$validator_dir/node_modules"
+if [ ! -f "$OPENAPI_VALIDATOR_DIR/@apidevtools/swagger-parser/package.json" ]; then
+  mkdir -p "$validator_dir"
+  npm install --prefix "$validator_dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
+    "@apidevtools/swagger-parser@$OPENAPI_VALIDATOR_VERSION"
+fi
+[ -f "$OPENAPI_VALIDATOR_DIR/@apidevtools/swagger-parser/package.json" ] || { echo "npm did not install the validator into $OPENAPI_VALIDATOR_DIR"; exit 1; }
+echo "$OPENAPI_VALIDATOR_DIR"
 
 step "PostgreSQL"
 pg_ensure_server

@@ -217,6 +217,7 @@ pub fn router(state: AppState) -> Router {
             crate::oauth::routes().layer(axum::middleware::from_fn_with_state(state.clone(), browser_limit)),
         )
         .merge(crate::proxy::routes())
+        .merge(crate::openapi::routes())
         .merge(crate::assets::routes(&state.config));
     // SPEC §13: the demo provider and its routes exist only when asked for.
     if state.config.demo {
@@ -237,12 +238,29 @@ fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
     tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
+#[utoipa::path(
+    get,
+    path = "/health",
+    tag = "server",
+    summary = "Liveness",
+    responses((status = 200, description = "The process answers", body = crate::schemas::status::Health))
+)]
 async fn health() -> Json<serde_json::Value> {
     Json(serde_json::json!({ "result": "ok" }))
 }
 
 /// Readiness: the database answers with our schema (a dropped and recreated database, or one
 /// whose migrations are gone, is not ready even though the process lives).
+#[utoipa::path(
+    get,
+    path = "/health/ready",
+    tag = "server",
+    summary = "Readiness: the database answers with our schema",
+    responses(
+        (status = 200, description = "Ready", body = crate::schemas::status::Health),
+        crate::schemas::errors::ReadyErrors,
+    )
+)]
 async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
     match state.store.default_environment().await {
         Ok(Some(_)) => Ok(Json(serde_json::json!({ "result": "ok" }))),

@@ -19,6 +19,10 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::openapi::path::{HttpMethod, OperationBuilder, ParameterBuilder, ParameterIn, PathItem};
+use utoipa::openapi::response::{ResponseBuilder, ResponsesBuilder};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::{Content, Required};
 
 /// Where the package is looked for when `NANGO_SDK_DIR` is not set (relative to the current dir).
 pub const DEFAULT_SDK_DIR: &str = "sdk-wasm/pkg";
@@ -37,8 +41,8 @@ pub fn routes(config: &Config) -> Router<AppState> {
     Router::new()
         .route("/", get(root))
         .route("/index.html", get(index))
-        .route("/demo.css", get(|| async { text(DEMO_CSS, "text/css; charset=utf-8") }))
-        .route("/demo.js", get(|| async { text(DEMO_JS, "text/javascript; charset=utf-8") }))
+        .route("/demo.css", get(demo_css))
+        .route("/demo.js", get(demo_js))
         .nest_service(
             "/sdk",
             Router::new()
@@ -58,6 +62,22 @@ pub fn routes(config: &Config) -> Router<AppState> {
 
 /// `/` is two things (SPEC §8): a WebSocket upgrade there is `@nangohq/frontend`'s result
 /// socket (`oauth/socket.rs`), any other GET the demo page.
+#[utoipa::path(
+    get,
+    path = "/",
+    tag = "server",
+    summary = "The demo page, or the WebSocket result channel of `@nangohq/frontend`",
+    description = "With `Upgrade: websocket` this is the result channel: the server sends \
+        `{\"message_type\": \"connection_ack\", \"ws_client_id\": \"<uuid>\"}`, the client opens \
+        `/oauth/connect/{integration}?ws_client_id=..`, and the socket then receives one `success` or \
+        `error` message and is closed. Any other GET answers the demo page.",
+    params(("Upgrade" = Option<String>, Header, description = "`websocket` for the result channel")),
+    responses(
+        (status = 101, description = "The WebSocket result channel"),
+        (status = 200, description = "The demo page", content_type = "text/html", body = String),
+        crate::schemas::errors::SocketErrors,
+    )
+)]
 async fn root(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -74,6 +94,13 @@ async fn root(
 
 /// The demo page: only its own scripts, styles and calls (the SDK compiles wasm, hence
 /// `'wasm-unsafe-eval'`); never framed; no referrer leaves it.
+#[utoipa::path(
+    get,
+    path = "/index.html",
+    tag = "server",
+    summary = "The demo page",
+    responses((status = 200, description = "The demo page", content_type = "text/html", body = String))
+)]
 async fn index() -> Response {
     let mut response = text(INDEX_HTML, "text/html; charset=utf-8");
     let headers = response.headers_mut();
@@ -86,6 +113,55 @@ async fn index() -> Response {
     );
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     response
+}
+
+#[utoipa::path(
+    get,
+    path = "/demo.css",
+    tag = "server",
+    summary = "The demo page's styles",
+    responses((status = 200, description = "CSS", content_type = "text/css", body = String))
+)]
+async fn demo_css() -> Response {
+    text(DEMO_CSS, "text/css; charset=utf-8")
+}
+
+#[utoipa::path(
+    get,
+    path = "/demo.js",
+    tag = "server",
+    summary = "The demo page's script",
+    responses((status = 200, description = "JavaScript", content_type = "text/javascript", body = String))
+)]
+async fn demo_js() -> Response {
+    text(DEMO_JS, "text/javascript; charset=utf-8")
+}
+
+/// The OpenAPI path of the package's files: a service answers them, so no handler carries
+/// the annotation.
+pub fn sdk_path_item() -> (&'static str, PathItem) {
+    let string = || ObjectBuilder::new().schema_type(Type::String);
+    let file = ParameterBuilder::new()
+        .name("file")
+        .parameter_in(ParameterIn::Path)
+        .required(Required::True)
+        .description(Some("A file of the package (`nango.js`, `nango_bg.wasm`, ...); may hold `/`"))
+        .schema(Some(string()));
+    let found =
+        ResponseBuilder::new().description("The file, with `Access-Control-Allow-Origin: *`").content(
+            "*/*",
+            Content::new(Some(string().format(Some(SchemaFormat::KnownFormat(KnownFormat::Binary))))),
+        );
+    let responses = ResponsesBuilder::new()
+        .response("200", found)
+        .responses_from_into_responses::<crate::schemas::errors::NotFoundErrors>();
+    let operation = OperationBuilder::new()
+        .tag("server")
+        .operation_id(Some("get_sdk_file"))
+        .summary(Some("A file of the browser SDK package (`cargo xtask build-sdk`)"))
+        .parameter(file)
+        .responses(responses);
+    ("/sdk/{file}", PathItem::new(HttpMethod::Get, operation))
 }
 
 fn text(body: &'static str, content_type: &'static str) -> Response {

@@ -1,10 +1,11 @@
 //! nango-server: an OAuth connection broker.
 //!
 //! Layers point down only (README.md's code map has one line per module):
-//! 1. `app`, `cli`, `serve`: start-up, the router, the connection loop and its limits.
-//! 2. HTTP: `api`, `oauth`, `proxy`, `demo`, `assets`, with `extract` (shared extractors) and
-//!    `error` (every error becomes an HTTP answer here). Two HTTP modules never import each
-//!    other.
+//! 1. `app`, `cli`, `serve`: start-up, the router, the connection loop and its limits;
+//!    `openapi`: the document of every route.
+//! 2. HTTP: `api`, `oauth`, `proxy`, `demo`, `assets`, with `extract` (shared extractors),
+//!    `error` (every error becomes an HTTP answer here) and `schemas` (the wire shapes
+//!    `openapi` documents). Two HTTP modules never import each other.
 //! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
 //!    `sessions` (connect sessions),
 //!    `webhooks`, `environment_cache`, `rate_limit`; they return domain errors (`ConnectionError`, ...).
@@ -31,11 +32,13 @@ pub mod html;
 pub mod ids;
 pub mod json;
 pub mod oauth;
+pub mod openapi;
 pub mod outbound;
 #[cfg(test)]
 mod proptests;
 pub mod proxy;
 pub mod rate_limit;
+pub mod schemas;
 pub mod secret;
 pub mod serve;
 pub mod sessions;

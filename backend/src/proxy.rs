@@ -30,6 +30,26 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/proxy/{*path}", any(proxy))
 }
 
+#[utoipa::path(
+    method(get, post, put, patch, delete),
+    path = "/proxy/{path}",
+    tag = "proxy",
+    summary = "Call the provider's API with the connection's credentials",
+    description = "Any method is forwarded to the provider's `proxy.base_url` + `path` (which may hold \
+        `/`), with the query string, the body, `Content-Type`, `Accept` and each `Nango-Proxy-<name>` \
+        header as `<name>`. A 401 from the provider refreshes the token and retries once. The \
+        provider's answer (status, headers, body) is streamed back as it is.",
+    security(("secretKey" = [])),
+    params(
+        ("path" = String, Path, description = "The path on the provider's API"),
+        ("Connection-Id" = String, Header, description = "The connection id"),
+        ("Provider-Config-Key" = String, Header, description = "The integration's unique key"),
+    ),
+    responses(
+        (status = "default", description = "The provider's answer, as it is", content_type = "*/*", body = String),
+        crate::schemas::errors::ProxyErrors,
+    )
+)]
 async fn proxy(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,

@@ -21,6 +21,7 @@ mod limits;
 mod logs;
 mod metadata;
 mod nango_node;
+mod openapi;
 mod origins;
 mod outbound;
 mod postgres;

@@ -51,6 +51,18 @@ enum OneOrMany {
 
 /// Apply to every connection id; 404 if any is missing, before anything changes. Answers
 /// the request body, as Nango does.
+#[utoipa::path(
+    method(post, patch),
+    path = "/connections/metadata",
+    tag = "metadata",
+    summary = "Replace (POST) or merge into (PATCH) the metadata of one or many connections",
+    security(("secretKey" = [])),
+    request_body = crate::schemas::connections::MetadataForConnections,
+    responses(
+        (status = 200, description = "The request body", body = crate::schemas::connections::MetadataForConnections),
+        crate::schemas::errors::ConnectionBodyErrors,
+    )
+)]
 async fn change_many(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -84,6 +96,19 @@ async fn change_many(
 /// `patchConnection`: Nango's body holds `end_user`, `tags` and `webhook_url_override`, none
 /// of which this server keeps yet. The connection must exist and the body must be an
 /// object; the fields are accepted and ignored, and the answer is Nango's `{success: true}`.
+#[utoipa::path(
+    patch,
+    path = "/connections/{connection_id}",
+    tag = "connections",
+    summary = "Change a connection (Nango's `patchConnection`)",
+    security(("secretKey" = [])),
+    params(crate::schemas::params::ConnectionTargetParams),
+    request_body(content = crate::schemas::JsonObject, description = "`end_user`, `tags`, `webhook_url_override`"),
+    responses(
+        (status = 200, description = "Done", body = crate::schemas::status::Success),
+        crate::schemas::errors::ConnectionBodyErrors,
+    )
+)]
 async fn patch_connection(
     State(state): State<AppState>,
     ConnectionTarget { key, .. }: ConnectionTarget,

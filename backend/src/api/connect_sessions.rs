@@ -4,6 +4,8 @@
 
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{AuthedEnvironment, Json, SessionToken};
+use crate::schemas;
+use crate::schemas::errors::{SessionCreateErrors, SessionTokenErrors};
 use crate::sessions::{self, request, FieldError};
 use crate::state::AppState;
 use crate::store::ConnectSession;
@@ -20,6 +22,17 @@ pub fn routes() -> Router<AppState> {
         .route("/connect/session", get(get_session).delete(delete_session))
 }
 
+#[utoipa::path(
+    post,
+    path = "/connect/sessions",
+    tag = "connect sessions",
+    summary = "Create a connect session",
+    description = "A token (shown once) that lets a browser start flows for one end user, in place of \
+        the public key and HMAC; it lives 30 minutes.",
+    security(("secretKey" = [])),
+    request_body = schemas::sessions::ConnectSessionBody,
+    responses((status = 201, description = "The new session", body = schemas::sessions::ConnectSessionCreated), SessionCreateErrors)
+)]
 async fn post_session(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -29,6 +42,15 @@ async fn post_session(
     create(&state, &environment, query.as_deref(), &body, false).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/connect/sessions/reconnect",
+    tag = "connect sessions",
+    summary = "Create a connect session to authorise an existing connection again",
+    security(("secretKey" = [])),
+    request_body = schemas::sessions::ReconnectSessionBody,
+    responses((status = 201, description = "The new session", body = schemas::sessions::ConnectSessionCreated), SessionCreateErrors)
+)]
 async fn post_reconnect_session(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -39,6 +61,14 @@ async fn post_reconnect_session(
 }
 
 /// `{data: {end_user, organization?, allowed_integrations?, integrations_config_defaults?, ...}}`.
+#[utoipa::path(
+    get,
+    path = "/connect/session",
+    tag = "connect sessions",
+    summary = "The connect session of the bearer token",
+    security(("connectSessionToken" = [])),
+    responses((status = 200, description = "The session", body = schemas::sessions::ConnectSessionEnvelope), SessionTokenErrors)
+)]
 async fn get_session(
     RawQuery(query): RawQuery,
     SessionToken(session): SessionToken,
@@ -47,6 +77,14 @@ async fn get_session(
     Ok(Json(json!({ "data": session_json(&session)? })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/connect/session",
+    tag = "connect sessions",
+    summary = "End the connect session of the bearer token",
+    security(("connectSessionToken" = [])),
+    responses((status = 204, description = "The session is gone"), SessionTokenErrors)
+)]
 async fn delete_session(
     State(state): State<AppState>,
     SessionToken(session): SessionToken,

@@ -29,6 +29,23 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `GET /connection/{id}?provider_config_key=..&force_refresh=&refresh_token=`.
+#[utoipa::path(
+    get,
+    path = "/connection/{connection_id}",
+    tag = "connections",
+    summary = "A connection, with fresh credentials",
+    description = "An OAuth2 token that expires within the provider's buffer is refreshed first.",
+    security(("secretKey" = [])),
+    params(
+        crate::schemas::params::ConnectionTargetParams,
+        ("force_refresh" = Option<bool>, Query, description = "Refresh the token even if it is fresh"),
+        ("refresh_token" = Option<bool>, Query, description = "Include the refresh token and the raw token response"),
+    ),
+    responses(
+        (status = 200, description = "The connection", body = crate::schemas::connections::Connection),
+        crate::schemas::errors::ConnectionReadErrors,
+    )
+)]
 pub(super) async fn get_connection(
     State(state): State<AppState>,
     ConnectionTarget { environment, key, query }: ConnectionTarget,
@@ -46,6 +63,23 @@ pub(super) async fn get_connection(
 /// `GET /connection` and `GET /connections`: filter by integration (`integration_id`,
 /// `integrationId` (comma-separated), `provider_config_key`) and `connection_id`;
 /// keyset-paginated with `limit` and `cursor` → `{connections, next_cursor}`.
+#[utoipa::path(
+    get,
+    path = "/connection",
+    tag = "connections",
+    summary = "List connections",
+    security(("secretKey" = [])),
+    params(
+        ("integration_id" = Option<String>, Query, description = "Only this integration's (aliases `integrationId`, comma-separated, `provider_config_key`)"),
+        ("connection_id" = Option<String>, Query, description = "Only this connection id (alias `connectionId`)"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of connections", body = crate::schemas::connections::ConnectionList),
+        crate::schemas::errors::ConnectionListErrors,
+    )
+)]
 pub(super) async fn list_connections(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -89,6 +123,15 @@ pub(super) async fn list_connections(
 }
 
 /// `DELETE /connection/{id}?provider_config_key=..` → 204, or 404.
+#[utoipa::path(
+    delete,
+    path = "/connection/{connection_id}",
+    tag = "connections",
+    summary = "Delete a connection",
+    security(("secretKey" = [])),
+    params(crate::schemas::params::ConnectionTargetParams),
+    responses((status = 204, description = "Deleted"), crate::schemas::errors::ConnectionErrors)
+)]
 pub(super) async fn delete_connection(
     State(state): State<AppState>,
     ConnectionTarget { key, .. }: ConnectionTarget,
@@ -100,6 +143,19 @@ pub(super) async fn delete_connection(
 }
 
 /// `PATCH /connection/{id}/connection-config`: shallow merge of a JSON object.
+#[utoipa::path(
+    patch,
+    path = "/connection/{connection_id}/connection-config",
+    tag = "connections",
+    summary = "Merge into a connection's connection_config (shallow)",
+    security(("secretKey" = [])),
+    params(crate::schemas::params::ConnectionTargetParams),
+    request_body(content = crate::schemas::JsonObject, description = "The keys to set"),
+    responses(
+        (status = 200, description = "The merged connection_config", body = crate::schemas::connections::ConnectionConfigChanged),
+        crate::schemas::errors::ConnectionBodyErrors,
+    )
+)]
 pub(super) async fn patch_connection_config(
     State(state): State<AppState>,
     ConnectionTarget { key, .. }: ConnectionTarget,

@@ -5,6 +5,7 @@ use crate::crypto::hmac::connect_digest;
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::Json;
 use crate::extract::{parse_connection_id, parse_integration_key, AuthedEnvironment, QueryParams};
+use crate::schemas::{self, errors::HmacErrors, errors::SecretKeyErrors, errors::SettingsErrors};
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{Environment, EnvironmentSettings};
@@ -22,6 +23,14 @@ pub fn routes() -> Router<AppState> {
         .route("/environment/hmac", get(get_hmac))
 }
 
+#[utoipa::path(
+    get,
+    path = "/environment",
+    tag = "environment",
+    summary = "The environment's settings",
+    security(("secretKey" = [])),
+    responses((status = 200, description = "The settings", body = schemas::environment::Environment), SecretKeyErrors)
+)]
 async fn get_environment(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -30,6 +39,16 @@ async fn get_environment(
 }
 
 /// Partial update: only the fields present change; `null` clears a URL or the HMAC key.
+#[utoipa::path(
+    patch,
+    path = "/environment",
+    tag = "environment",
+    summary = "Change the environment's settings",
+    description = "Only the fields present change; `null` clears a URL, the HMAC key or the origins.",
+    security(("secretKey" = [])),
+    request_body = schemas::environment::EnvironmentPatch,
+    responses((status = 200, description = "The settings after the change", body = schemas::environment::Environment), SettingsErrors)
+)]
 async fn patch_environment(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -46,6 +65,18 @@ async fn patch_environment(
 }
 
 /// `GET /environment/hmac?provider_config_key=..&connection_id=..` → `{hmac}`.
+#[utoipa::path(
+    get,
+    path = "/environment/hmac",
+    tag = "environment",
+    summary = "The connect HMAC digest of an integration and connection id",
+    security(("secretKey" = [])),
+    params(
+        ("provider_config_key" = String, Query, description = "The integration (alias: `integration_id`)"),
+        ("connection_id" = String, Query, description = "The connection id the flow will save"),
+    ),
+    responses((status = 200, description = "The digest", body = schemas::environment::HmacDigest), HmacErrors)
+)]
 async fn get_hmac(
     AuthedEnvironment(environment): AuthedEnvironment,
     query: QueryParams,

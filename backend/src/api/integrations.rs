@@ -62,6 +62,17 @@ impl Scopes {
     }
 }
 
+#[utoipa::path(
+    get,
+    path = "/integrations",
+    tag = "integrations",
+    summary = "List integrations",
+    security(("secretKey" = [])),
+    responses(
+        (status = 200, description = "Every integration (without credentials)", body = crate::schemas::integrations::IntegrationList),
+        crate::schemas::errors::SecretKeyErrors,
+    )
+)]
 async fn list_integrations(
     axum::extract::State(state): axum::extract::State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -74,6 +85,18 @@ async fn list_integrations(
     Ok(Json(json!({ "data": data })))
 }
 
+#[utoipa::path(
+    post,
+    path = "/integrations",
+    tag = "integrations",
+    summary = "Create an integration",
+    security(("secretKey" = [])),
+    request_body = crate::schemas::integrations::IntegrationBody,
+    responses(
+        (status = 201, description = "The new integration", body = crate::schemas::integrations::IntegrationEnvelope),
+        crate::schemas::errors::IntegrationBodyErrors,
+    )
+)]
 async fn create_integration(
     axum::extract::State(state): axum::extract::State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -107,6 +130,21 @@ async fn create_integration(
     Ok((StatusCode::CREATED, Json(json!({ "data": data }))).into_response())
 }
 
+#[utoipa::path(
+    get,
+    path = "/integrations/{key}",
+    tag = "integrations",
+    summary = "An integration",
+    security(("secretKey" = [])),
+    params(
+        ("key" = String, Path, description = "The integration's unique key"),
+        ("include_creds" = Option<bool>, Query, description = "Include the client credentials (also `include=credentials`)"),
+    ),
+    responses(
+        (status = 200, description = "The integration", body = crate::schemas::integrations::IntegrationEnvelope),
+        crate::schemas::errors::IntegrationErrors,
+    )
+)]
 async fn get_integration(
     axum::extract::State(state): axum::extract::State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -119,6 +157,20 @@ async fn get_integration(
     Ok(Json(json!({ "data": integration_json(&state, &integration, include_credentials)? })))
 }
 
+#[utoipa::path(
+    patch,
+    path = "/integrations/{key}",
+    tag = "integrations",
+    summary = "Change an integration",
+    description = "Only the fields present change. A rename is refused while the integration has connections.",
+    security(("secretKey" = [])),
+    params(("key" = String, Path, description = "The integration's unique key")),
+    request_body = crate::schemas::integrations::IntegrationBody,
+    responses(
+        (status = 200, description = "The integration after the change", body = crate::schemas::integrations::IntegrationEnvelope),
+        crate::schemas::errors::IntegrationBodyErrors,
+    )
+)]
 async fn patch_integration(
     axum::extract::State(state): axum::extract::State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -158,6 +210,15 @@ async fn patch_integration(
     Ok(Json(json!({ "data": integration_json(&state, &updated, false)? })))
 }
 
+#[utoipa::path(
+    delete,
+    path = "/integrations/{key}",
+    tag = "integrations",
+    summary = "Delete an integration and its connections",
+    security(("secretKey" = [])),
+    params(("key" = String, Path, description = "The integration's unique key")),
+    responses((status = 204, description = "Deleted"), crate::schemas::errors::IntegrationErrors)
+)]
 async fn delete_integration(
     axum::extract::State(state): axum::extract::State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,

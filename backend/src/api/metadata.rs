@@ -7,6 +7,7 @@ use crate::connections::lookup;
 use crate::error::ApiError;
 use crate::extract::ConnectionTarget;
 use crate::extract::Json;
+use crate::schemas::{self, connections::MetadataChanged, errors::ConnectionBodyErrors};
 use crate::state::AppState;
 use crate::store::{ConnectionKey, JsonMap};
 use axum::extract::State;
@@ -15,17 +16,49 @@ use axum::Router;
 use serde_json::{json, Value};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/connection/{connection_id}/metadata",
-        post(|state, target, body| change_one(state, target, body, MetadataChange::Replace))
-            .patch(|state, target, body| change_one(state, target, body, MetadataChange::Merge)),
-    )
+    Router::new().route("/connection/{connection_id}/metadata", post(post_metadata).patch(patch_metadata))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum MetadataChange {
     Replace,
     Merge,
+}
+
+#[utoipa::path(
+    post,
+    path = "/connection/{connection_id}/metadata",
+    tag = "metadata",
+    summary = "Replace a connection's metadata",
+    security(("secretKey" = [])),
+    params(schemas::params::ConnectionTargetParams),
+    request_body(content = schemas::JsonObject, description = "The new metadata"),
+    responses((status = 200, description = "The metadata now", body = MetadataChanged), ConnectionBodyErrors)
+)]
+async fn post_metadata(
+    state: State<AppState>,
+    target: ConnectionTarget,
+    body: Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    change_one(state, target, body, MetadataChange::Replace).await
+}
+
+#[utoipa::path(
+    patch,
+    path = "/connection/{connection_id}/metadata",
+    tag = "metadata",
+    summary = "Merge into a connection's metadata (shallow)",
+    security(("secretKey" = [])),
+    params(schemas::params::ConnectionTargetParams),
+    request_body(content = schemas::JsonObject, description = "The keys to set"),
+    responses((status = 200, description = "The metadata now", body = MetadataChanged), ConnectionBodyErrors)
+)]
+async fn patch_metadata(
+    state: State<AppState>,
+    target: ConnectionTarget,
+    body: Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    change_one(state, target, body, MetadataChange::Merge).await
 }
 
 async fn change_one(

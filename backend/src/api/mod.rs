@@ -5,6 +5,7 @@ mod compat;
 mod connect_sessions;
 mod connection_view;
 mod connections;
+pub mod doc;
 mod environment;
 mod integrations;
 mod metadata;

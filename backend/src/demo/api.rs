@@ -13,6 +13,17 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/demo/api/me", get(get_me))
 }
 
+#[utoipa::path(
+    get,
+    path = "/demo/api/me",
+    tag = "demo",
+    summary = "The demo provider's API: the user a demo access token belongs to",
+    params(("Authorization" = String, Header, description = "`Bearer <demo access token>`")),
+    responses(
+        (status = 200, description = "The demo user", body = crate::schemas::demo::DemoUser),
+        (status = 401, description = "No live demo access token", body = crate::schemas::demo::OAuthError),
+    )
+)]
 pub async fn get_me(headers: HeaderMap) -> Response {
     let token = headers
         .get(header::AUTHORIZATION)

@@ -29,6 +29,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `{host, publicKey, integrations: [{unique_key, provider}], defaultIntegration}`.
+#[utoipa::path(
+    get,
+    path = "/demo/config",
+    tag = "demo",
+    summary = "What the demo page needs to call the SDK",
+    responses(
+        (status = 200, description = "Server URL, public key, the demo integration", body = crate::schemas::demo::DemoConfig),
+        crate::schemas::errors::PublicErrors,
+    )
+)]
 async fn get_config(State(state): State<AppState>) -> Result<Json<Value>, ApiError> {
     let environment = default_environment(&state).await?;
     let demo = IntegrationKey::parse(DEFAULT_INTEGRATION).map_err(ApiError::invalid_request)?;
@@ -55,6 +65,21 @@ struct ConnectionQuery {
 }
 
 /// The stored connection's non-secret fields: whether a token exists, never the token.
+#[utoipa::path(
+    get,
+    path = "/demo/connection/{connection_id}",
+    tag = "demo",
+    operation_id = "get_demo_connection",
+    summary = "A demo connection's non-secret fields",
+    params(
+        ("connection_id" = String, Path),
+        ("integration" = String, Query, description = "The demo integration (any other reads as absent)"),
+    ),
+    responses(
+        (status = 200, description = "The connection, without any secret", body = crate::schemas::demo::DemoConnection),
+        crate::schemas::errors::DemoConnectionErrors,
+    )
+)]
 async fn get_connection(
     State(state): State<AppState>,
     Path(connection_id): Path<String>,

@@ -52,6 +52,21 @@ pub struct AuthorizeParams {
     pub decision: Option<String>,
 }
 
+#[utoipa::path(
+    get,
+    path = "/demo/oauth/authorize",
+    tag = "demo",
+    summary = "The demo provider's consent page",
+    params(
+        ("response_type" = String, Query), ("client_id" = String, Query), ("redirect_uri" = String, Query),
+        ("scope" = Option<String>, Query), ("state" = String, Query),
+        ("code_challenge" = Option<String>, Query), ("code_challenge_method" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, description = "The consent page", content_type = "text/html", body = String),
+        (status = 400, description = "The request is invalid", content_type = "text/html", body = String),
+    )
+)]
 pub async fn get_authorize(State(state): State<AppState>, Query(params): Query<AuthorizeParams>) -> Response {
     if let Err(message) = check_request(&state, &params).await {
         return error_page(&message);
@@ -59,6 +74,18 @@ pub async fn get_authorize(State(state): State<AppState>, Query(params): Query<A
     consent_page(&params)
 }
 
+#[utoipa::path(
+    post,
+    path = "/demo/oauth/authorize",
+    tag = "demo",
+    summary = "The user's decision on the consent page",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "The authorization request's fields and `decision` (`approve` or `deny`)"),
+    responses(
+        (status = 302, description = "Back to the redirect URI with a code, or `error=access_denied`", headers(("Location" = String))),
+        (status = 400, description = "The request is invalid", content_type = "text/html", body = String),
+    )
+)]
 pub async fn post_authorize(State(state): State<AppState>, Form(params): Form<AuthorizeParams>) -> Response {
     if let Err(message) = check_request(&state, &params).await {
         return error_page(&message);
@@ -89,6 +116,19 @@ pub async fn post_authorize(State(state): State<AppState>, Form(params): Form<Au
 }
 
 /// The token endpoint: a form or JSON body; client auth in the body or HTTP Basic.
+#[utoipa::path(
+    post,
+    path = "/demo/oauth/token",
+    tag = "demo",
+    summary = "The demo provider's token endpoint (code with PKCE S256, refresh token)",
+    request_body(content = String, content_type = "application/x-www-form-urlencoded",
+        description = "RFC 6749 §4.1.3 or §6; client credentials in the body or HTTP Basic; JSON is accepted too"),
+    responses(
+        (status = 200, description = "Tokens", body = crate::schemas::demo::DemoToken),
+        (status = 400, description = "`invalid_grant`, `unsupported_grant_type`", body = crate::schemas::demo::OAuthError),
+        (status = 401, description = "`invalid_client`", body = crate::schemas::demo::OAuthError),
+    )
+)]
 pub async fn post_token(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     let now = crate::time::now();
     let form = parse_token_body(&headers, &body);

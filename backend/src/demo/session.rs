@@ -29,6 +29,16 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// `{token, expires_at}` of a new session allowed to connect the demo integration only.
+#[utoipa::path(
+    post,
+    path = "/demo/connect-session",
+    tag = "demo",
+    summary = "A connect session for the demo integration, minted on the server side",
+    responses(
+        (status = 200, description = "The session token", body = crate::schemas::demo::DemoSession),
+        crate::schemas::errors::PublicErrors,
+    )
+)]
 async fn post_connect_session(
     State(state): State<AppState>,
     extensions: Extensions,

@@ -42,6 +42,19 @@ pub struct BasicBody {
     pub password: Secret<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api-auth/api-key/{integration}",
+    tag = "oauth",
+    summary = "Save an API key connection (no popup)",
+    security(("publicKey" = []), ("connectSessionTokenQuery" = [])),
+    params(("integration" = String, Path, description = "The integration's unique key"), crate::schemas::params::BrowserQueryParams),
+    request_body = crate::schemas::browser::ApiKeyCredentialsBody,
+    responses(
+        (status = 200, description = "The saved connection", body = crate::schemas::browser::CredentialsSaved),
+        crate::schemas::errors::BrowserCredentialErrors,
+    )
+)]
 pub async fn post_api_key(
     State(state): State<AppState>,
     Path(integration): Path<String>,
@@ -58,6 +71,19 @@ pub async fn post_api_key(
     save(&state, &integration, raw_query.as_deref(), &headers, AuthMode::ApiKey, credentials).await
 }
 
+#[utoipa::path(
+    post,
+    path = "/api-auth/basic/{integration}",
+    tag = "oauth",
+    summary = "Save a username and password connection (no popup)",
+    security(("publicKey" = []), ("connectSessionTokenQuery" = [])),
+    params(("integration" = String, Path, description = "The integration's unique key"), crate::schemas::params::BrowserQueryParams),
+    request_body = crate::schemas::browser::BasicCredentialsBody,
+    responses(
+        (status = 200, description = "The saved connection", body = crate::schemas::browser::CredentialsSaved),
+        crate::schemas::errors::BrowserCredentialErrors,
+    )
+)]
 pub async fn post_basic(
     State(state): State<AppState>,
     Path(integration): Path<String>,
@@ -75,6 +101,15 @@ pub async fn post_basic(
 }
 
 /// CORS preflight for the JSON POSTs.
+#[utoipa::path(
+    options,
+    path = "/api-auth/api-key/{integration}",
+    tag = "oauth",
+    operation_id = "preflight_api_auth",
+    summary = "CORS preflight",
+    params(("integration" = String, Path, description = "The integration's unique key"), ("public_key" = Option<String>, Query, description = "Names the environment whose origins apply")),
+    responses((status = 204, description = "With CORS headers when the origin is allowed"))
+)]
 pub async fn preflight(
     State(state): State<AppState>,
     RawQuery(raw_query): RawQuery,

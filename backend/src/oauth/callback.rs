@@ -23,6 +23,23 @@ use serde_json::Value;
 /// Longest provider-supplied text we repeat in a message.
 const MAX_PROVIDER_TEXT: usize = 300;
 
+#[utoipa::path(
+    get,
+    path = "/oauth/callback",
+    tag = "oauth",
+    summary = "The provider's redirect back: exchange the code, save the connection",
+    params(
+        ("state" = String, Query, description = "The flow's state"),
+        ("code" = Option<String>, Query, description = "The authorization code"),
+        ("error" = Option<String>, Query, description = "The provider's refusal"),
+        ("error_description" = Option<String>, Query),
+    ),
+    responses(
+        (status = 200, description = "The result page, reporting success", content_type = "text/html", body = String),
+        (status = "4XX", description = "The result page, reporting the error", content_type = "text/html", body = String),
+        (status = "5XX", description = "The result page, reporting the error", content_type = "text/html", body = String),
+    )
+)]
 pub async fn get_callback(State(state): State<AppState>, RawQuery(raw_query): RawQuery) -> Response {
     let now = crate::time::now();
     let query = CallbackQuery::parse(raw_query.as_deref());

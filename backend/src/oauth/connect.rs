@@ -24,6 +24,24 @@ use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
+#[utoipa::path(
+    get,
+    path = "/oauth/connect/{integration}",
+    tag = "oauth",
+    summary = "Start an OAuth flow (the popup's first page)",
+    description = "Checks who may start the flow, stores it and redirects to the provider. An error \
+        answers the result page (HTML that posts the error to the opener), with the error's status.",
+    security(("publicKey" = []), ("connectSessionTokenQuery" = [])),
+    params(
+        ("integration" = String, Path, description = "The integration's unique key"),
+        crate::schemas::params::BrowserQueryParams,
+    ),
+    responses(
+        (status = 302, description = "To the provider's authorization URL", headers(("Location" = String))),
+        (status = "4XX", description = "The result page, reporting the error", content_type = "text/html", body = String),
+        (status = "5XX", description = "The result page, reporting the error", content_type = "text/html", body = String),
+    )
+)]
 pub async fn get_connect(
     State(state): State<AppState>,
     // A path that does not decode (`/oauth/connect/%FF`) still answers the popup page.

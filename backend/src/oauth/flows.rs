@@ -30,6 +30,17 @@ pub fn routes() -> Router<AppState> {
         .route("/oauth/flows/{flow}/events", get(get_flow_events).options(preflight))
 }
 
+#[utoipa::path(
+    get,
+    path = "/oauth/flows/{flow}",
+    tag = "oauth",
+    summary = "A flow's outcome (the SDK's second channel)",
+    params(("flow" = String, Path, description = "The SDK's flow id")),
+    responses(
+        (status = 200, description = "Pending, success or error", body = crate::schemas::browser::FlowStatus),
+        crate::schemas::errors::FlowErrors,
+    )
+)]
 pub async fn get_flow(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -45,6 +56,15 @@ pub async fn get_flow(
 }
 
 /// Preflights carry no data: any origin may ask; the answer itself is checked per flow.
+#[utoipa::path(
+    options,
+    path = "/oauth/flows/{flow}",
+    tag = "oauth",
+    operation_id = "preflight_flow",
+    summary = "CORS preflight",
+    params(("flow" = String, Path, description = "The SDK's flow id")),
+    responses((status = 204, description = "Any origin may ask; the answer itself is checked per flow"))
+)]
 async fn preflight(headers: HeaderMap) -> Response {
     let mut response = StatusCode::NO_CONTENT.into_response();
     let origin = headers.get(header::ORIGIN).cloned().unwrap_or_else(|| HeaderValue::from_static("*"));
@@ -58,6 +78,19 @@ async fn preflight(headers: HeaderMap) -> Response {
 
 /// The event stream of a known flow: it ends after one `result` event, at the latest when the
 /// flow expires. An unknown flow answers 404 at once (SPEC §13: no stream outlives its flow).
+#[utoipa::path(
+    get,
+    path = "/oauth/flows/{flow}/events",
+    tag = "oauth",
+    summary = "A flow's outcome as server-sent events",
+    description = "One `result` event whose data is the `FlowStatus` JSON, then the stream ends (at the \
+        latest when the flow expires).",
+    params(("flow" = String, Path, description = "The SDK's flow id")),
+    responses(
+        (status = 200, description = "The event stream", content_type = "text/event-stream", body = String),
+        crate::schemas::errors::FlowErrors,
+    )
+)]
 pub async fn get_flow_events(
     State(state): State<AppState>,
     headers: HeaderMap,

@@ -1,0 +1,33 @@
+//! The OpenAPI paths of the secret-key API: one entry per annotated handler of this folder
+//! (`openapi.rs` adds `compat.rs`'s aliases of the same handlers and the security schemes).
+
+use utoipa::OpenApi;
+
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    Paths::openapi()
+}
+
+#[derive(OpenApi)]
+#[openapi(paths(
+    super::integrations::list_integrations,
+    super::integrations::create_integration,
+    super::integrations::get_integration,
+    super::integrations::patch_integration,
+    super::integrations::delete_integration,
+    super::connections::list_connections,
+    super::connections::get_connection,
+    super::connections::delete_connection,
+    super::connections::patch_connection_config,
+    super::metadata::post_metadata,
+    super::metadata::patch_metadata,
+    super::compat::change_many,
+    super::compat::patch_connection,
+    super::environment::get_environment,
+    super::environment::patch_environment,
+    super::environment::get_hmac,
+    super::connect_sessions::post_session,
+    super::connect_sessions::post_reconnect_session,
+    super::connect_sessions::get_session,
+    super::connect_sessions::delete_session,
+))]
+struct Paths;

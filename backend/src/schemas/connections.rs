@@ -1,0 +1,169 @@
+//! Connections: the full view with credentials (`GET /connection/{id}`), the list item, and
+//! the answers of the routes that change one (metadata, connection_config).
+
+use super::{JsonObject, Tags};
+use utoipa::ToSchema;
+
+/// A connection with fresh credentials, as Nango's public API answers it.
+#[derive(ToSchema)]
+pub struct Connection {
+    pub id: i64,
+    pub connection_id: String,
+    /// The integration's unique key.
+    pub provider_config_key: String,
+    pub provider: String,
+    pub connection_config: JsonObject,
+    pub metadata: JsonObject,
+    pub credentials: Credentials,
+    pub status: ConnectionStatus,
+    pub errors: Vec<ConnectionProblem>,
+    #[schema(required = true)]
+    pub end_user: Option<JsonObject>,
+    pub tags: Tags,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+    #[schema(required = true, format = DateTime)]
+    pub last_fetched_at: Option<String>,
+}
+
+/// A connection in a list: no credentials, no connection_config (Nango's `ApiPublicConnection`).
+#[derive(ToSchema)]
+pub struct ConnectionListItem {
+    pub id: i64,
+    pub connection_id: String,
+    pub provider_config_key: String,
+    pub provider: String,
+    pub metadata: JsonObject,
+    pub status: ConnectionStatus,
+    pub errors: Vec<ConnectionProblem>,
+    #[schema(required = true)]
+    pub end_user: Option<JsonObject>,
+    pub tags: Tags,
+    /// The same as `created_at` (Nango's older name).
+    #[schema(format = DateTime)]
+    pub created: String,
+    #[schema(format = DateTime)]
+    pub created_at: String,
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// `{connections, next_cursor}`: `next_cursor` is null on the last page.
+#[derive(ToSchema)]
+pub struct ConnectionList {
+    pub connections: Vec<ConnectionListItem>,
+    #[schema(required = true)]
+    pub next_cursor: Option<String>,
+}
+
+#[derive(ToSchema)]
+pub enum ConnectionStatus {
+    #[serde(rename = "active")]
+    Active,
+    /// The provider refused the refresh token: the user must authorise again.
+    #[serde(rename = "needs_reauth")]
+    NeedsReauth,
+}
+
+/// Nango reports a connection that needs re-authorisation as an `auth` error.
+#[derive(ToSchema)]
+pub struct ConnectionProblem {
+    #[serde(rename = "type")]
+    pub kind: ProblemKind,
+    pub log_id: String,
+}
+
+#[derive(ToSchema)]
+pub enum ProblemKind {
+    #[serde(rename = "auth")]
+    Auth,
+}
+
+/// The credentials of one auth mode.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum Credentials {
+    OAuth2(OAuth2Credentials),
+    ApiKey(ApiKeyCredentials),
+    Basic(BasicCredentials),
+}
+
+/// `refresh_token` and `raw` (the provider's token response) only with `refresh_token=true`.
+#[derive(ToSchema)]
+pub struct OAuth2Credentials {
+    #[serde(rename = "type")]
+    pub kind: OAuth2Mode,
+    pub access_token: String,
+    #[schema(required = true, format = DateTime)]
+    pub expires_at: Option<String>,
+    pub refresh_token: Option<String>,
+    #[schema(nullable = false)]
+    pub raw: Option<JsonObject>,
+}
+
+#[derive(ToSchema)]
+pub struct ApiKeyCredentials {
+    #[serde(rename = "type")]
+    pub kind: ApiKeyMode,
+    #[serde(rename = "apiKey")]
+    pub api_key: String,
+}
+
+#[derive(ToSchema)]
+pub struct BasicCredentials {
+    #[serde(rename = "type")]
+    pub kind: BasicMode,
+    pub username: String,
+    pub password: String,
+}
+
+#[derive(ToSchema)]
+pub enum OAuth2Mode {
+    #[serde(rename = "OAUTH2")]
+    OAuth2,
+}
+
+#[derive(ToSchema)]
+pub enum ApiKeyMode {
+    #[serde(rename = "API_KEY")]
+    ApiKey,
+}
+
+#[derive(ToSchema)]
+pub enum BasicMode {
+    #[serde(rename = "BASIC")]
+    Basic,
+}
+
+/// The answer of `PATCH /connection/{id}/connection-config`: the merged connection_config.
+#[derive(ToSchema)]
+pub struct ConnectionConfigChanged {
+    pub connection_id: String,
+    pub provider_config_key: String,
+    pub connection_config: JsonObject,
+}
+
+/// The answer of a metadata change on one connection: the resulting metadata.
+#[derive(ToSchema)]
+pub struct MetadataChanged {
+    pub connection_id: String,
+    pub provider_config_key: String,
+    pub metadata: JsonObject,
+}
+
+/// `POST|PATCH /connections/metadata`: one metadata change for one or many connections.
+#[derive(ToSchema)]
+pub struct MetadataForConnections {
+    pub connection_id: OneOrManyIds,
+    pub provider_config_key: String,
+    pub metadata: JsonObject,
+}
+
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum OneOrManyIds {
+    One(String),
+    Many(Vec<String>),
+}

@@ -1,0 +1,191 @@
+//! The conformance walk of the secret-key API: integrations, the environment, connections
+//! (made by the real flows of `walk_browser`), metadata, connect sessions, the proxy. Each
+//! step sends real requests through the `Checker`; success and error answers alike.
+
+use super::checker::Checker;
+use nango_tests::provider::{CLIENT_ID, CLIENT_SECRET};
+use nango_tests::{TestApp, SECRET_KEY};
+use reqwest::Method;
+use serde_json::json;
+
+/// The integrations the walk creates: OAuth2 (with client credentials), API key, basic.
+pub const OAUTH: &str = "int";
+pub const API_KEY: &str = "keyed";
+pub const BASIC: &str = "basic";
+
+pub async fn integrations(app: &TestApp, check: &mut Checker) {
+    let list = "/integrations";
+    let one = "/integrations/{key}";
+    let oauth = json!({
+        "unique_key": OAUTH,
+        "provider": "fake-oauth",
+        "credentials": { "type": "OAUTH2", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "scopes": "read" },
+    });
+    let created = check.send(list, app.api(Method::POST, list).json(&oauth)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    for (key, provider) in [(API_KEY, "fake-apikey"), (BASIC, "fake-basic")] {
+        let body = json!({ "unique_key": key, "provider": provider });
+        assert_eq!(check.send(list, app.api(Method::POST, list).json(&body)).await.status, 201);
+    }
+    assert_eq!(check.send(list, app.api(Method::POST, list).json(&oauth)).await.status, 409);
+    let no_provider = json!({ "unique_key": "other" });
+    assert_eq!(check.send(list, app.api(Method::POST, list).json(&no_provider)).await.status, 400);
+    // Ours and the demo integration.
+    assert_eq!(check.send(list, app.api(Method::GET, list)).await.json["data"].as_array().unwrap().len(), 4);
+    assert_eq!(check.send(list, app.client.get(format!("{}{list}", app.url))).await.status, 401);
+
+    let with_credentials =
+        check.send(one, app.api(Method::GET, "/integrations/int?include_creds=true")).await;
+    assert_eq!(with_credentials.json["data"]["credentials"]["client_secret"], CLIENT_SECRET);
+    let keyed = check.send(one, app.api(Method::GET, "/integrations/keyed?include=credentials")).await;
+    assert!(keyed.json["data"]["credentials"].is_null(), "{}", keyed.text);
+    assert_eq!(check.send(one, app.api(Method::GET, "/integrations/nope")).await.status, 404);
+    let scopes = json!({ "credentials": { "scopes": ["read", "write"] } });
+    let patched = check.send(one, app.api(Method::PATCH, "/integrations/int").json(&scopes)).await;
+    assert_eq!(patched.json["data"]["scopes"], json!(["read", "write"]), "{}", patched.text);
+    let unknown_provider = json!({ "provider": "no-such-provider" });
+    let refused = check.send(one, app.api(Method::PATCH, "/integrations/int").json(&unknown_provider)).await;
+    assert_eq!(refused.status, 400);
+}
+
+pub async fn environment(app: &TestApp, check: &mut Checker) {
+    let path = "/environment";
+    let settings = check.send(path, app.api(Method::GET, path)).await;
+    assert_eq!(settings.status, 200);
+    let patch = json!({ "hmac_key": "0123456789abcdef-key", "webhook_url": null, "allowed_origins": [] });
+    let changed = check.send(path, app.api(Method::PATCH, path).json(&patch)).await;
+    assert_eq!(changed.json["hmac_key"], "0123456789abcdef-key", "{}", changed.text);
+    let unknown = check.send(path, app.api(Method::PATCH, path).json(&json!({ "surprise": 1 }))).await;
+    assert_eq!(unknown.json["error"]["code"], "invalid_settings");
+    let not_json = app.api(Method::PATCH, path).body("{}");
+    assert_eq!(check.send(path, not_json).await.status, 415);
+
+    let hmac = "/environment/hmac";
+    let digest = check
+        .send(hmac, app.api(Method::GET, "/environment/hmac?provider_config_key=int&connection_id=c1"))
+        .await;
+    assert_eq!(digest.json["hmac"].as_str().map(str::len), Some(64), "{}", digest.text);
+    assert_eq!(check.send(hmac, app.api(Method::GET, hmac)).await.status, 400);
+}
+
+pub async fn connections(app: &TestApp, check: &mut Checker) {
+    let list = "/connection";
+    let listed = check.send(list, app.api(Method::GET, list)).await;
+    assert_eq!(listed.json["connections"].as_array().map(Vec::len), Some(3), "{}", listed.text);
+    let page =
+        check.send("/connections", app.api(Method::GET, "/connections?integrationId=int&limit=1")).await;
+    assert_eq!(page.json["connections"][0]["connection_id"], "c1", "{}", page.text);
+    assert_eq!(check.send(list, app.api(Method::GET, "/connection?cursor=!!")).await.status, 400);
+
+    let one = "/connection/{connection_id}";
+    let full = check
+        .send(one, app.api(Method::GET, "/connection/c1?provider_config_key=int&refresh_token=true"))
+        .await;
+    assert_eq!(full.json["credentials"]["type"], "OAUTH2", "{}", full.text);
+    let by_header = app.api(Method::GET, "/connections/c1").header("Provider-Config-Key", OAUTH);
+    assert_eq!(check.send("/connections/{connection_id}", by_header).await.status, 200);
+    for (id, key, mode) in [("k1", API_KEY, "API_KEY"), ("b1", BASIC, "BASIC")] {
+        let answer = check
+            .send(one, app.api(Method::GET, &format!("/connection/{id}?provider_config_key={key}")))
+            .await;
+        assert_eq!(answer.json["credentials"]["type"], mode, "{}", answer.text);
+    }
+    assert_eq!(
+        check.send(one, app.api(Method::GET, "/connection/nobody?provider_config_key=int")).await.status,
+        404
+    );
+    assert_eq!(check.send(one, app.api(Method::GET, "/connection/c1")).await.status, 400);
+
+    let config = "/connection/{connection_id}/connection-config";
+    let request = app.api(Method::PATCH, "/connection/c1/connection-config?provider_config_key=int");
+    let merged = check.send(config, request.json(&json!({ "region": "eu" }))).await;
+    assert_eq!(merged.json["connection_config"]["region"], "eu", "{}", merged.text);
+
+    let metadata = "/connection/{connection_id}/metadata";
+    let replace = app.api(Method::POST, "/connection/c1/metadata?provider_config_key=int");
+    assert_eq!(check.send(metadata, replace.json(&json!({ "plan": "pro" }))).await.status, 200);
+    let merge = app.api(Method::PATCH, "/connection/c1/metadata").header("Provider-Config-Key", OAUTH);
+    let merged = check.send(metadata, merge.json(&json!({ "seats": 3 }))).await;
+    assert_eq!(merged.json["metadata"], json!({ "plan": "pro", "seats": 3 }), "{}", merged.text);
+    let not_object =
+        app.api(Method::POST, "/connection/c1/metadata?provider_config_key=int").json(&json!([1]));
+    assert_eq!(check.send(metadata, not_object).await.status, 400);
+
+    let many = "/connections/metadata";
+    let body = json!({ "connection_id": ["c1"], "provider_config_key": OAUTH, "metadata": { "team": "a" } });
+    assert_eq!(check.send(many, app.api(Method::POST, many).json(&body)).await.status, 200);
+    let body = json!({ "connection_id": "c1", "provider_config_key": OAUTH, "metadata": { "seats": 4 } });
+    assert_eq!(check.send(many, app.api(Method::PATCH, many).json(&body)).await.status, 200);
+    let missing = json!({ "connection_id": "nobody", "provider_config_key": OAUTH, "metadata": {} });
+    assert_eq!(check.send(many, app.api(Method::PATCH, many).json(&missing)).await.status, 404);
+
+    let patch =
+        app.api(Method::PATCH, "/connections/c1?provider_config_key=int").json(&json!({ "tags": {} }));
+    assert_eq!(check.send("/connections/{connection_id}", patch).await.json["success"], true);
+}
+
+pub async fn sessions(app: &TestApp, check: &mut Checker) {
+    let create = "/connect/sessions";
+    let body = json!({
+        "end_user": { "id": "u1", "email": "u1@example.com", "display_name": "U One" },
+        "organization": { "id": "org1" },
+        "allowed_integrations": [OAUTH],
+        "tags": { "team": "a" },
+    });
+    let created = check.send(create, app.api(Method::POST, create).json(&body)).await;
+    assert_eq!(created.status, 201, "{}", created.text);
+    let token = created.json["data"]["token"].as_str().unwrap().to_string();
+    let refused = check.send(create, app.api(Method::POST, create).json(&json!({ "surprise": 1 }))).await;
+    assert!(
+        refused.json["error"]["errors"].as_array().is_some_and(|errors| !errors.is_empty()),
+        "{}",
+        refused.text
+    );
+
+    let reconnect = "/connect/sessions/reconnect";
+    let body = json!({ "connection_id": "c1", "integration_id": OAUTH });
+    assert_eq!(check.send(reconnect, app.api(Method::POST, reconnect).json(&body)).await.status, 201);
+    let unknown = json!({ "connection_id": "nobody", "integration_id": OAUTH });
+    assert_eq!(check.send(reconnect, app.api(Method::POST, reconnect).json(&unknown)).await.status, 400);
+
+    let session = "/connect/session";
+    let url = format!("{}{session}", app.url);
+    let read = check.send(session, app.client.get(&url).bearer_auth(&token)).await;
+    assert_eq!(read.json["data"]["end_user"]["id"], "u1", "{}", read.text);
+    let wrong = check.send(session, app.client.get(&url).bearer_auth("nango_connect_session_00")).await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(check.send(session, app.client.delete(&url).bearer_auth(&token)).await.status, 204);
+    assert_eq!(check.send(session, app.client.delete(&url).bearer_auth(SECRET_KEY)).await.status, 401);
+}
+
+pub async fn proxy(app: &TestApp, check: &mut Checker) {
+    let path = "/proxy/{path}";
+    for method in [Method::GET, Method::POST, Method::PUT, Method::PATCH, Method::DELETE] {
+        let request = app
+            .api(method.clone(), "/proxy/users/me?x=1")
+            .header("Connection-Id", "c1")
+            .header("Provider-Config-Key", OAUTH)
+            .json(&json!({ "hello": "provider" }));
+        let answer = check.send(path, request).await;
+        assert_eq!(answer.status, 200, "{method} through the proxy: {}", answer.text);
+    }
+    let no_connection = app.api(Method::GET, "/proxy/users/me").header("Provider-Config-Key", OAUTH);
+    assert_eq!(check.send(path, no_connection).await.json["error"]["code"], "missing_connection_id");
+}
+
+pub async fn deletions(app: &TestApp, check: &mut Checker) {
+    let one = "/connection/{connection_id}";
+    assert_eq!(
+        check.send(one, app.api(Method::DELETE, "/connection/b1?provider_config_key=basic")).await.status,
+        204
+    );
+    assert_eq!(
+        check.send(one, app.api(Method::DELETE, "/connection/b1?provider_config_key=basic")).await.status,
+        404
+    );
+    let alias = app.api(Method::DELETE, "/connections/k1").header("Provider-Config-Key", API_KEY);
+    assert_eq!(check.send("/connections/{connection_id}", alias).await.status, 204);
+    let integration = "/integrations/{key}";
+    assert_eq!(check.send(integration, app.api(Method::DELETE, "/integrations/basic")).await.status, 204);
+    assert_eq!(check.send(integration, app.api(Method::DELETE, "/integrations/basic")).await.status, 404);
+}
