@@ -61,7 +61,8 @@ pub(super) async fn send(
                 may_refresh = false;
                 let (state, environment, connection) =
                     (exchange.state, exchange.environment, exchange.connection);
-                credentials = fresh_credentials(state, environment, connection, true, crate::time::now()).await?;
+                credentials =
+                    fresh_credentials(state, environment, connection, true, crate::time::now()).await?;
                 if !body.is_replayable() {
                     return Ok(answer);
                 }
@@ -96,12 +97,11 @@ async fn send_once(
     for (name, value) in auth {
         headers.insert(name, value);
     }
-    let request = exchange.state.http.request(exchange.method.clone(), exchange.url).map_err(|error| {
-        match error {
+    let request =
+        exchange.state.http.request(exchange.method.clone(), exchange.url).map_err(|error| match error {
             OutboundError::BadUrl => Failure::BadUrl,
             OutboundError::Refused(_) => Failure::Refused,
-        }
-    })?;
+        })?;
     let request = request.headers(headers);
     let request = match body {
         Some(body) => request.body(body),

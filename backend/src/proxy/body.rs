@@ -90,7 +90,9 @@ impl RequestBody {
         match self {
             Self::Empty => None,
             Self::Held(bytes) => Some(reqwest::Body::from(bytes.clone())),
-            Self::Streamed(stream) => Some(stream.take().unwrap_or_else(|| reqwest::Body::from(Bytes::new()))),
+            Self::Streamed(stream) => {
+                Some(stream.take().unwrap_or_else(|| reqwest::Body::from(Bytes::new())))
+            }
         }
     }
 }

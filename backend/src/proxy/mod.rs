@@ -113,7 +113,8 @@ fn relay(answer: reqwest::Response, decompress: bool, method: &Method) -> Respon
     let status = answer.status();
     let mut headers = headers::relayed_headers(answer.headers());
     // A HEAD, 204 or 304 answer has no body to decode, whatever its headers say.
-    let has_body = method != Method::HEAD && status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED;
+    let has_body =
+        method != Method::HEAD && status != StatusCode::NO_CONTENT && status != StatusCode::NOT_MODIFIED;
     let encoding = if decompress && has_body { Encoding::of(answer.headers()) } else { None };
     let stream = answer.bytes_stream();
     let body = match encoding {

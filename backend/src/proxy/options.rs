@@ -69,7 +69,9 @@ fn parse_decompress(text: &str) -> Result<bool, ApiError> {
     match text.to_ascii_lowercase().as_str() {
         "true" => Ok(true),
         "false" => Ok(false),
-        _ => Err(ApiError::invalid_request(format!("the Decompress header must be true or false, not `{text}`"))),
+        _ => Err(ApiError::invalid_request(format!(
+            "the Decompress header must be true or false, not `{text}`"
+        ))),
     }
 }
 
@@ -123,7 +125,10 @@ mod tests {
         assert_eq!(parsed.retries, 3);
         assert_eq!(parsed.retry_on, [StatusCode::CONFLICT, StatusCode::LOCKED]);
         assert!(parsed.decompress);
-        assert_eq!(parsed.base_url_override.map(String::from).as_deref(), Some("https://eu.api.example.com/v2"));
+        assert_eq!(
+            parsed.base_url_override.map(String::from).as_deref(),
+            Some("https://eu.api.example.com/v2")
+        );
     }
 
     #[test]

@@ -50,7 +50,9 @@ fn join(base: &str, uri: &Uri) -> Result<String, ApiError> {
     let host = |text: &str| url::Url::parse(text).ok().and_then(|url| url.host_str().map(str::to_owned));
     match (host(base), host(&target)) {
         (Some(base_host), Some(target_host)) if base_host == target_host => Ok(target),
-        _ => Err(ApiError::invalid_request("the proxied path does not form a valid URL on the provider's host")),
+        _ => Err(ApiError::invalid_request(
+            "the proxied path does not form a valid URL on the provider's host",
+        )),
     }
 }
 
