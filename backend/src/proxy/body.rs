@@ -189,4 +189,23 @@ mod tests {
         let body = RequestBody::read(chunked(&[1]), &headers, Replay::Wanted).await.unwrap();
         assert!(!body.is_replayable());
     }
+
+    /// A stream that outgrows the limit fails the send, and the failure is recognised as ours.
+    #[tokio::test]
+    async fn a_streamed_body_past_the_limit_fails_the_send_as_too_large() {
+        // A server that reads and discards forever, never answering.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                tokio::spawn(async move { tokio::io::copy(&mut socket, &mut tokio::io::sink()).await });
+            }
+        });
+        let chunk = Bytes::from(vec![0u8; 1024 * 1024]);
+        let n_chunks = STREAMED_LIMIT / chunk.len() as u64 + 2;
+        let stream = futures_util::stream::iter((0..n_chunks).map(move |_| Ok(chunk.clone())));
+        let client = reqwest::Client::builder().no_proxy().build().unwrap();
+        let error = client.post(format!("http://{addr}/")).body(capped(stream)).send().await.unwrap_err();
+        assert!(is_too_large(&error), "{error:?}");
+    }
 }

@@ -12,7 +12,7 @@ const BASE_DELAY: Duration = Duration::from_millis(250);
 const MAX_DELAY: Duration = Duration::from_secs(10);
 /// A longer `Retry-After` is not waited for: the answer is passed back at once, so the caller
 /// sees the provider's `Retry-After` and decides (holding its request for minutes helps nobody).
-pub(super) const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// Whether an answer with `status` is worth another attempt.
 pub(super) fn is_retriable(status: StatusCode, retry_on: &[StatusCode]) -> bool {
