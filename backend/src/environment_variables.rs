@@ -152,7 +152,8 @@ mod tests {
         );
         // Names are compared exactly: environment variable names are case-sensitive.
         assert!(parse(&json!([{"name": "ok", "value": "a"}, {"name": "OK", "value": "b"}])).is_ok());
-        let many: Vec<Value> = (0..=MAX_VARIABLES).map(|n| json!({"name": format!("V{n}"), "value": ""})).collect();
+        let many: Vec<Value> =
+            (0..=MAX_VARIABLES).map(|n| json!({"name": format!("V{n}"), "value": ""})).collect();
         assert_eq!(paths(Value::Array(many)), [(String::new(), "too_big")]);
     }
 }

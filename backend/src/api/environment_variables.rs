@@ -16,10 +16,7 @@ use serde_json::{json, Value};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route(
-            "/environment-variables",
-            get(get_variables).put(put_variables).delete(delete_variables),
-        )
+        .route("/environment-variables", get(get_variables).put(put_variables).delete(delete_variables))
         .route("/environment-variables/{name}", delete(delete_variable))
 }
 
@@ -67,5 +64,8 @@ async fn delete_variable(
 
 /// The secret-key holder reads the values: they are theirs (the API sends `no-store`).
 fn variables_json(variables: &[EnvironmentVariable]) -> Value {
-    variables.iter().map(|variable| json!({ "name": variable.name, "value": variable.value.expose() })).collect()
+    variables
+        .iter()
+        .map(|variable| json!({ "name": variable.name, "value": variable.value.expose() }))
+        .collect()
 }

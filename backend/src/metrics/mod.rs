@@ -110,7 +110,7 @@ pub fn store_operation(operation: &'static str, elapsed: Duration) {
 /// The whole registry in the OpenMetrics text format (ends with `# EOF`).
 pub fn render() -> String {
     let mut text = String::new();
-    // Writing into a `String` cannot fail; an error would leave a truncated, still valid text.
+    // Writing into a `String` cannot fail; should encoding fail, the text so far is served.
     if prometheus_client::encoding::text::encode(&mut text, &METRICS.registry).is_err() {
         tracing::error!("metrics could not be encoded");
     }
@@ -123,7 +123,8 @@ pub const UNMATCHED: &str = "unmatched";
 
 /// Request durations, in seconds: from half a millisecond (a cached read) to 10 s (a provider
 /// time-out).
-const HTTP_BUCKETS: [f64; 14] = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
+const HTTP_BUCKETS: [f64; 14] =
+    [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
 /// Store calls, in seconds: from 0.1 ms (an SQLite read) to 2.5 s (a stalled database).
 const STORE_BUCKETS: [f64; 13] =
     [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 2.5];
@@ -176,7 +177,11 @@ impl Metrics {
         let store: HistogramFamily<OperationLabels> =
             Family::new_with_constructor(|| Histogram::new(STORE_BUCKETS));
         let mut registry = Registry::with_prefix("nango");
-        registry.register("http_requests", "HTTP requests by route template and status", http_requests.clone());
+        registry.register(
+            "http_requests",
+            "HTTP requests by route template and status",
+            http_requests.clone(),
+        );
         registry.register_with_unit(
             "http_request_duration",
             "Time to the response head, by route template",
@@ -184,9 +189,22 @@ impl Metrics {
             http_duration.clone(),
         );
         registry.register("flows", "Ended OAuth flows by outcome (success or error code)", flows.clone());
-        registry.register("token_refreshes", "Token refreshes by outcome (success or error code)", refreshes.clone());
-        registry.register("webhook_deliveries", "Auth webhooks by outcome (delivered or failed)", webhooks.clone());
-        registry.register_with_unit("store_operation_duration", "Store calls by operation", Unit::Seconds, store.clone());
+        registry.register(
+            "token_refreshes",
+            "Token refreshes by outcome (success or error code)",
+            refreshes.clone(),
+        );
+        registry.register(
+            "webhook_deliveries",
+            "Auth webhooks by outcome (delivered or failed)",
+            webhooks.clone(),
+        );
+        registry.register_with_unit(
+            "store_operation_duration",
+            "Store calls by operation",
+            Unit::Seconds,
+            store.clone(),
+        );
         Self { registry, http_requests, http_duration, flows, refreshes, webhooks, store }
     }
 }
@@ -215,7 +233,10 @@ mod tests {
         for expected in [
             "nango_http_requests_total{method=\"GET\",route=\"/connection/{connection_id}\",status=\"200\"}",
             "nango_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"}",
-            "nango_http_request_duration_seconds_bucket{le=\"0.005\",method=\"GET\",route=\"/connection/{connection_id}\"}",
+            concat!(
+                "nango_http_request_duration_seconds_bucket",
+                "{le=\"0.005\",method=\"GET\",route=\"/connection/{connection_id}\"}"
+            ),
             "nango_token_refreshes_total{outcome=\"refresh_failed\"}",
             "nango_webhook_deliveries_total{outcome=\"delivered\"}",
             "nango_store_operation_duration_seconds_count{operation=\"get_connection\"}",

@@ -85,12 +85,14 @@ metered!(ConnectionStore {
     fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>>;
     fn list_connections(&self, env: EnvironmentId, filter: &ConnectionFilter) -> StoreResult<Vec<Connection>>;
     fn delete_connection(&self, key: &ConnectionKey) -> StoreResult<bool>;
-    fn replace_metadata(&self, key: &ConnectionKey, metadata: &JsonMap, now: i64) -> StoreResult<Option<JsonMap>>;
+    fn replace_metadata(&self, key: &ConnectionKey, metadata: &JsonMap, now: i64)
+        -> StoreResult<Option<JsonMap>>;
     fn merge_metadata(&self, key: &ConnectionKey, patch: &JsonMap, now: i64) -> StoreResult<Option<JsonMap>>;
     fn merge_connection_config(&self, key: &ConnectionKey, patch: &JsonMap, now: i64)
         -> StoreResult<Option<JsonMap>>;
     fn update_credentials(&self, key: &ConnectionKey, sealed: &[u8], now: i64) -> StoreResult<bool>;
-    fn set_connection_status(&self, key: &ConnectionKey, status: ConnectionStatus, now: i64) -> StoreResult<bool>;
+    fn set_connection_status(&self, key: &ConnectionKey, status: ConnectionStatus, now: i64)
+        -> StoreResult<bool>;
     fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()>;
     fn try_lock_refresh(&self, key: &ConnectionKey, holder: &str, now: i64, ttl_seconds: i64)
         -> StoreResult<bool>;

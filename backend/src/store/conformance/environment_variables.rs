@@ -54,10 +54,11 @@ async fn environment_variable_values_are_sealed_and_rotated() {
     let raw = sqlx::SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(&path))
         .await
         .unwrap();
-    let stored: (String,) = sqlx::query_as("SELECT value FROM environment_variables WHERE name = 'API_TOKEN'")
-        .fetch_one(&raw)
-        .await
-        .unwrap();
+    let stored: (String,) =
+        sqlx::query_as("SELECT value FROM environment_variables WHERE name = 'API_TOKEN'")
+            .fetch_one(&raw)
+            .await
+            .unwrap();
     assert!(stored.0.starts_with("sealed:v1:") && !stored.0.contains("plain-variable"), "{}", stored.0);
 
     // Rotation: open with the new key and the old one as previous, re-seal, then the new key alone.
@@ -72,7 +73,9 @@ async fn environment_variable_values_are_sealed_and_rotated() {
     assert_eq!(store.rotate_key(&|_| {}).await.unwrap(), 3);
     assert_eq!(store.rotate_key(&|_| {}).await.unwrap(), 0);
     drop(store);
-    let store = sqlite::SqliteStore::open(&path, crate::crypto::Cipher::from_base64(&new_key).unwrap()).await.unwrap();
+    let store = sqlite::SqliteStore::open(&path, crate::crypto::Cipher::from_base64(&new_key).unwrap())
+        .await
+        .unwrap();
     let got = store.environment_variables(env.id).await.unwrap();
     assert_eq!(listed(&got), [("API_TOKEN", "plain-variable-value-4e1f"), ("OTHER", "x")]);
 
