@@ -38,7 +38,7 @@ async fn create_list_update_delete_then_use() {
     let patched = app.patch_json("/integrations/crm", &json!({ "scopes": ["repo"] })).await;
     assert_eq!(patched.assert_success().await["data"]["scopes"], json!(["repo"]));
     let code = app.patch_json("/integrations/nope", &json!({})).await.assert_error(404).await;
-    assert_eq!(code, "unknown_integration");
+    assert_eq!(code, "not_found");
 
     // Update the scopes; the next authorize URL carries them.
     let patch = json!({ "credentials": { "type": "OAUTH2", "client_id": CLIENT_ID,
@@ -84,10 +84,10 @@ async fn integration_errors() {
     let response = app.client.get(&url).send().await.unwrap();
     assert_eq!(response.assert_error(401).await, "missing_auth_header");
     let response = app.client.get(&url).bearer_auth("wrong-secret-key-0000000000").send().await.unwrap();
-    assert_eq!(response.assert_error(401).await, "invalid_secret_key");
+    assert_eq!(response.assert_error(401).await, "unknown_account");
     let response =
         app.client.request(Method::GET, &url).bearer_auth(nango_tests::PUBLIC_KEY).send().await.unwrap();
-    assert_eq!(response.assert_error(401).await, "invalid_secret_key");
+    assert_eq!(response.assert_error(401).await, "unknown_account");
     let list = app.get("/integrations").await.assert_success().await;
     assert_eq!(keys(&list).iter().filter(|key| *key == "dup").count(), 1);
     assert!(!keys(&list).contains(&"bare".to_string()));

@@ -266,7 +266,7 @@ async fn refuse_rename_with_connections(
     key: &IntegrationKey,
 ) -> Result<(), ApiError> {
     let filter =
-        ConnectionFilter { integration_key: Some(key.clone()), limit: 1, ..ConnectionFilter::default() };
+        ConnectionFilter { integration_keys: vec![key.clone()], limit: 1, ..ConnectionFilter::default() };
     if state.store.list_connections(environment_id, &filter).await?.is_empty() {
         Ok(())
     } else {

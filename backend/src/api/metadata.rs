@@ -10,6 +10,7 @@ use crate::extract::Json;
 use crate::state::AppState;
 use crate::store::{ConnectionKey, JsonMap};
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
@@ -28,20 +29,31 @@ pub(super) enum MetadataChange {
     Merge,
 }
 
+impl MetadataChange {
+    /// Nango answers a replacement (`POST`) with 201 and a merge (`PATCH`) with 200.
+    pub(super) fn status(self) -> StatusCode {
+        match self {
+            Self::Replace => StatusCode::CREATED,
+            Self::Merge => StatusCode::OK,
+        }
+    }
+}
+
 async fn change_one(
     State(state): State<AppState>,
     ConnectionTarget { key, .. }: ConnectionTarget,
     Json(body): Json<Value>,
     change: MetadataChange,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let metadata = require_object(body, "metadata")?;
     let mut results = change_metadata(&state, std::slice::from_ref(&key), &metadata, change).await?;
     let result = results.pop().unwrap_or_default();
-    Ok(Json(json!({
+    let body = json!({
         "connection_id": key.connection_id,
         "provider_config_key": key.integration_key,
         "metadata": result,
-    })))
+    });
+    Ok((change.status(), Json(body)))
 }
 
 /// Apply one metadata change to every connection in `keys`. All must exist: a missing one
@@ -65,9 +77,8 @@ pub(super) async fn change_metadata(
             MetadataChange::Merge => state.store.merge_metadata(key, metadata, now).await?,
         };
         // Deleted between the check and the change: report it as absent.
-        let result = result.ok_or_else(|| {
-            ApiError::unknown_connection(key.connection_id.as_str(), key.integration_key.as_str())
-        })?;
+        let result =
+            result.ok_or_else(|| crate::connections::ConnectionError::UnknownConnection(key.clone()))?;
         results.push(result);
     }
     Ok(results)

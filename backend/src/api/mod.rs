@@ -3,6 +3,8 @@
 
 mod compat;
 mod connect_sessions;
+mod connection_import;
+mod connection_list;
 mod connection_view;
 mod connections;
 mod environment;

@@ -100,6 +100,8 @@ mod tests {
             sealed_credentials: vec![1, 2, 3],
             end_user: None,
             tags: None,
+            metadata: None,
+            webhook_url_override: None,
             now: 0,
         };
         store.upsert_connection(&upsert).await.unwrap();

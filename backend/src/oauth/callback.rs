@@ -151,6 +151,7 @@ async fn exchange_and_save(
         end_user: flow.end_user.clone(),
         tags: flow.tags.clone(),
         webhook_url_override: flow.webhook_url_override.clone(),
+        metadata: None,
     };
     connections::save_new(state, environment, new, now).await?;
     Ok(())

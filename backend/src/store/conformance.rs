@@ -16,7 +16,7 @@ mod environment_variables;
 mod flows;
 mod sealing;
 mod sessions;
-use connections::{connections_list, refresh_lock};
+use connections::{connections_filters, connections_list, refresh_lock};
 use flows::{flow_notices, flows_outcome, flows_single_use};
 use sessions::sessions_lifecycle;
 
@@ -30,6 +30,7 @@ pub async fn run_all(store: &dyn Store) {
     connections_upsert(store).await;
     connections_merge(store).await;
     connections_list(store).await;
+    connections_filters(store).await;
     refresh_lock(store).await;
     flows_single_use(store).await;
     flows_outcome(store).await;
@@ -87,6 +88,8 @@ fn upsert(key: &ConnectionKey, config: JsonMap, sealed: &[u8], now: i64) -> Upse
         sealed_credentials: sealed.to_vec(),
         end_user: None,
         tags: None,
+        metadata: None,
+        webhook_url_override: None,
         now,
     }
 }

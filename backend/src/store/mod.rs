@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 #[cfg(test)]
 pub(crate) mod conformance;
+mod filter_columns;
 pub mod postgres;
 mod records;
 mod rows;
@@ -141,6 +142,14 @@ pub trait ConnectionStore: Send + Sync {
         filter: &ConnectionFilter,
     ) -> StoreResult<Vec<Connection>>;
     async fn delete_connection(&self, key: &ConnectionKey) -> StoreResult<bool>;
+    /// Change end user, tags and webhook override; the changed connection, `None` when there is
+    /// no such connection.
+    async fn patch_connection(
+        &self,
+        key: &ConnectionKey,
+        patch: &ConnectionPatch,
+        now: i64,
+    ) -> StoreResult<Option<Connection>>;
     /// Replace metadata. `None` when the connection does not exist.
     async fn replace_metadata(
         &self,
