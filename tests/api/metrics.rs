@@ -136,7 +136,7 @@ async fn metrics_access_follows_the_setting() {
     let anonymous = app.client.get(&url).send().await.unwrap();
     assert_eq!(anonymous.assert_error(401).await, "missing_auth_header");
     let wrong = app.client.get(&url).bearer_auth("wrong-secret-key-0123456789").send().await.unwrap();
-    assert_eq!(wrong.assert_error(401).await, "invalid_secret_key");
+    assert_eq!(wrong.assert_error(401).await, "unknown_account");
     let response = app.get("/metrics").await.assert_status(200).await;
     assert_eq!(response.headers()["cache-control"], "no-store");
     let text = response.text().await.unwrap();

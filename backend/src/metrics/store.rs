@@ -85,6 +85,8 @@ metered!(ConnectionStore {
     fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>>;
     fn list_connections(&self, env: EnvironmentId, filter: &ConnectionFilter) -> StoreResult<Vec<Connection>>;
     fn delete_connection(&self, key: &ConnectionKey) -> StoreResult<bool>;
+    fn patch_connection(&self, key: &ConnectionKey, patch: &ConnectionPatch, now: i64)
+        -> StoreResult<Option<Connection>>;
     fn replace_metadata(&self, key: &ConnectionKey, metadata: &JsonMap, now: i64)
         -> StoreResult<Option<JsonMap>>;
     fn merge_metadata(&self, key: &ConnectionKey, patch: &JsonMap, now: i64) -> StoreResult<Option<JsonMap>>;
