@@ -90,7 +90,8 @@ pub fn send_auth(state: &AppState, environment: &Environment, event: AuthEvent) 
     let http = state.http.clone();
     let secret_key = environment.secret_key.clone();
     tokio::spawn(async move {
-        deliver(&http, &url, &secret_key, body.into_bytes(), &DEFAULT_DELAYS).await;
+        let delivered = deliver(&http, &url, &secret_key, body.into_bytes(), &DEFAULT_DELAYS).await;
+        crate::metrics::webhook_delivered(delivered);
     });
 }
 

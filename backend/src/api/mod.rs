@@ -8,6 +8,7 @@ mod connection_list;
 mod connection_view;
 mod connections;
 mod environment;
+mod environment_variables;
 mod integrations;
 mod metadata;
 mod pagination;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(connections::routes())
         .merge(metadata::routes())
         .merge(environment::routes())
+        .merge(environment_variables::routes())
         .merge(compat::routes())
         .merge(connect_sessions::routes())
         .layer(SetResponseHeaderLayer::overriding(

@@ -12,6 +12,7 @@ use crate::ids::ConnectionId;
 use serde_json::json;
 
 mod connections;
+mod environment_variables;
 mod flows;
 mod sealing;
 mod sessions;
@@ -34,6 +35,7 @@ pub async fn run_all(store: &dyn Store) {
     flows_single_use(store).await;
     flows_outcome(store).await;
     sessions_lifecycle(store).await;
+    environment_variables::environment_variables(store).await;
 }
 
 const NOW: i64 = 1_700_000_000;

@@ -1,7 +1,7 @@
 //! Storage: one trait per concern (`EnvironmentStore`, `IntegrationStore`, `ConnectionStore`,
-//! `FlowStore`, plus `Schema`), all implemented by `sqlite.rs` (embedded default) and
-//! `postgres.rs` (several replicas); `Store` is all of them. Callers never see SQL (STYLE §5).
-//! The records are in `records.rs`.
+//! `FlowStore`, `EnvironmentVariableStore`, plus `Schema`), all implemented by `sqlite.rs`
+//! (embedded default) and `postgres.rs` (several replicas); `Store` is all of them. Callers
+//! never see SQL (STYLE §5). The records are in `records.rs`.
 //!
 //! Credentials cross this boundary only as sealed bytes (`Credentials::seal`); the store
 //! never sees plaintext. Time is a parameter: methods that care take `now` (unix seconds).
@@ -82,6 +82,24 @@ pub trait EnvironmentStore: Send + Sync {
         settings: &EnvironmentSettings,
         now: i64,
     ) -> StoreResult<Environment>;
+}
+
+/// An environment's variables (`getEnvironmentVariables()` of `@nangohq/node`); values are
+/// sealed with the row's environment and name as AEAD additional data.
+#[async_trait]
+pub trait EnvironmentVariableStore: Send + Sync {
+    /// The environment's variables, by name.
+    async fn environment_variables(&self, env: EnvironmentId) -> StoreResult<Vec<EnvironmentVariable>>;
+    /// Make `variables` (names unique) the environment's whole list, atomically: other names
+    /// are deleted, a name kept keeps its `created_at`.
+    async fn replace_environment_variables(
+        &self,
+        env: EnvironmentId,
+        variables: &[EnvironmentVariable],
+        now: i64,
+    ) -> StoreResult<()>;
+    /// `false` when there was no such variable.
+    async fn delete_environment_variable(&self, env: EnvironmentId, name: &str) -> StoreResult<bool>;
 }
 
 #[async_trait]
@@ -225,7 +243,14 @@ pub trait FlowNotices: Send + Sync {
 /// Everything a backend implements; `Arc<dyn Store>` is what the app holds. Bring the
 /// concern's trait into scope to call its methods.
 pub trait Store:
-    Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore + FlowNotices + SessionStore
+    Schema
+    + EnvironmentStore
+    + IntegrationStore
+    + ConnectionStore
+    + FlowStore
+    + FlowNotices
+    + SessionStore
+    + EnvironmentVariableStore
 {
 }
 
@@ -236,7 +261,8 @@ impl<
             + ConnectionStore
             + FlowStore
             + FlowNotices
-            + SessionStore,
+            + SessionStore
+            + EnvironmentVariableStore,
     > Store for T
 {
 }

@@ -48,6 +48,14 @@ pub struct NewEnvironment {
     pub public_key: String,
 }
 
+/// One of an environment's variables (`GET /environment-variables`); the value is a secret,
+/// sealed at rest.
+#[derive(Debug, Clone)]
+pub struct EnvironmentVariable {
+    pub name: String,
+    pub value: Secret<String>,
+}
+
 // ---------------------------------------------------------------- integrations
 
 #[derive(Debug, Clone)]

@@ -36,6 +36,7 @@ macro_rules! impl_store {
         $crate::store::sql::flow_store!($store);
         $crate::store::sql::rotation_methods!($store);
         $crate::store::sql::session_store!($store);
+        $crate::store::sql::environment_variable_store!($store);
 
         #[async_trait]
         impl Schema for $store {
@@ -118,6 +119,7 @@ macro_rules! impl_store {
 }
 
 mod connections;
+mod environment_variables;
 mod environments;
 mod flows;
 mod integrations;
@@ -125,6 +127,7 @@ mod rotation;
 mod sessions;
 
 pub(crate) use connections::connection_store;
+pub(crate) use environment_variables::environment_variable_store;
 pub(crate) use environments::environment_store;
 pub(crate) use flows::flow_store;
 pub(crate) use integrations::integration_store;
