@@ -53,7 +53,7 @@ async fn create_list_update_delete_then_use() {
     app.delete("/integrations/crm").await.assert_status(204).await;
     let list = app.get("/integrations").await.assert_success().await;
     assert!(!keys(&list).contains(&"crm".to_string()), "{list}");
-    assert_eq!(app.get("/integrations/crm").await.assert_error(404).await, "unknown_integration");
+    assert_eq!(app.get("/integrations/crm").await.assert_error(404).await, "not_found");
     app.get_connection("crm", "user-1", "").await.assert_error(404).await;
     let page = app.connect("crm", "user-2").start().await.text().await.unwrap();
     assert!(page.contains("unknown_integration"), "{page}");
