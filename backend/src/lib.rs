@@ -6,7 +6,7 @@
 //!    `error` (every error becomes an HTTP answer here). Two HTTP modules never import each
 //!    other.
 //! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
-//!    `sessions` (connect sessions),
+//!    `sessions` (connect sessions), `integrations` (configured apps),
 //!    `webhooks`, `environment_cache`, `rate_limit`; they return domain errors (`ConnectionError`, ...).
 //! 4. `catalog`, `store`, `crypto`, `credentials`, `outbound`, `state`, `config`.
 //! 5. `ids`, `secret`, `json`, `html`, `time`, `error_code`.
@@ -29,6 +29,7 @@ pub mod extract;
 pub mod flows;
 pub mod html;
 pub mod ids;
+pub mod integrations;
 pub mod json;
 pub mod oauth;
 pub mod outbound;

@@ -9,6 +9,7 @@ mod environment;
 mod integrations;
 mod metadata;
 mod pagination;
+mod providers;
 
 use crate::error::ApiError;
 use crate::json::JsonMap;
@@ -30,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .merge(environment::routes())
         .merge(compat::routes())
         .merge(connect_sessions::routes())
+        .merge(providers::routes())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

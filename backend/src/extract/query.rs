@@ -43,6 +43,27 @@ impl QueryParams {
             .collect()
     }
 
+    /// Refuse any parameter not named in `allowed` (Nango's strict queries): 400
+    /// `invalid_query_params` with one problem per unknown name.
+    pub fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
+        let mut errors: Vec<crate::sessions::FieldError> = Vec::new();
+        for (name, _) in &self.0 {
+            let known = allowed.iter().any(|allowed| name == allowed || *name == format!("{allowed}[]"));
+            if !known && !errors.iter().any(|error| error.path.first() == Some(name)) {
+                errors.push(crate::sessions::FieldError {
+                    code: "unrecognized_keys",
+                    message: format!("unknown query parameter `{name}`"),
+                    path: vec![name.clone()],
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::with_errors(ErrorCode::InvalidQueryParams, errors))
+        }
+    }
+
     /// A boolean flag: absent → false; `true`/`1` → true; `false`/`0`/empty → false.
     pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
         match self.0.iter().find(|(key, _)| key == name).map(|(_, v)| v.trim()) {
