@@ -142,3 +142,26 @@ async fn a_connect_session_reads_any_provider() {
         app.client.get(format!("{}/providers", app.url)).bearer_auth("nango_connect_session_zz").send();
     assert_eq!(malformed.await.unwrap().assert_error(401).await, "invalid_connect_session_token_format");
 }
+
+/// An OAuth2 entry whose connections start on the provider's side (Nango's
+/// `installation: outbound`, no `authorization_url`) is listed; a flow on it says why it fails.
+#[tokio::test]
+async fn an_entry_without_an_authorization_url_is_listed_and_refuses_flows_clearly() {
+    let installed = "
+fake-installed:
+    display_name: Fake app installation
+    auth_mode: OAUTH2
+    installation: outbound
+    token_url: http://127.0.0.1:PORT/token
+";
+    let app = TestApp::builder().providers(installed).spawn().await;
+    let read = app.get("/providers/fake-installed").await.assert_success().await;
+    assert!(read["data"].get("authorization_url").is_none(), "{read}");
+    assert!(read["data"]["token_url"].as_str().is_some_and(|url| url.ends_with("/token")), "{read}");
+    app.integration("installed", "fake-installed").await;
+    let run = app.connect("installed", "user-1").run().await;
+    assert_eq!(run.error_code(), "invalid_connection_config");
+    let message = run.status["error"]["message"].as_str().unwrap();
+    assert!(message.contains("no authorization_url") && message.contains("provider's side"), "{message}");
+    assert!(app.provider.authorize_requests().is_empty());
+}
