@@ -89,6 +89,8 @@ mod tests {
             client_id: None,
             client_secret: None,
             scopes: vec![],
+            display_name: None,
+            allowed_hosts: vec![],
         };
         store.create_integration(environment.id, &input, 0).await.unwrap();
         let mut stored = key("u1");

@@ -68,6 +68,11 @@ pub struct Integration {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret<String>>,
     pub scopes: Vec<String>,
+    /// Set by the app; `None`: the provider's display name is shown.
+    pub display_name: Option<String>,
+    /// Host patterns a connecting user may choose for credential requests
+    /// (`catalog::hosts`); empty: none.
+    pub allowed_hosts: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -80,6 +85,8 @@ pub struct IntegrationInput {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret<String>>,
     pub scopes: Vec<String>,
+    pub display_name: Option<String>,
+    pub allowed_hosts: Vec<String>,
 }
 
 // ---------------------------------------------------------------- connections

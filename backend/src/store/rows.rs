@@ -22,8 +22,8 @@ macro_rules! environment_columns {
 }
 macro_rules! integration_columns {
     () => {
-        "id, environment_id, unique_key, provider, client_id, client_secret, scopes, created_at, \
-         updated_at"
+        "id, environment_id, unique_key, provider, client_id, client_secret, scopes, display_name, \
+         allowed_hosts, created_at, updated_at"
     };
 }
 macro_rules! connection_columns {
@@ -106,6 +106,8 @@ pub(crate) struct IntegrationRow {
     client_id: Option<String>,
     client_secret: Option<String>,
     scopes: String,
+    display_name: Option<String>,
+    allowed_hosts: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -127,6 +129,8 @@ impl IntegrationRow {
             client_id: self.client_id,
             client_secret,
             scopes: parse_strings(&self.scopes, "scopes")?,
+            display_name: self.display_name,
+            allowed_hosts: parse_strings(&self.allowed_hosts, "allowed_hosts")?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
