@@ -112,6 +112,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         None => cipher,
     };
     let store = store::open(config.database_url.as_ref(), &config.data_dir, cipher.clone()).await?;
+    let store = crate::metrics::store::metered(store);
     check_encryption_key(store.as_ref(), &cipher).await?;
     // Only after the key is known to be right: rows of older versions get their secrets sealed.
     let n_sealed = store.seal_plain_secrets().await?;
@@ -212,6 +213,7 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new()
         .route("/health", get(health))
         .route("/health/ready", get(ready))
+        .merge(crate::metrics::http::routes(state.config.metrics))
         .merge(crate::api::routes())
         .merge(
             crate::oauth::routes().layer(axum::middleware::from_fn_with_state(state.clone(), browser_limit)),
@@ -229,6 +231,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(check_input))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
+        .layer(axum::middleware::from_fn(crate::metrics::http::track_requests))
         .with_state(state)
 }
 
@@ -250,7 +253,8 @@ async fn health() -> Json<serde_json::Value> {
 }
 
 /// Readiness: the database answers with our schema (a dropped and recreated database, or one
-/// whose migrations are gone, is not ready even though the process lives).
+/// whose migrations are gone, is not ready even though the process lives), within
+/// `READY_TIMEOUT`: a database that hangs is as unready as one that refuses.
 #[utoipa::path(
     get,
     path = "/health/ready",
@@ -262,12 +266,14 @@ async fn health() -> Json<serde_json::Value> {
     )
 )]
 async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    match state.store.default_environment().await {
-        Ok(Some(_)) => Ok(Json(serde_json::json!({ "result": "ok" }))),
-        Ok(None) => Err(ApiError::new(ErrorCode::Unavailable, "the database has no environment")),
-        Err(error) => {
+    const READY_TIMEOUT: Duration = Duration::from_secs(2);
+    match tokio::time::timeout(READY_TIMEOUT, state.store.default_environment()).await {
+        Ok(Ok(Some(_))) => Ok(Json(serde_json::json!({ "result": "ok" }))),
+        Ok(Ok(None)) => Err(ApiError::new(ErrorCode::Unavailable, "the database has no environment")),
+        Ok(Err(error)) => {
             Err(ApiError::new(ErrorCode::Unavailable, "the database does not answer").with_cause(error))
         }
+        Err(_) => Err(ApiError::new(ErrorCode::Unavailable, "the database did not answer in time")),
     }
 }
 

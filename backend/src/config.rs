@@ -43,6 +43,8 @@ pub struct Config {
     /// `NANGO_DEMO=true`: the built-in demo provider, `/demo/*` and the demo integration
     /// (SPEC §13 "Demo"); off by default.
     pub demo: bool,
+    /// `NANGO_METRICS`: who may read `GET /metrics` (`off`, `open` (default), `secret`).
+    pub metrics: crate::metrics::MetricsAccess,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +82,7 @@ struct FileConfig {
     max_pending_flows: Option<u64>,
     max_result_sockets: Option<usize>,
     header_timeout_seconds: Option<u64>,
+    metrics: Option<String>,
 }
 
 impl Config {
@@ -149,6 +152,11 @@ impl Config {
                 })
             }
         };
+        let metrics = match var("NANGO_METRICS").or(file_config.metrics) {
+            Some(text) => crate::metrics::MetricsAccess::parse(&text)
+                .map_err(|message| ConfigError::Invalid { setting: "NANGO_METRICS", message })?,
+            None => crate::metrics::MetricsAccess::default(),
+        };
         let public_key = var("NANGO_PUBLIC_KEY").or(file_config.public_key);
         let secret_key = var("NANGO_SECRET_KEY").map(Secret::new).or(file_config.secret_key);
         if let Some(key) = &secret_key {
@@ -177,6 +185,7 @@ impl Config {
             flow_ttl_seconds,
             provider_timeout_seconds,
             demo,
+            metrics,
             outbound_allow: crate::outbound::OutboundPolicy::parse(
                 &var("NANGO_OUTBOUND_ALLOW").or(file_config.outbound_allow).unwrap_or_default(),
             )
@@ -334,5 +343,7 @@ mod tests {
         assert!(error.to_string().starts_with("NANGO_PORT"));
         let error = Config::from_sources(None, &vars(&[("NANGO_SERVER_URL", "ftp://x")])).unwrap_err();
         assert!(error.to_string().starts_with("NANGO_SERVER_URL"));
+        let error = Config::from_sources(None, &vars(&[("NANGO_METRICS", "public")])).unwrap_err();
+        assert!(error.to_string().starts_with("NANGO_METRICS"));
     }
 }

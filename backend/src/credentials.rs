@@ -48,7 +48,7 @@ impl Credentials {
         }
     }
 
-    /// The wire shape of Nango's API. The refresh token and raw response are left out unless
+    /// The wire shape of Nango's API. The refresh token (also inside `raw`) is left out unless
     /// `include_refresh_token` is set.
     pub fn to_json(&self, include_refresh_token: bool) -> Result<Value, TimeError> {
         let mode = self.auth_mode().as_str();
@@ -59,10 +59,14 @@ impl Credentials {
                 out.insert("access_token".into(), json!(access_token.expose()));
                 let expires_at = expires_at.map(crate::time::rfc3339).transpose()?;
                 out.insert("expires_at".into(), expires_at.map_or(Value::Null, Value::String));
+                let mut raw = raw.expose().clone();
                 if include_refresh_token {
                     out.insert("refresh_token".into(), json!(refresh_token.as_ref().map(|t| t.expose())));
-                    out.insert("raw".into(), raw.expose().clone());
+                } else if let Some(raw) = raw.as_object_mut() {
+                    raw.remove("refresh_token");
                 }
+                // Nango's `credentials.raw`: the provider's token response, always.
+                out.insert("raw".into(), raw);
                 Value::Object(out)
             }
             Self::ApiKey { api_key } => json!({ "type": mode, "apiKey": api_key.expose() }),

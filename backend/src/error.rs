@@ -90,13 +90,6 @@ impl ApiError {
         )
     }
 
-    pub fn unknown_connection(connection_id: &str, integration: &str) -> Self {
-        Self::new(
-            ErrorCode::UnknownConnection,
-            format!("no connection `{connection_id}` for integration `{integration}`"),
-        )
-    }
-
     pub fn not_found(message: &'static str) -> Self {
         Self::new(ErrorCode::NotFound, message)
     }
@@ -190,6 +183,31 @@ impl From<crate::sessions::SessionError> for ApiError {
             SessionError::Unknown => Self::new(ErrorCode::UnknownConnectSessionToken, error.to_string()),
             SessionError::Invalid(errors) => Self::with_errors(ErrorCode::InvalidBody, errors),
             SessionError::Store(store) => Self::internal(store),
+        }
+    }
+}
+
+impl From<crate::connections::import::ImportError> for ApiError {
+    fn from(error: crate::connections::import::ImportError) -> Self {
+        use crate::connections::import::ImportError;
+        match error {
+            ImportError::Connection(error) => error.into(),
+            ImportError::WrongAuthMode { .. } => Self::invalid_body(error.to_string()),
+            ImportError::InvalidConfig(_) => Self::invalid_connection_config(error.to_string()),
+        }
+    }
+}
+
+/// Nango's answers for integrations (SPEC §9): unknown → 404 `not_found`, bad bodies →
+/// 400 `invalid_body` with the problems by path.
+impl From<crate::integrations::IntegrationError> for ApiError {
+    fn from(error: crate::integrations::IntegrationError) -> Self {
+        use crate::integrations::IntegrationError;
+        match error {
+            IntegrationError::NotFound(_) => Self::new(ErrorCode::NotFound, error.to_string()),
+            IntegrationError::Invalid(errors) => Self::with_errors(ErrorCode::InvalidBody, errors),
+            IntegrationError::HasConnections(_) => Self::invalid_body(error.to_string()),
+            IntegrationError::Store(store) => Self::internal(store),
         }
     }
 }

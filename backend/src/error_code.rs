@@ -39,7 +39,8 @@ macro_rules! error_codes {
 
 error_codes! {
     MissingAuthHeader = "missing_auth_header" => UNAUTHORIZED,
-    InvalidSecretKey = "invalid_secret_key" => UNAUTHORIZED,
+    /// No environment has the secret key the request carries (Nango's name).
+    UnknownAccount = "unknown_account" => UNAUTHORIZED,
     MissingPublicKey = "missing_public_key" => UNAUTHORIZED,
     InvalidPublicKey = "invalid_public_key" => UNAUTHORIZED,
     MissingHmac = "missing_hmac" => UNAUTHORIZED,
@@ -48,8 +49,8 @@ error_codes! {
     InvalidOrigin = "invalid_origin" => FORBIDDEN,
     ProviderDenied = "provider_denied" => FORBIDDEN,
     UnknownIntegration = "unknown_integration" => NOT_FOUND,
-    UnknownConnection = "unknown_connection" => NOT_FOUND,
     UnknownFlow = "unknown_flow" => NOT_FOUND,
+    /// A route, connection or integration the secret-key API does not have (Nango's name).
     NotFound = "not_found" => NOT_FOUND,
     /// The integration names a provider that the catalog does not have.
     UnknownProvider = "unknown_provider" => BAD_REQUEST,

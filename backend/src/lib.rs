@@ -7,9 +7,11 @@
 //!    `error` (every error becomes an HTTP answer here) and `schemas` (the wire shapes
 //!    `openapi` documents). Two HTTP modules never import each other.
 //! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
-//!    `sessions` (connect sessions),
+//!    `sessions` (connect sessions), `environment_variables` (the rules of their list),
+//!    `integrations` (configured apps),
 //!    `webhooks`, `environment_cache`, `rate_limit`; they return domain errors (`ConnectionError`, ...).
-//! 4. `catalog`, `store`, `crypto`, `credentials`, `outbound`, `state`, `config`.
+//! 4. `catalog`, `store`, `crypto`, `credentials`, `outbound`, `state`, `config`, `metrics`
+//!    (its recording functions; `metrics::http` is the route and the request layer).
 //! 5. `ids`, `secret`, `json`, `html`, `time`, `error_code`.
 
 pub mod api;
@@ -24,13 +26,16 @@ pub mod credentials;
 pub mod crypto;
 pub mod demo;
 pub mod environment_cache;
+pub mod environment_variables;
 pub mod error;
 pub mod error_code;
 pub mod extract;
 pub mod flows;
 pub mod html;
 pub mod ids;
+pub mod integrations;
 pub mod json;
+pub mod metrics;
 pub mod oauth;
 pub mod openapi;
 pub mod outbound;

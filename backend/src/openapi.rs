@@ -8,6 +8,7 @@
 //! routes when `NANGO_DEMO=true`, and unique operation ids.
 
 use crate::config::Config;
+use crate::metrics::MetricsAccess;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{header, HeaderValue};
@@ -34,6 +35,11 @@ pub fn document(config: &Config) -> Document {
     document.merge(crate::api::doc::openapi());
     if config.demo {
         document.merge(DemoRoutes::openapi());
+    }
+    match config.metrics {
+        MetricsAccess::Off => {}
+        MetricsAccess::Open => document.merge(OpenMetrics::openapi()),
+        MetricsAccess::Secret => document.merge(SecretMetrics::openapi()),
     }
     let (sdk_path, sdk_item) = crate::assets::sdk_path_item();
     document.paths.paths.insert(sdk_path.into(), sdk_item);
@@ -96,6 +102,7 @@ async fn get_openapi(State(state): State<AppState>) -> Response {
     modifiers(&SecuritySchemes),
     tags(
         (name = "integrations", description = "The configured apps of providers (secret key)"),
+        (name = "providers", description = "The catalog of providers"),
         (name = "connections", description = "Connections and their credentials (secret key)"),
         (name = "metadata", description = "A connection's metadata (secret key)"),
         (name = "environment", description = "The environment's settings (secret key)"),
@@ -107,6 +114,15 @@ async fn get_openapi(State(state): State<AppState>) -> Response {
     ),
 )]
 struct Routes;
+
+/// `GET /metrics` as `NANGO_METRICS` mounts it (`metrics/http.rs`).
+#[derive(OpenApi)]
+#[openapi(paths(crate::metrics::http::open_metrics))]
+struct OpenMetrics;
+
+#[derive(OpenApi)]
+#[openapi(paths(crate::metrics::http::secret_metrics))]
+struct SecretMetrics;
 
 /// The routes `demo::routes()` mounts with `NANGO_DEMO=true` (SPEC §13 "Demo").
 #[derive(OpenApi)]
@@ -122,9 +138,11 @@ struct Routes;
 struct DemoRoutes;
 
 /// Routes that mount a documented handler under a second path (one annotation per handler).
-const ALIASES: [Alias; 4] = [
-    // `api/compat.rs`: `@nangohq/node`'s paths onto the same handlers.
+const ALIASES: [Alias; 6] = [
+    // `api/compat.rs` and `api/connections.rs`: Nango's paths, old and new, onto one handler.
     Alias { path: "/connections", of: "/connection", methods: &["get"] },
+    Alias { path: "/connection", of: "/connections", methods: &["post"] },
+    Alias { path: "/connection/metadata", of: "/connections/metadata", methods: &["post", "patch"] },
     Alias {
         path: "/connections/{connection_id}",
         of: "/connection/{connection_id}",
@@ -282,6 +300,20 @@ mod tests {
             }
         }
         assert_eq!(schemes.len(), SECURITY_SCHEMES.len());
+    }
+
+    #[test]
+    fn metrics_are_listed_as_mounted() {
+        let with = |access: &str| {
+            let vars = vec![("NANGO_METRICS".to_string(), access.to_string())];
+            serde_json::to_value(document(&Config::from_sources(None, &vars).unwrap())).unwrap()
+        };
+        assert!(with("off")["paths"].get("/metrics").is_none());
+        assert!(with("open")["paths"]["/metrics"]["get"].get("security").is_none());
+        assert_eq!(
+            with("secret")["paths"]["/metrics"]["get"]["security"][0]["secretKey"],
+            serde_json::json!([])
+        );
     }
 
     #[test]

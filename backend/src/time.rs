@@ -24,6 +24,18 @@ pub fn rfc3339(unix_seconds: i64) -> Result<String, TimeError> {
         .ok_or(TimeError(unix_seconds))
 }
 
+/// A date as Nango's API takes one: an RFC 3339 string, or a number of milliseconds since
+/// 1970 (JavaScript's `Date` value). Unix seconds, or `None` when it is neither.
+pub fn parse_date(value: &serde_json::Value) -> Option<i64> {
+    match value {
+        serde_json::Value::String(text) => {
+            OffsetDateTime::parse(text.trim(), &Rfc3339).ok().map(OffsetDateTime::unix_timestamp)
+        }
+        serde_json::Value::Number(number) => number.as_i64().map(|millis| millis.div_euclid(1000)),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

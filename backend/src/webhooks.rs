@@ -1,9 +1,11 @@
-//! Auth webhooks (SPEC §5): build the body, sign it with `X-Nango-Hmac-Sha256`
-//! (HMAC-SHA256 keyed with the environment's secret key), send it from a spawned task and
+//! Auth webhooks (SPEC §5, §9): build the body, sign it with `X-Nango-Hmac-Sha256`
+//! (HMAC-SHA256 keyed with the environment's secret key) and Nango's legacy
+//! `X-Nango-Signature` (SHA-256 of the key and the body), send it from a spawned task and
 //! retry with exponential back-off. Failures are logged with the webhook's host only (a URL
 //! path or query may hold a token) and never with the body's secrets (it holds none).
 
-use crate::crypto::hmac::webhook_signature;
+use crate::catalog::AuthMode;
+use crate::crypto::hmac::{legacy_webhook_signature, webhook_signature};
 use crate::ids::{ConnectionId, IntegrationKey};
 use crate::secret::Secret;
 use crate::state::AppState;
@@ -13,6 +15,8 @@ use std::time::Duration;
 
 /// The signature header (Nango's name).
 pub const SIGNATURE_HEADER: &str = "X-Nango-Hmac-Sha256";
+/// Nango's older signature header, which `verifyWebhookSignature` of its client checks.
+pub const LEGACY_SIGNATURE_HEADER: &str = "X-Nango-Signature";
 
 /// Waits between attempts: 3 retries after the first attempt (1 s, 2 s, 4 s).
 pub const DEFAULT_DELAYS: [Duration; 3] =
@@ -43,6 +47,8 @@ pub struct AuthEvent {
     pub integration_key: IntegrationKey,
     pub connection_id: ConnectionId,
     pub provider: String,
+    /// The connection's auth mode (Nango's `authMode`).
+    pub auth_mode: AuthMode,
     /// The flow outcome's error when the attempt failed.
     pub error: Option<FlowError>,
     /// The connection's end user and tags (connect sessions, SPEC §7).
@@ -60,6 +66,7 @@ impl AuthEvent {
             integration_key: key.integration_key.clone(),
             connection_id: key.connection_id.clone(),
             provider: provider.to_owned(),
+            auth_mode: AuthMode::OAuth2,
             error: None,
             end_user: None,
             tags: crate::json::JsonMap::new(),
@@ -83,7 +90,8 @@ pub fn send_auth(state: &AppState, environment: &Environment, event: AuthEvent) 
     let http = state.http.clone();
     let secret_key = environment.secret_key.clone();
     tokio::spawn(async move {
-        deliver(&http, &url, &secret_key, body.into_bytes(), &DEFAULT_DELAYS).await;
+        let delivered = deliver(&http, &url, &secret_key, body.into_bytes(), &DEFAULT_DELAYS).await;
+        crate::metrics::webhook_delivered(delivered);
     });
 }
 
@@ -97,6 +105,7 @@ pub fn auth_body(environment_name: &str, event: &AuthEvent) -> Value {
         "connectionId": event.connection_id,
         "providerConfigKey": event.integration_key,
         "provider": event.provider,
+        "authMode": event.auth_mode.as_str(),
         "environment": environment_name,
         "endUser": event.end_user,
         "tags": event.tags,
@@ -117,6 +126,7 @@ pub async fn deliver(
     delays: &[Duration],
 ) -> bool {
     let signature = webhook_signature(secret_key, &body);
+    let legacy_signature = legacy_webhook_signature(secret_key, &body);
     let host =
         url::Url::parse(url).ok().and_then(|url| url.host_str().map(str::to_owned)).unwrap_or_default();
     let n_attempts = delays.len() + 1;
@@ -131,6 +141,7 @@ pub async fn deliver(
         let result = request
             .header(reqwest::header::CONTENT_TYPE, "application/json")
             .header(SIGNATURE_HEADER, &signature)
+            .header(LEGACY_SIGNATURE_HEADER, &legacy_signature)
             .body(body.clone())
             .send()
             .await;
@@ -169,6 +180,7 @@ mod tests {
         assert_eq!(body["connectionId"], "u1");
         assert_eq!(body["providerConfigKey"], "demo");
         assert_eq!(body["environment"], "dev");
+        assert_eq!(body["authMode"], "OAUTH2");
         assert_eq!(body["error"]["type"], "provider_denied");
     }
 

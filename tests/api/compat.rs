@@ -55,11 +55,11 @@ async fn node_client_connection_paths() {
         .send()
         .await
         .unwrap()
-        .assert_status(204)
+        .assert_status(200)
         .await;
     app.get_connection("fake", "user-2", "").await.assert_error(404).await;
     let code = app.delete("/connection/user-2?provider_config_key=fake").await.assert_error(404).await;
-    assert_eq!(code, "unknown_connection");
+    assert_eq!(code, "not_found");
 }
 
 #[tokio::test]

@@ -281,7 +281,9 @@ async fn the_connection_and_its_webhook_carry_the_end_user_and_tags() {
     let connection = app.get_connection("github", "tagged-1", "").await.assert_success().await;
     assert_eq!(connection["end_user"]["id"], "u-7");
     assert_eq!(connection["end_user"]["organization"]["id"], "org-1");
-    assert_eq!(connection["tags"], json!({"plan": "pro"}));
+    // Nango's connection tags: the end user's fields, then the session's tags.
+    let tags = json!({"end_user_id": "u-7", "end_user_email": "seven@example.com", "organization_id": "org-1", "plan": "pro"});
+    assert_eq!(connection["tags"], tags);
     let hook: Value =
         serde_json::from_str(&receiver.next(std::time::Duration::from_secs(10)).await.body).unwrap();
     assert_eq!(hook["endUser"]["id"], "u-7", "{hook}");

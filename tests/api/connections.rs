@@ -43,11 +43,11 @@ async fn get_connection_errors() {
     let app = TestApp::spawn().await;
     app.integration("fake", "fake-oauth").await;
     let code = app.get_connection("fake", "nobody", "").await.assert_error(404).await;
-    assert_eq!(code, "unknown_connection");
+    assert_eq!(code, "not_found");
     let code = app.get("/connection/user-1").await.assert_error(400).await;
     assert_eq!(code, "invalid_request", "provider_config_key is required");
-    let code = app.get_connection("nope", "user-1", "").await.assert_error_any().await;
-    assert_eq!(code, "unknown_integration");
+    let code = app.get_connection("nope", "user-1", "").await.assert_error(404).await;
+    assert_eq!(code, "not_found", "an unknown integration too, with a message saying which");
     let url = format!("{}/connection/user-1?provider_config_key=fake", app.url);
     let response = app.client.get(url).send().await.unwrap();
     assert_eq!(response.assert_error(401).await, "missing_auth_header");
@@ -108,8 +108,8 @@ async fn delete_connection() {
     let response = app.delete("/connection/user-1?provider_config_key=fake").await;
     assert!(response.status().is_success(), "{}", response.status());
     let code = app.get_connection("fake", "user-1", "").await.assert_error(404).await;
-    assert_eq!(code, "unknown_connection");
+    assert_eq!(code, "not_found");
     app.get_connection("fake", "user-2", "").await.assert_success().await;
     let code = app.delete("/connection/user-1?provider_config_key=fake").await.assert_error(404).await;
-    assert_eq!(code, "unknown_connection");
+    assert_eq!(code, "not_found");
 }

@@ -94,5 +94,5 @@ async fn hmac_endpoint_needs_the_secret_key() {
     let response = app.client.get(&url).send().await.unwrap();
     assert_eq!(response.assert_error(401).await, "missing_auth_header");
     let response = app.client.get(&url).bearer_auth(nango_tests::PUBLIC_KEY).send().await.unwrap();
-    assert_eq!(response.assert_error(401).await, "invalid_secret_key");
+    assert_eq!(response.assert_error(401).await, "unknown_account");
 }

@@ -81,7 +81,7 @@ async fn metadata_errors() {
     // Unknown connection.
     let missing = "/connection/nobody/metadata?provider_config_key=fake";
     let code = app.post_json(missing, &json!({ "a": 1 })).await.assert_error(404).await;
-    assert_eq!(code, "unknown_connection");
+    assert_eq!(code, "not_found");
     // No integration named.
     let code =
         app.patch_json("/connection/user-1/metadata", &json!({ "a": 1 })).await.assert_error(400).await;

@@ -87,7 +87,11 @@ async fn a_session_from_the_node_client_carries_its_end_user_into_the_connection
     assert_eq!(read["end_user"]["email"], "seven@example.com", "{read}");
     assert_eq!(read["end_user"]["display_name"], "Seven", "{read}");
     assert_eq!(read["end_user"]["organization"]["id"], "org-1", "{read}");
-    assert_eq!(read["tags"], json!({"plan": "pro", "team": "core"}), "{read}");
+    let tags = json!({
+        "end_user_id": "user-7", "end_user_email": "seven@example.com", "end_user_display_name": "Seven",
+        "organization_id": "org-1", "organization_display_name": "Org One", "plan": "pro", "team": "core",
+    });
+    assert_eq!(read["tags"], tags, "Nango's tags: the end user's fields, then the session's: {read}");
     assert_eq!(read["connection_config"]["region"], "eu", "the session's config defaults: {read}");
     assert_eq!(read["credentials"]["type"], "OAUTH2", "{read}");
     assert_eq!(read["credentials"]["access_token"], app.provider.access_token(), "{read}");
@@ -160,15 +164,15 @@ async fn bad_session_bodies_reach_the_node_client_as_400_with_paths() {
 }
 
 #[tokio::test]
-async fn the_node_client_sees_a_wrong_secret_key_and_an_unknown_connection_as_http_errors() {
+async fn the_node_client_sees_a_wrong_secret_key_and_an_unknown_connection_with_nangos_codes() {
     let app = TestApp::spawn().await;
     app.integration("github", "fake-oauth").await;
     let body = json!({"end_user": {"id": "u"}});
     let text = body.to_string();
     let answer = run_node("session.mjs", &app.url, "not-the-secret-key", &[("SESSION_BODY", &text)]).await;
-    assert!(thrown(&answer, 401, &body)["code"].is_string(), "{answer}");
+    assert_eq!(thrown(&answer, 401, &body)["code"], "unknown_account", "{answer}");
 
     let vars = [("INTEGRATION", "github"), ("CONNECTION_ID", "nobody")];
     let answer = run_node("get-connection.mjs", &app.url, SECRET_KEY, &vars).await;
-    assert!(thrown(&answer, 404, &json!(vars))["code"].is_string(), "{answer}");
+    assert_eq!(thrown(&answer, 404, &json!(vars))["code"], "not_found", "{answer}");
 }

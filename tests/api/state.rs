@@ -116,6 +116,6 @@ async fn token_endpoint_failure_stores_nothing() {
         assert_eq!(run.error_code(), "token_exchange_failed", "{status} {body}");
         assert_eq!(app.provider.token_requests().len(), 1);
         let code = app.get_connection("fake", "user-1", "").await.assert_error(404).await;
-        assert_eq!(code, "unknown_connection");
+        assert_eq!(code, "not_found");
     }
 }

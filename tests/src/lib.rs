@@ -16,6 +16,7 @@ pub mod redirector;
 pub mod response;
 pub mod server_process;
 pub mod socket;
+pub mod upstream;
 pub mod webhook;
 
 pub use app::{TestApp, PUBLIC_KEY, SECRET_KEY};

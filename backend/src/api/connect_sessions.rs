@@ -6,7 +6,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::extract::{AuthedEnvironment, Json, SessionToken};
 use crate::schemas;
 use crate::schemas::errors::{SessionCreateErrors, SessionTokenErrors};
-use crate::sessions::{self, request, FieldError};
+use crate::sessions::{self, request};
 use crate::state::AppState;
 use crate::store::ConnectSession;
 use axum::extract::{RawQuery, State};
@@ -117,18 +117,7 @@ async fn create(
 
 /// These routes take no query parameters (Nango refuses any with `invalid_query_params`).
 fn no_query(query: Option<&str>) -> Result<(), ApiError> {
-    let errors: Vec<FieldError> = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .map(|(name, _)| FieldError {
-            code: "unrecognized_keys",
-            message: format!("unknown query parameter `{name}`"),
-            path: vec![name.into_owned()],
-        })
-        .collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::with_errors(ErrorCode::InvalidQueryParams, errors))
-    }
+    crate::extract::QueryParams::parse(query).only(&[])
 }
 
 fn session_json(session: &ConnectSession) -> Result<Value, ApiError> {

@@ -27,6 +27,7 @@ pub fn connection_json(
         "errors": errors(connection),
         "end_user": connection.end_user,
         "tags": connection.tags,
+        "webhook_url_override": connection.webhook_url_override,
         "created_at": rfc3339(connection.created_at)?,
         "updated_at": rfc3339(connection.updated_at)?,
         "last_fetched_at": last_fetched_at.map(rfc3339).transpose()?,

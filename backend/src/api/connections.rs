@@ -1,18 +1,15 @@
 //! `/connection`: list, read (with fresh credentials), delete, and patch connection_config
 //! (SPEC §5). `compat.rs` mounts the same handlers under `@nangohq/node`'s paths.
 
-use super::pagination::{decode_cursor, encode_cursor, parse_limit};
-use super::{connection_json, connection_list_item, require_object};
+use super::connection_list::list_connections;
+use super::{connection_json, require_object};
 use crate::connections::{self, lookup};
 use crate::error::ApiError;
+use crate::extract::ConnectionTarget;
 use crate::extract::Json;
-use crate::extract::{
-    parse_connection_id, parse_integration_key, AuthedEnvironment, ConnectionTarget, QueryParams,
-};
 use crate::state::AppState;
-use crate::store::{Connection, ConnectionFilter, ConnectionKey, JsonMap};
+use crate::store::{Connection, ConnectionKey, JsonMap};
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::routing::{get, patch};
 use axum::Router;
 use serde_json::{json, Value};
@@ -23,12 +20,18 @@ const TOUCH_INTERVAL_SECONDS: i64 = 60;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/connection", get(list_connections))
+        // Nango's deprecated create route is its import (`POST /connections`).
+        .route("/connection", get(list_connections).post(super::connection_import::post_connection))
         .route("/connection/{connection_id}", get(get_connection).delete(delete_connection))
         .route("/connection/{connection_id}/connection-config", patch(patch_connection_config))
 }
 
-/// `GET /connection/{id}?provider_config_key=..&force_refresh=&refresh_token=`.
+/// The parameters naming the integration, which every one-connection route takes.
+pub(super) const INTEGRATION_PARAMETERS: &[&str] = &["provider_config_key", "providerConfigKey"];
+
+/// `GET /connection/{id}?provider_config_key=..&force_refresh=&refresh_token=`. Nango's
+/// `refresh_github_app_jwt_token` is accepted (its client always sends it) and means nothing
+/// here: GitHub App auth is not an auth mode of this server.
 #[utoipa::path(
     get,
     path = "/connection/{connection_id}",
@@ -39,7 +42,8 @@ pub fn routes() -> Router<AppState> {
     params(
         crate::schemas::params::ConnectionTargetParams,
         ("force_refresh" = Option<bool>, Query, description = "Refresh the token even if it is fresh"),
-        ("refresh_token" = Option<bool>, Query, description = "Include the refresh token and the raw token response"),
+        ("refresh_token" = Option<bool>, Query, description = "Include the refresh token"),
+        ("refresh_github_app_jwt_token" = Option<bool>, Query, description = "Accepted (Nango's client sends it); no effect"),
     ),
     responses(
         (status = 200, description = "The connection", body = crate::schemas::connections::Connection),
@@ -50,6 +54,14 @@ pub(super) async fn get_connection(
     State(state): State<AppState>,
     ConnectionTarget { environment, key, query }: ConnectionTarget,
 ) -> Result<Json<Value>, ApiError> {
+    query.only(&[
+        INTEGRATION_PARAMETERS[0],
+        INTEGRATION_PARAMETERS[1],
+        "force_refresh",
+        "refresh_token",
+        "refresh_github_app_jwt_token",
+    ])?;
+    query.flag("refresh_github_app_jwt_token")?;
     let force_refresh = query.flag("force_refresh")?;
     let include_refresh_token = query.flag("refresh_token")?;
     let connection = connections::load(&state, &key).await?;
@@ -60,69 +72,8 @@ pub(super) async fn get_connection(
     Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)?))
 }
 
-/// `GET /connection` and `GET /connections`: filter by integration (`integration_id`,
-/// `integrationId` (comma-separated), `provider_config_key`) and `connection_id`;
-/// keyset-paginated with `limit` and `cursor` → `{connections, next_cursor}`.
-#[utoipa::path(
-    get,
-    path = "/connection",
-    tag = "connections",
-    summary = "List connections",
-    security(("secretKey" = [])),
-    params(
-        ("integration_id" = Option<String>, Query, description = "Only this integration's (aliases `integrationId`, comma-separated, `provider_config_key`)"),
-        ("connection_id" = Option<String>, Query, description = "Only this connection id (alias `connectionId`)"),
-        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100)"),
-        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
-    ),
-    responses(
-        (status = 200, description = "A page of connections", body = crate::schemas::connections::ConnectionList),
-        crate::schemas::errors::ConnectionListErrors,
-    )
-)]
-pub(super) async fn list_connections(
-    State(state): State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
-    query: QueryParams,
-) -> Result<Json<Value>, ApiError> {
-    let mut integration_keys = Vec::new();
-    for name in ["integration_id", "integrationId", "provider_config_key", "providerConfigKey"] {
-        for raw in query.all(name) {
-            integration_keys.push(parse_integration_key(raw)?);
-        }
-    }
-    integration_keys.sort();
-    integration_keys.dedup();
-    let connection_id = query.get(&["connection_id", "connectionId"]).map(parse_connection_id).transpose()?;
-    let limit = parse_limit(query.get(&["limit"]))?;
-    let after = decode_cursor(query.get(&["cursor", "next_cursor"]))?;
-    // One row more than asked tells whether another page exists.
-    let filter = |integration_key| ConnectionFilter {
-        integration_key,
-        connection_id: connection_id.clone(),
-        limit: limit + 1,
-        after,
-    };
-    let mut rows: Vec<Connection> = Vec::new();
-    if integration_keys.is_empty() {
-        rows = state.store.list_connections(environment.id, &filter(None)).await?;
-    } else {
-        for integration_key in integration_keys {
-            rows.extend(state.store.list_connections(environment.id, &filter(Some(integration_key))).await?);
-        }
-        rows.sort_by_key(|connection| connection.id);
-    }
-    let next_cursor = if rows.len() > limit as usize {
-        rows.truncate(limit as usize);
-        rows.last().map(|connection| encode_cursor(connection.id))
-    } else {
-        None
-    };
-    let connections: Vec<Value> = rows.iter().map(connection_list_item).collect::<Result<_, _>>()?;
-    Ok(Json(json!({ "connections": connections, "next_cursor": next_cursor })))
-}
-
-/// `DELETE /connection/{id}?provider_config_key=..` → 204, or 404.
+/// `DELETE /connection/{id}?provider_config_key=..` → 200 `{success: true}` (Nango's answer),
+/// or 404.
 #[utoipa::path(
     delete,
     path = "/connection/{connection_id}",
@@ -130,14 +81,18 @@ pub(super) async fn list_connections(
     summary = "Delete a connection",
     security(("secretKey" = [])),
     params(crate::schemas::params::ConnectionTargetParams),
-    responses((status = 204, description = "Deleted"), crate::schemas::errors::ConnectionErrors)
+    responses(
+        (status = 200, description = "Deleted", body = crate::schemas::status::Success),
+        crate::schemas::errors::ConnectionErrors,
+    )
 )]
 pub(super) async fn delete_connection(
     State(state): State<AppState>,
-    ConnectionTarget { key, .. }: ConnectionTarget,
-) -> Result<StatusCode, ApiError> {
+    ConnectionTarget { key, query, .. }: ConnectionTarget,
+) -> Result<Json<Value>, ApiError> {
+    query.only(INTEGRATION_PARAMETERS)?;
     if state.store.delete_connection(&key).await? {
-        return Ok(StatusCode::NO_CONTENT);
+        return Ok(Json(json!({ "success": true })));
     }
     Err(lookup::missing(&state, &key).await.into())
 }
@@ -158,9 +113,10 @@ pub(super) async fn delete_connection(
 )]
 pub(super) async fn patch_connection_config(
     State(state): State<AppState>,
-    ConnectionTarget { key, .. }: ConnectionTarget,
+    ConnectionTarget { key, query, .. }: ConnectionTarget,
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, ApiError> {
+    query.only(INTEGRATION_PARAMETERS)?;
     let patch = require_object(body, "connection_config")?;
     let connection = connections::load(&state, &key).await?;
     check_connection_config(&state, &connection, &patch)?;

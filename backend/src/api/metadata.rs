@@ -11,6 +11,7 @@ use crate::schemas::{self, connections::MetadataChanged, errors::ConnectionBodyE
 use crate::state::AppState;
 use crate::store::{ConnectionKey, JsonMap};
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::routing::post;
 use axum::Router;
 use serde_json::{json, Value};
@@ -25,6 +26,16 @@ pub(super) enum MetadataChange {
     Merge,
 }
 
+impl MetadataChange {
+    /// Nango answers a replacement (`POST`) with 201 and a merge (`PATCH`) with 200.
+    pub(super) fn status(self) -> StatusCode {
+        match self {
+            Self::Replace => StatusCode::CREATED,
+            Self::Merge => StatusCode::OK,
+        }
+    }
+}
+
 #[utoipa::path(
     post,
     path = "/connection/{connection_id}/metadata",
@@ -33,13 +44,13 @@ pub(super) enum MetadataChange {
     security(("secretKey" = [])),
     params(schemas::params::ConnectionTargetParams),
     request_body(content = schemas::JsonObject, description = "The new metadata"),
-    responses((status = 200, description = "The metadata now", body = MetadataChanged), ConnectionBodyErrors)
+    responses((status = 201, description = "The metadata now", body = MetadataChanged), ConnectionBodyErrors)
 )]
 async fn post_metadata(
     state: State<AppState>,
     target: ConnectionTarget,
     body: Json<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     change_one(state, target, body, MetadataChange::Replace).await
 }
 
@@ -57,7 +68,7 @@ async fn patch_metadata(
     state: State<AppState>,
     target: ConnectionTarget,
     body: Json<Value>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     change_one(state, target, body, MetadataChange::Merge).await
 }
 
@@ -66,15 +77,16 @@ async fn change_one(
     ConnectionTarget { key, .. }: ConnectionTarget,
     Json(body): Json<Value>,
     change: MetadataChange,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<(StatusCode, Json<Value>), ApiError> {
     let metadata = require_object(body, "metadata")?;
     let mut results = change_metadata(&state, std::slice::from_ref(&key), &metadata, change).await?;
     let result = results.pop().unwrap_or_default();
-    Ok(Json(json!({
+    let body = json!({
         "connection_id": key.connection_id,
         "provider_config_key": key.integration_key,
         "metadata": result,
-    })))
+    });
+    Ok((change.status(), Json(body)))
 }
 
 /// Apply one metadata change to every connection in `keys`. All must exist: a missing one
@@ -98,9 +110,8 @@ pub(super) async fn change_metadata(
             MetadataChange::Merge => state.store.merge_metadata(key, metadata, now).await?,
         };
         // Deleted between the check and the change: report it as absent.
-        let result = result.ok_or_else(|| {
-            ApiError::unknown_connection(key.connection_id.as_str(), key.integration_key.as_str())
-        })?;
+        let result =
+            result.ok_or_else(|| crate::connections::ConnectionError::UnknownConnection(key.clone()))?;
         results.push(result);
     }
     Ok(results)

@@ -3,13 +3,17 @@
 
 mod compat;
 mod connect_sessions;
+mod connection_import;
+mod connection_list;
 mod connection_view;
 mod connections;
 pub mod doc;
 mod environment;
+mod environment_variables;
 mod integrations;
 mod metadata;
 mod pagination;
+mod providers;
 
 use crate::error::ApiError;
 use crate::json::JsonMap;
@@ -29,8 +33,10 @@ pub fn routes() -> Router<AppState> {
         .merge(connections::routes())
         .merge(metadata::routes())
         .merge(environment::routes())
+        .merge(environment_variables::routes())
         .merge(compat::routes())
         .merge(connect_sessions::routes())
+        .merge(providers::routes())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

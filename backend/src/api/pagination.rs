@@ -1,7 +1,8 @@
 //! Keyset pagination for connection lists: page size bounds and an opaque cursor that
-//! carries the last row id (flat cost at any depth, unlike offsets).
+//! carries the last row id (flat cost at any depth, unlike Nango's offset `page`).
 
 use crate::error::{ApiError, ErrorCode};
+use crate::sessions::FieldError;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 
@@ -13,10 +14,9 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u32, ApiError> {
     match raw {
         None => Ok(DEFAULT_LIMIT),
         Some(text) => match text.trim().parse::<u32>() {
-            Ok(0) | Err(_) => Err(ApiError::new(
-                ErrorCode::InvalidRequest,
-                format!("limit must be a number from 1 to {MAX_LIMIT}"),
-            )),
+            Ok(0) | Err(_) => {
+                Err(invalid_query("limit", format!("limit must be a number from 1 to {MAX_LIMIT}")))
+            }
             Ok(limit) => Ok(limit.min(MAX_LIMIT)),
         },
     }
@@ -28,11 +28,17 @@ pub fn encode_cursor(last_id: i64) -> String {
 
 pub fn decode_cursor(raw: Option<&str>) -> Result<Option<i64>, ApiError> {
     let Some(raw) = raw else { return Ok(None) };
-    let invalid = || ApiError::new(ErrorCode::InvalidRequest, "invalid cursor");
+    let invalid = || invalid_query("cursor", "invalid cursor: pass the `next_cursor` of the previous page");
     let bytes = URL_SAFE_NO_PAD.decode(raw.trim()).map_err(|_| invalid())?;
     let text = String::from_utf8(bytes).map_err(|_| invalid())?;
     let id = text.strip_prefix("id:").and_then(|id| id.parse::<i64>().ok()).ok_or_else(invalid)?;
     Ok(Some(id))
+}
+
+/// 400 `invalid_query_params` naming the parameter `path`.
+pub(super) fn invalid_query(path: &str, message: impl Into<String>) -> ApiError {
+    let error = FieldError { code: "invalid_string", message: message.into(), path: vec![path.to_owned()] };
+    ApiError::with_errors(ErrorCode::InvalidQueryParams, vec![error])
 }
 
 #[cfg(test)]

@@ -39,8 +39,9 @@ pub enum ConnectionError {
 impl ConnectionError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::UnknownConnection(_) => ErrorCode::UnknownConnection,
-            Self::UnknownIntegration(_) => ErrorCode::UnknownIntegration,
+            // Only the secret-key routes look connections up, and Nango names both cases
+            // `not_found` there (SPEC §9); the message says which part is unknown.
+            Self::UnknownConnection(_) | Self::UnknownIntegration(_) => ErrorCode::NotFound,
             Self::UnknownProvider(_) => ErrorCode::UnknownProvider,
             Self::NeedsReauth => ErrorCode::ConnectionNeedsReauth,
             Self::RefreshFailed { .. } => ErrorCode::RefreshFailed,

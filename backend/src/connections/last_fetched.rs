@@ -89,6 +89,8 @@ mod tests {
             client_id: None,
             client_secret: None,
             scopes: vec![],
+            display_name: None,
+            allowed_hosts: vec![],
         };
         store.create_integration(environment.id, &input, 0).await.unwrap();
         let mut stored = key("u1");
@@ -100,6 +102,8 @@ mod tests {
             sealed_credentials: vec![1, 2, 3],
             end_user: None,
             tags: None,
+            metadata: None,
+            webhook_url_override: None,
             now: 0,
         };
         store.upsert_connection(&upsert).await.unwrap();

@@ -9,13 +9,17 @@
 //! - `token`: the requests to a provider's token endpoint (code exchange, refresh).
 //! - `status`: status changes of a connection.
 //! - `last_fetched`: `last_fetched_at` writes taken off the read path.
+//! - `tags`: the tags a connection keeps (its end user's fields, then the given tags).
+//! - `import`: connections made from credentials an app already has (`POST /connections`).
 
 mod error;
+pub mod import;
 pub mod last_fetched;
 pub mod lookup;
 pub mod refresh;
 pub mod save;
 pub mod status;
+pub mod tags;
 pub mod token;
 
 pub use error::ConnectionError;

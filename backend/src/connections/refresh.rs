@@ -134,6 +134,7 @@ async fn refresh_locked(
     now: i64,
 ) -> Result<Credentials, ConnectionError> {
     let result = refresh_holding_lock(&state, &environment, &connection, &key, now).await;
+    crate::metrics::refresh_ended(result.as_ref().err().map(ConnectionError::code));
     if let Err(error) = state.store.unlock_refresh(&key, &holder).await {
         tracing::warn!(%error, "could not release the refresh lock; it expires by itself");
     }

@@ -19,8 +19,11 @@ pub struct NewConnection {
     /// From a connect session: recorded on the connection and sent in the webhook.
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,
-    /// From a connect session: where the auth webhook goes instead of the environment's URL.
+    /// From a connect session (or an import): where this connection's auth webhooks go
+    /// instead of the environment's URL.
     pub webhook_url_override: Option<String>,
+    /// Replaces the stored metadata (an import); `None` keeps it (a new one starts empty).
+    pub metadata: Option<JsonMap>,
 }
 
 #[derive(Debug)]
@@ -38,13 +41,17 @@ pub async fn save_new(
     now: i64,
 ) -> Result<SavedConnection, ConnectionError> {
     let sealed_credentials = new.credentials.seal(&state.cipher, &new.key.aad())?;
+    let auth_mode = new.credentials.auth_mode();
+    let tags = super::tags::connection_tags(new.end_user.as_ref(), new.tags.as_ref());
     let upsert = UpsertConnection {
         key: new.key,
         provider: new.provider,
         connection_config: new.connection_config,
         sealed_credentials,
         end_user: new.end_user,
-        tags: new.tags,
+        tags,
+        metadata: new.metadata,
+        webhook_url_override: new.webhook_url_override,
         now,
     };
     let (connection, outcome) = state.store.upsert_connection(&upsert).await?;
@@ -53,9 +60,10 @@ pub async fn save_new(
         UpsertOutcome::Overridden => AuthOperation::Override,
     };
     let mut event = AuthEvent::success(operation, &upsert.key, &connection.provider);
+    event.auth_mode = auth_mode;
     event.end_user = connection.end_user.clone();
     event.tags = connection.tags.clone();
-    event.webhook_url_override = new.webhook_url_override;
+    event.webhook_url_override = connection.webhook_url_override.clone();
     webhooks::send_auth(state, environment, event);
     Ok(SavedConnection { connection, operation })
 }

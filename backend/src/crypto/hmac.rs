@@ -41,6 +41,16 @@ pub fn webhook_signature(secret_key: &Secret<String>, body: &[u8]) -> String {
     sign_hex(secret_key.expose().as_bytes(), body)
 }
 
+/// Nango's legacy webhook signature (`X-Nango-Signature`): hex SHA-256 of the secret key
+/// followed by the body. Weaker than the HMAC (length extension); sent for older receivers.
+pub fn legacy_webhook_signature(secret_key: &Secret<String>, body: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut digest = Sha256::new();
+    digest.update(secret_key.expose().as_bytes());
+    digest.update(body);
+    hex::encode(digest.finalize())
+}
+
 /// Constant-time equality for secrets that are compared as strings (API keys).
 pub fn constant_time_eq(a: &str, b: &str) -> bool {
     a.as_bytes().ct_eq(b.as_bytes()).into()

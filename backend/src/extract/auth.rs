@@ -11,7 +11,7 @@ use axum::http::{header, HeaderMap};
 use std::net::SocketAddr;
 
 /// The environment whose secret key the request carries (`Authorization: Bearer <secret>`).
-/// Missing or malformed header → 401 `missing_auth_header`; unknown key → 401 `invalid_secret_key`.
+/// Missing or malformed header → 401 `missing_auth_header`; unknown key → 401 `unknown_account` (Nango's code).
 #[derive(Debug, Clone)]
 pub struct AuthedEnvironment(pub Environment);
 
@@ -36,7 +36,7 @@ impl FromRequestParts<AppState> for AuthedEnvironment {
             }
             _ => match peer.map(|ip| state.rate_limits.wrong_secret_key(ip)) {
                 Some(Err(retry)) => Err(ApiError::rate_limited(retry)),
-                _ => Err(ApiError::new(ErrorCode::InvalidSecretKey, "invalid secret key")),
+                _ => Err(ApiError::new(ErrorCode::UnknownAccount, "no environment has this secret key")),
             },
         }
     }

@@ -1,6 +1,7 @@
 //! `QueryParams`: the query string as decoded name/value pairs, lenient on purpose.
 
 use crate::error::{ApiError, ErrorCode};
+use crate::sessions::FieldError;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
@@ -14,16 +15,59 @@ impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let pairs = parts
-            .uri
-            .query()
-            .map(|query| url::form_urlencoded::parse(query.as_bytes()).into_owned().collect())
-            .unwrap_or_default();
-        Ok(Self(pairs))
+        Ok(Self::parse(parts.uri.query()))
     }
 }
 
 impl QueryParams {
+    /// Decode a raw query string (`None`: no query).
+    pub fn parse(query: Option<&str>) -> Self {
+        Self(
+            query
+                .map(|query| url::form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Refuse every parameter not named in `allowed` (an entry ending in `[` allows every
+    /// `name[...]`), as Nango's strict routes do: 400 `invalid_query_params`, one error per key.
+    pub fn only(&self, allowed: &[&str]) -> Result<(), ApiError> {
+        let known = |key: &str| {
+            allowed.iter().any(|name| match name.strip_suffix('[') {
+                Some(prefix) => {
+                    key.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('[') && rest.ends_with(']'))
+                }
+                None => key == *name,
+            })
+        };
+        let mut errors: Vec<FieldError> = Vec::new();
+        for (key, _) in &self.0 {
+            if !known(key) && !errors.iter().any(|error| error.path.first() == Some(key)) {
+                errors.push(FieldError {
+                    code: "unrecognized_keys",
+                    message: format!("unknown query parameter `{key}`"),
+                    path: vec![key.clone()],
+                });
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::with_errors(ErrorCode::InvalidQueryParams, errors))
+        }
+    }
+
+    /// The `name[key]=value` pairs, as `(key, value)`.
+    pub fn bracketed(&self, name: &str) -> Vec<(&str, &str)> {
+        self.0
+            .iter()
+            .filter_map(|(key, value)| {
+                let inner = key.strip_prefix(name)?.strip_prefix('[')?.strip_suffix(']')?;
+                Some((inner, value.as_str()))
+            })
+            .collect()
+    }
+
     /// The first non-empty value of the first name in `names` that is present.
     pub fn get(&self, names: &[&str]) -> Option<&str> {
         names.iter().find_map(|name| {
@@ -75,5 +119,22 @@ mod tests {
         assert!(query.flag("refresh_token").is_ok_and(|flag| !flag));
         assert!(query.flag("absent").is_ok_and(|flag| !flag));
         assert!(query.flag("bad").is_err());
+    }
+
+    #[test]
+    fn only_known_keys_and_bracketed_ones() {
+        let query = QueryParams::parse(Some("limit=1&tags%5Bplan%5D=pro&tags[region]=eu&x=1&x=2&tagsx=3"));
+        assert_eq!(query.bracketed("tags"), vec![("plan", "pro"), ("region", "eu")]);
+        assert!(QueryParams::parse(Some("limit=1&tags[a]=b")).only(&["limit", "tags["]).is_ok());
+        let refused = query.only(&["limit", "tags["]).map_err(|error| error.body());
+        let Err(body) = refused else { panic!("unknown keys were accepted") };
+        let paths: Vec<&str> = body["error"]["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|error| error["path"][0].as_str())
+            .collect();
+        assert_eq!(paths, ["x", "tagsx"]);
+        assert_eq!(body["error"]["code"], "invalid_query_params");
     }
 }

@@ -106,6 +106,7 @@ pub async fn finish(
     outcome: &FlowOutcome,
     now: i64,
 ) {
+    crate::metrics::flow_ended(outcome);
     match store.finish_flow(&flow.flow_id, outcome, now).await {
         Ok(()) => announce(store, watch, &flow.flow_id).await,
         Err(error) => tracing::error!(%error, "could not record the flow outcome"),
@@ -123,6 +124,7 @@ pub async fn fail_before_start(
     now: i64,
     lifetime_seconds: i64,
 ) {
+    crate::metrics::flow_failed(error);
     let expires_at = now.saturating_add(lifetime_seconds);
     match store.record_flow_error(flow_id, environment_id, error, now, expires_at).await {
         Ok(()) => announce(store, watch, flow_id).await,

@@ -186,6 +186,7 @@ async fn store(
         end_user: access.end_user(),
         tags: access.tags(),
         webhook_url_override: access.webhook_url_override(),
+        metadata: None,
     };
     let saved = connections::save_new(state, &access.environment, new, now).await?;
     let connection = &saved.connection;

@@ -20,6 +20,9 @@ pub struct Connection {
     #[schema(required = true)]
     pub end_user: Option<JsonObject>,
     pub tags: Tags,
+    /// Where this connection's auth webhooks go instead of the environment's `webhook_url`.
+    #[schema(required = true, format = "uri")]
+    pub webhook_url_override: Option<String>,
     #[schema(format = DateTime)]
     pub created_at: String,
     #[schema(format = DateTime)]
@@ -90,7 +93,8 @@ pub enum Credentials {
     Basic(BasicCredentials),
 }
 
-/// `refresh_token` and `raw` (the provider's token response) only with `refresh_token=true`.
+/// `raw` is the provider's token response; `refresh_token` (there too) only with
+/// `refresh_token=true`.
 #[derive(ToSchema)]
 pub struct OAuth2Credentials {
     #[serde(rename = "type")]
@@ -99,8 +103,7 @@ pub struct OAuth2Credentials {
     #[schema(required = true, format = DateTime)]
     pub expires_at: Option<String>,
     pub refresh_token: Option<String>,
-    #[schema(nullable = false)]
-    pub raw: Option<JsonObject>,
+    pub raw: JsonObject,
 }
 
 #[derive(ToSchema)]
@@ -166,4 +169,65 @@ pub struct MetadataForConnections {
 pub enum OneOrManyIds {
     One(String),
     Many(Vec<String>),
+}
+
+/// The body of `POST /connections`: a connection from credentials the app already holds.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionImport {
+    pub provider_config_key: String,
+    /// A UUID is chosen when absent.
+    pub connection_id: Option<String>,
+    pub credentials: ImportedCredentials,
+    #[schema(nullable = false)]
+    pub connection_config: Option<JsonObject>,
+    #[schema(nullable = false)]
+    pub metadata: Option<JsonObject>,
+    pub end_user: Option<super::sessions::EndUser>,
+    #[schema(nullable = false)]
+    pub tags: Option<Tags>,
+    #[schema(nullable = false, format = "uri")]
+    pub webhook_url_override: Option<String>,
+}
+
+/// The credentials of an import, by auth mode.
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum ImportedCredentials {
+    OAuth2(ImportedOAuth2),
+    ApiKey(ApiKeyCredentials),
+    Basic(BasicCredentials),
+}
+
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImportedOAuth2 {
+    #[serde(rename = "type")]
+    pub kind: OAuth2Mode,
+    pub access_token: String,
+    #[schema(nullable = false)]
+    pub refresh_token: Option<String>,
+    /// An RFC 3339 date, or milliseconds since 1970.
+    #[schema(nullable = false)]
+    pub expires_at: Option<DateOrMillis>,
+}
+
+#[derive(ToSchema)]
+#[serde(untagged)]
+pub enum DateOrMillis {
+    Date(String),
+    Millis(i64),
+}
+
+/// The body of `PATCH /connections/{connection_id}`. A given end user or tags replace the
+/// connection's tags; an empty `webhook_url_override` clears it.
+#[derive(ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionChange {
+    #[schema(nullable = false)]
+    pub end_user: Option<super::sessions::EndUser>,
+    #[schema(nullable = false)]
+    pub tags: Option<Tags>,
+    #[schema(nullable = false)]
+    pub webhook_url_override: Option<String>,
 }

@@ -50,3 +50,10 @@ pub struct EnvironmentPatch {
 pub struct HmacDigest {
     pub hmac: String,
 }
+
+/// One environment variable (the secret-key holder reads the values: they are theirs).
+#[derive(ToSchema)]
+pub struct EnvironmentVariable {
+    pub name: String,
+    pub value: String,
+}

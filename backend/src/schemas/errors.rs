@@ -77,13 +77,22 @@ pub fn error_responses(codes: &[ErrorCode]) -> BTreeMap<String, RefOr<Response>>
 const EVERY_ROUTE: &[ErrorCode] =
     &[ErrorCode::InvalidRequest, ErrorCode::HeaderTooLarge, ErrorCode::Internal];
 
-/// What the secret-key extractor answers (`extract/auth.rs`).
-const SECRET_KEY: &[ErrorCode] =
-    &[ErrorCode::MissingAuthHeader, ErrorCode::InvalidSecretKey, ErrorCode::RateLimited];
+/// What the secret-key extractor answers (`extract/auth.rs`), and the strict query check
+/// every secret-key route makes (an unknown parameter is `invalid_query_params`).
+const SECRET_KEY: &[ErrorCode] = &[
+    ErrorCode::MissingAuthHeader,
+    ErrorCode::UnknownAccount,
+    ErrorCode::RateLimited,
+    ErrorCode::InvalidQueryParams,
+];
 
 /// What our `Json` extractor answers (`extract/mod.rs`).
 const JSON_BODY: &[ErrorCode] =
     &[ErrorCode::InvalidBody, ErrorCode::UnsupportedMediaType, ErrorCode::PayloadTooLarge];
+
+/// A connect session token in place of the secret key (`extract/caller.rs`).
+const SESSION_TOKEN: &[ErrorCode] =
+    &[ErrorCode::InvalidConnectSessionTokenFormat, ErrorCode::UnknownConnectSessionToken];
 
 /// One `IntoResponses` type per set of codes: `error_set!(Name: [sets or codes]...)`.
 macro_rules! error_set {
@@ -109,64 +118,61 @@ error_set! {
     SecretKeyErrors = [SECRET_KEY];
     /// Secret-key routes with a JSON body.
     SecretKeyBodyErrors = [SECRET_KEY, JSON_BODY];
+    /// Reads that take the secret key or a connect session token.
+    ApiCallerErrors = [SECRET_KEY, SESSION_TOKEN];
     /// `GET /environment/hmac`.
     HmacErrors = [SECRET_KEY, [C::MissingConnectionId, C::InvalidConnectionId, C::InvalidSettings]];
     /// `PATCH /environment`.
     SettingsErrors = [SECRET_KEY, JSON_BODY, [C::InvalidSettings]];
+    /// `DELETE /environment-variables/{name}`.
+    VariableErrors = [SECRET_KEY, [C::NotFound]];
     /// `POST /connect/sessions` and its reconnect twin.
-    SessionCreateErrors = [
-        SECRET_KEY,
-        JSON_BODY,
-        [C::InvalidQueryParams, C::UnknownConnection, C::UnknownIntegration],
-    ];
+    SessionCreateErrors = [SECRET_KEY, JSON_BODY, [C::NotFound]];
     /// `GET` and `DELETE /connect/session` (the session token as bearer).
-    SessionTokenErrors = [[
-        C::MissingAuthHeader,
-        C::InvalidConnectSessionTokenFormat,
-        C::UnknownConnectSessionToken,
-        C::InvalidQueryParams,
-    ]];
+    SessionTokenErrors = [[C::MissingAuthHeader, C::InvalidQueryParams], SESSION_TOKEN];
     /// Routes naming one connection (`/connection/{connection_id}...`).
-    ConnectionErrors = [
-        SECRET_KEY,
-        [C::InvalidConnectionId, C::UnknownConnection, C::UnknownIntegration, C::UnknownProvider],
-    ];
+    ConnectionErrors = [SECRET_KEY, [C::InvalidConnectionId, C::NotFound]];
     /// Reading a connection: its credentials may be refreshed on the way.
     ConnectionReadErrors = [
         SECRET_KEY,
-        [C::InvalidConnectionId, C::UnknownConnection, C::UnknownIntegration, C::UnknownProvider],
+        [C::InvalidConnectionId, C::NotFound, C::UnknownProvider],
         [C::ConnectionNeedsReauth, C::RefreshFailed],
     ];
-    /// Changing one connection with a JSON body.
+    /// Changing one connection (or several) with a JSON body.
     ConnectionBodyErrors = [
         SECRET_KEY,
         JSON_BODY,
-        [C::InvalidConnectionId, C::UnknownConnection, C::UnknownIntegration],
-        [C::InvalidConnectionConfig],
+        [C::InvalidConnectionId, C::MissingConnectionId, C::NotFound, C::InvalidConnectionConfig],
+    ];
+    /// `POST /connections`: an import.
+    ConnectionImportErrors = [
+        SECRET_KEY,
+        JSON_BODY,
+        [C::NotFound, C::UnknownProvider, C::UnsupportedAuthMode, C::InvalidConnectionConfig],
     ];
     /// Listing connections.
     ConnectionListErrors = [SECRET_KEY, [C::InvalidConnectionId]];
     /// `/integrations/{key}` without a body.
-    IntegrationErrors = [SECRET_KEY, [C::UnknownIntegration]];
+    IntegrationErrors = [SECRET_KEY, SESSION_TOKEN, [C::NotFound]];
     /// `POST /integrations` and `PATCH /integrations/{key}`.
     IntegrationBodyErrors = [
         SECRET_KEY,
         JSON_BODY,
-        [C::UnknownIntegration, C::UnknownProvider, C::MissingClientCredentials],
+        [C::NotFound, C::UnknownProvider, C::UnsupportedAuthMode, C::MissingClientCredentials],
         [C::DuplicateIntegration, C::IntegrationInUse],
     ];
+    /// `POST /integrations/{key}`: only Nango Cloud's quickstart would be there.
+    QuickstartErrors = [SECRET_KEY, [C::NotFound, C::MethodNotAllowed]];
+    /// `GET /providers/{provider}`.
+    ProviderErrors = [SECRET_KEY, SESSION_TOKEN, [C::NotFound]];
     /// The browser's credential POSTs (`/api-auth/...`): the same checks as a connect.
-    BrowserCredentialErrors = [
-        JSON_BODY,
-        BROWSER_ACCESS,
-        [C::InvalidOrigin],
-    ];
+    BrowserCredentialErrors = [JSON_BODY, BROWSER_ACCESS, [C::InvalidOrigin]];
     /// The flow routes (`/oauth/flows/{flow}`).
     FlowErrors = [[C::UnknownFlow]];
-    /// The proxy: the connection's errors, then the provider's.
+    /// The proxy: the connection's errors, its own headers', then the provider's.
     ProxyErrors = [
         SECRET_KEY,
-        [C::MissingConnectionId, C::InvalidConnectionId, C::UnknownConnection, C::UnknownIntegration],
+        [C::MissingConnectionId, C::InvalidConnectionId, C::NotFound, C::InvalidRequest],
         [C::ConnectionNeedsReauth, C::RefreshFailed, C::ProxyNotSupported, C::PayloadTooLarge],
         [C::ProxyFailed, C::ProxyTimeout],
     ];
@@ -175,7 +181,7 @@ error_set! {
     /// The WebSocket result channel on `GET /`.
     SocketErrors = [[C::RateLimited, C::Unavailable]];
     /// `GET /demo/connection/{connection_id}`.
-    DemoConnectionErrors = [[C::InvalidConnectionId, C::UnknownConnection, C::UnknownIntegration]];
+    DemoConnectionErrors = [[C::InvalidConnectionId, C::NotFound, C::UnknownIntegration]];
     /// A file of the SDK package that is not there.
     NotFoundErrors = [[C::NotFound]];
 }

@@ -12,6 +12,7 @@ pub mod environment;
 pub mod errors;
 pub mod integrations;
 pub mod params;
+pub mod providers;
 pub mod sessions;
 pub mod status;
 

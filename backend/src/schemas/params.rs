@@ -48,6 +48,15 @@ impl IntoParams for BrowserQueryParams {
     }
 }
 
+/// `tags[key]=value` filters of a connection list (every one must match).
+pub struct TagFilterParams;
+
+impl IntoParams for TagFilterParams {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![object_param("tags", "Only connections with these tags: `tags[team]=a`")]
+    }
+}
+
 /// `Provider-Config-Key`: the integration of a connection route or of the proxy.
 pub fn provider_config_key_header() -> Parameter {
     param("Provider-Config-Key", ParameterIn::Header, false, "The integration's unique key")

@@ -96,15 +96,7 @@ pub fn parse(body: &Value, reconnect: bool) -> Result<SessionRequest, Vec<FieldE
         request.integrations_config_defaults = config_defaults(value, &mut errors);
     }
     if let Some(value) = object.get("webhook_url_override") {
-        let url = value.as_str().and_then(|text| url::Url::parse(text).ok());
-        match url.filter(|url| matches!(url.scheme(), "http" | "https")) {
-            Some(url) => request.webhook_url_override = Some(url.to_string()),
-            None => errors.push(error(
-                "invalid_string",
-                "must be an absolute http(s) URL",
-                &["webhook_url_override"],
-            )),
-        }
+        request.webhook_url_override = webhook_url(value, &mut errors);
     }
     match object.get("connection_id") {
         None | Some(Value::Null) if !reconnect => {}
@@ -179,10 +171,7 @@ fn tags(value: Option<&Value>, path: &[&str], errors: &mut Vec<FieldError>) -> J
     for (key, value) in object {
         let mut here: Vec<&str> = path.to_vec();
         here.push(key);
-        let valid_key = key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && key.len() <= 64
-            && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c));
-        if !valid_key {
+        if !is_tag_key(key) {
             errors.push(error(
                 "invalid_string",
                 "a tag key starts with a letter: [A-Za-z0-9_-./], at most 64",
@@ -200,6 +189,39 @@ fn tags(value: Option<&Value>, path: &[&str], errors: &mut Vec<FieldError>) -> J
         }
     }
     object.clone()
+}
+
+/// The body field `end_user` (`id` required) as Nango checks it, wherever a body carries one.
+pub fn end_user(value: &Value, errors: &mut Vec<FieldError>) -> JsonMap {
+    party(value, "end_user", true, errors)
+}
+
+/// A body's top-level `tags` (see `tags`).
+pub fn top_level_tags(value: Option<&Value>, errors: &mut Vec<FieldError>) -> JsonMap {
+    tags(value, &["tags"], errors)
+}
+
+/// `webhook_url_override`: an absolute http(s) URL.
+pub fn webhook_url(value: &Value, errors: &mut Vec<FieldError>) -> Option<String> {
+    let url = value.as_str().and_then(|text| url::Url::parse(text).ok());
+    match url.filter(|url| matches!(url.scheme(), "http" | "https")) {
+        Some(url) => Some(url.to_string()),
+        None => {
+            errors.push(error(
+                "invalid_string",
+                "must be an absolute http(s) URL",
+                &["webhook_url_override"],
+            ));
+            None
+        }
+    }
+}
+
+/// A tag key: starts with a letter, holds `[A-Za-z0-9_\-./]`, at most 64 characters.
+pub fn is_tag_key(key: &str) -> bool {
+    key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && key.len() <= 64
+        && key.chars().all(|c| c.is_ascii_alphanumeric() || "_-./".contains(c))
 }
 
 fn config_defaults(value: &Value, errors: &mut Vec<FieldError>) -> JsonMap {
@@ -237,7 +259,7 @@ fn config_defaults(value: &Value, errors: &mut Vec<FieldError>) -> JsonMap {
     object.clone()
 }
 
-fn error(code: &'static str, message: &str, path: &[&str]) -> FieldError {
+pub fn error(code: &'static str, message: &str, path: &[&str]) -> FieldError {
     FieldError { code, message: message.to_owned(), path: path.iter().map(|part| part.to_string()).collect() }
 }
 

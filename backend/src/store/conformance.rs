@@ -12,10 +12,11 @@ use crate::ids::ConnectionId;
 use serde_json::json;
 
 mod connections;
+mod environment_variables;
 mod flows;
 mod sealing;
 mod sessions;
-use connections::{connections_list, refresh_lock};
+use connections::{connections_filters, connections_list, refresh_lock};
 use flows::{flow_notices, flows_outcome, flows_single_use};
 use sessions::sessions_lifecycle;
 
@@ -29,10 +30,12 @@ pub async fn run_all(store: &dyn Store) {
     connections_upsert(store).await;
     connections_merge(store).await;
     connections_list(store).await;
+    connections_filters(store).await;
     refresh_lock(store).await;
     flows_single_use(store).await;
     flows_outcome(store).await;
     sessions_lifecycle(store).await;
+    environment_variables::environment_variables(store).await;
 }
 
 const NOW: i64 = 1_700_000_000;
@@ -66,6 +69,8 @@ fn integration_input(key: &str) -> IntegrationInput {
         client_id: Some(format!("client-{key}")),
         client_secret: Some(Secret::new(format!("client-secret-{key}"))),
         scopes: vec!["read".into(), "write".into()],
+        display_name: None,
+        allowed_hosts: vec![],
     }
 }
 
@@ -85,6 +90,8 @@ fn upsert(key: &ConnectionKey, config: JsonMap, sealed: &[u8], now: i64) -> Upse
         sealed_credentials: sealed.to_vec(),
         end_user: None,
         tags: None,
+        metadata: None,
+        webhook_url_override: None,
         now,
     }
 }
@@ -180,6 +187,22 @@ async fn integrations(store: &dyn Store) {
     let updated = store.update_integration(env.id, &b, &input, NOW + 5).await.unwrap().unwrap();
     assert_eq!((updated.client_id.as_deref(), updated.client_secret.is_none()), (None, true));
     assert_eq!((updated.scopes.len(), updated.created_at, updated.updated_at), (0, NOW, NOW + 5));
+    assert_eq!((updated.display_name, updated.allowed_hosts.len()), (None, 0));
+    input.display_name = Some("Bee CRM".into());
+    input.allowed_hosts = vec!["*.my-okta.com".into(), "login.example.org".into()];
+    let updated = store.update_integration(env.id, &b, &input, NOW + 6).await.unwrap().unwrap();
+    assert_eq!(updated.display_name.as_deref(), Some("Bee CRM"));
+    assert_eq!(updated.allowed_hosts, ["*.my-okta.com", "login.example.org"]);
+    let got = store.get_integration(env.id, &b).await.unwrap().unwrap();
+    assert_eq!((got.display_name, got.allowed_hosts), (updated.display_name, updated.allowed_hosts));
+    let mut named = integration_input("c-int");
+    named.display_name = Some("Sea".into());
+    named.allowed_hosts = vec!["acme.example.com".into()];
+    let created = store.create_integration(other.id, &named, NOW).await.unwrap();
+    assert_eq!(
+        (created.display_name.as_deref(), created.allowed_hosts.as_slice()),
+        (Some("Sea"), &named.allowed_hosts[..])
+    );
     let nope = IntegrationKey::parse("nope").unwrap();
     assert!(store.update_integration(env.id, &nope, &input, NOW).await.unwrap().is_none());
 }

@@ -1,7 +1,7 @@
 //! Storage: one trait per concern (`EnvironmentStore`, `IntegrationStore`, `ConnectionStore`,
-//! `FlowStore`, plus `Schema`), all implemented by `sqlite.rs` (embedded default) and
-//! `postgres.rs` (several replicas); `Store` is all of them. Callers never see SQL (STYLE §5).
-//! The records are in `records.rs`.
+//! `FlowStore`, `EnvironmentVariableStore`, plus `Schema`), all implemented by `sqlite.rs`
+//! (embedded default) and `postgres.rs` (several replicas); `Store` is all of them. Callers
+//! never see SQL (STYLE §5). The records are in `records.rs`.
 //!
 //! Credentials cross this boundary only as sealed bytes (`Credentials::seal`); the store
 //! never sees plaintext. Time is a parameter: methods that care take `now` (unix seconds).
@@ -12,6 +12,7 @@ use async_trait::async_trait;
 
 #[cfg(test)]
 pub(crate) mod conformance;
+mod filter_columns;
 pub mod postgres;
 mod records;
 mod rows;
@@ -83,6 +84,24 @@ pub trait EnvironmentStore: Send + Sync {
     ) -> StoreResult<Environment>;
 }
 
+/// An environment's variables (`getEnvironmentVariables()` of `@nangohq/node`); values are
+/// sealed with the row's environment and name as AEAD additional data.
+#[async_trait]
+pub trait EnvironmentVariableStore: Send + Sync {
+    /// The environment's variables, by name.
+    async fn environment_variables(&self, env: EnvironmentId) -> StoreResult<Vec<EnvironmentVariable>>;
+    /// Make `variables` (names unique) the environment's whole list, atomically: other names
+    /// are deleted, a name kept keeps its `created_at`.
+    async fn replace_environment_variables(
+        &self,
+        env: EnvironmentId,
+        variables: &[EnvironmentVariable],
+        now: i64,
+    ) -> StoreResult<()>;
+    /// `false` when there was no such variable.
+    async fn delete_environment_variable(&self, env: EnvironmentId, name: &str) -> StoreResult<bool>;
+}
+
 #[async_trait]
 pub trait IntegrationStore: Send + Sync {
     async fn list_integrations(&self, env: EnvironmentId) -> StoreResult<Vec<Integration>>;
@@ -123,6 +142,14 @@ pub trait ConnectionStore: Send + Sync {
         filter: &ConnectionFilter,
     ) -> StoreResult<Vec<Connection>>;
     async fn delete_connection(&self, key: &ConnectionKey) -> StoreResult<bool>;
+    /// Change end user, tags and webhook override; the changed connection, `None` when there is
+    /// no such connection.
+    async fn patch_connection(
+        &self,
+        key: &ConnectionKey,
+        patch: &ConnectionPatch,
+        now: i64,
+    ) -> StoreResult<Option<Connection>>;
     /// Replace metadata. `None` when the connection does not exist.
     async fn replace_metadata(
         &self,
@@ -216,7 +243,14 @@ pub trait FlowNotices: Send + Sync {
 /// Everything a backend implements; `Arc<dyn Store>` is what the app holds. Bring the
 /// concern's trait into scope to call its methods.
 pub trait Store:
-    Schema + EnvironmentStore + IntegrationStore + ConnectionStore + FlowStore + FlowNotices + SessionStore
+    Schema
+    + EnvironmentStore
+    + IntegrationStore
+    + ConnectionStore
+    + FlowStore
+    + FlowNotices
+    + SessionStore
+    + EnvironmentVariableStore
 {
 }
 
@@ -227,7 +261,8 @@ impl<
             + ConnectionStore
             + FlowStore
             + FlowNotices
-            + SessionStore,
+            + SessionStore
+            + EnvironmentVariableStore,
     > Store for T
 {
 }

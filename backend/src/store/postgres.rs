@@ -65,7 +65,7 @@ impl PostgresStore {
 }
 
 // Replicas write concurrently: a merge locks its row until it commits.
-super::sql::impl_store!(PostgresStore, lock = " FOR UPDATE");
+super::sql::impl_store!(PostgresStore, lock = " FOR UPDATE", tag = ("(tags::jsonb ->> ", ")"));
 
 /// The `NOTIFY` channel that carries the ids of ended flows between replicas.
 const FLOW_END_CHANNEL: &str = "nango_flow_ends";

@@ -48,6 +48,14 @@ pub struct NewEnvironment {
     pub public_key: String,
 }
 
+/// One of an environment's variables (`GET /environment-variables`); the value is a secret,
+/// sealed at rest.
+#[derive(Debug, Clone)]
+pub struct EnvironmentVariable {
+    pub name: String,
+    pub value: Secret<String>,
+}
+
 // ---------------------------------------------------------------- integrations
 
 #[derive(Debug, Clone)]
@@ -60,6 +68,11 @@ pub struct Integration {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret<String>>,
     pub scopes: Vec<String>,
+    /// Set by the app; `None`: the provider's display name is shown.
+    pub display_name: Option<String>,
+    /// Host patterns a connecting user may choose for credential requests
+    /// (`catalog::hosts`); empty: none.
+    pub allowed_hosts: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -72,6 +85,8 @@ pub struct IntegrationInput {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret<String>>,
     pub scopes: Vec<String>,
+    pub display_name: Option<String>,
+    pub allowed_hosts: Vec<String>,
 }
 
 // ---------------------------------------------------------------- connections
@@ -130,6 +145,8 @@ pub struct Connection {
     /// The connect session's end user (with its `organization`), when one made the connection.
     pub end_user: Option<JsonMap>,
     pub tags: JsonMap,
+    /// Where this connection's auth webhooks go instead of the environment's `webhook_url`.
+    pub webhook_url_override: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
     pub last_fetched_at: Option<i64>,
@@ -154,7 +171,20 @@ pub struct UpsertConnection {
     /// `None` keeps what an existing connection has (flows without a connect session).
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,
+    /// `None` keeps the existing metadata (a new connection starts with `{}`).
+    pub metadata: Option<JsonMap>,
+    /// `None` keeps the existing override.
+    pub webhook_url_override: Option<String>,
     pub now: i64,
+}
+
+/// What `PATCH /connections/{id}` changes; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectionPatch {
+    pub end_user: Option<JsonMap>,
+    pub tags: Option<JsonMap>,
+    /// `Some(None)` clears the override.
+    pub webhook_url_override: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,15 +193,37 @@ pub enum UpsertOutcome {
     Overridden,
 }
 
+/// Which connections a list returns, newest first. Every field narrows the list; empty and
+/// `None` fields do not.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectionFilter {
-    pub integration_key: Option<IntegrationKey>,
+    /// Any of these integrations (empty: every integration).
+    pub integration_keys: Vec<IntegrationKey>,
     /// Only connections whose connection_id equals this.
     pub connection_id: Option<ConnectionId>,
+    /// The end user's `id`, exactly.
+    pub end_user_id: Option<String>,
+    /// The end user's `organization.id`, exactly.
+    pub end_user_organization_id: Option<String>,
+    /// A case-insensitive substring of the connection id, the end user's display name or email.
+    pub search: Option<String>,
+    /// Tags the connection has with exactly these values (keys are lower-case).
+    pub tags: Vec<(String, String)>,
+    pub status: Option<ConnectionStatus>,
     /// Page size (the caller clamps it); 0 means no limit.
     pub limit: u32,
-    /// Keyset pagination: only rows with `id > after`.
-    pub after: Option<i64>,
+    pub page: ListPage,
+}
+
+/// Where a page of a connection list starts.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ListPage {
+    #[default]
+    First,
+    /// Keyset pagination (our `cursor`): rows older than the row with this id.
+    Before(i64),
+    /// Offset pagination (Nango's `page`): skip this many rows.
+    Offset(u64),
 }
 
 // ---------------------------------------------------------------- connect sessions

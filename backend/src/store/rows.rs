@@ -22,15 +22,15 @@ macro_rules! environment_columns {
 }
 macro_rules! integration_columns {
     () => {
-        "id, environment_id, unique_key, provider, client_id, client_secret, scopes, created_at, \
-         updated_at"
+        "id, environment_id, unique_key, provider, client_id, client_secret, scopes, display_name, \
+         allowed_hosts, created_at, updated_at"
     };
 }
 macro_rules! connection_columns {
     () => {
         "id, environment_id, integration_key, connection_id, provider, connection_config, \
-         metadata, credentials, status, auth_count, end_user, tags, created_at, updated_at, \
-         last_fetched_at"
+         metadata, credentials, status, auth_count, end_user, tags, webhook_url_override, created_at, \
+         updated_at, last_fetched_at"
     };
 }
 macro_rules! flow_columns {
@@ -106,6 +106,8 @@ pub(crate) struct IntegrationRow {
     client_id: Option<String>,
     client_secret: Option<String>,
     scopes: String,
+    display_name: Option<String>,
+    allowed_hosts: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -127,6 +129,8 @@ impl IntegrationRow {
             client_id: self.client_id,
             client_secret,
             scopes: parse_strings(&self.scopes, "scopes")?,
+            display_name: self.display_name,
+            allowed_hosts: parse_strings(&self.allowed_hosts, "allowed_hosts")?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -148,6 +152,7 @@ pub(crate) struct ConnectionRow {
     pub(crate) auth_count: i64,
     end_user: Option<String>,
     tags: String,
+    webhook_url_override: Option<String>,
     created_at: i64,
     updated_at: i64,
     last_fetched_at: Option<i64>,
@@ -167,6 +172,7 @@ impl ConnectionRow {
             status: ConnectionStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
             end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
             tags: parse_map(&self.tags, "tags")?,
+            webhook_url_override: self.webhook_url_override,
             created_at: self.created_at,
             updated_at: self.updated_at,
             last_fetched_at: self.last_fetched_at,

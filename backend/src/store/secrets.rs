@@ -1,5 +1,5 @@
-//! The secrets the store keeps sealed (SPEC §13 "At rest"): the environment's secret key and
-//! HMAC key, and integrations' client secrets. Sealed with the server's cipher as
+//! The secrets the store keeps sealed (SPEC §13 "At rest"): the environment's secret key, HMAC
+//! key and variables' values, and integrations' client secrets. Sealed with the server's cipher as
 //! `sealed:v1:<base64>` text, each bound to its row by the AEAD additional data; the secret key
 //! is found by its SHA-256 (`secret_key_hash`), never by its plain text.
 
@@ -24,6 +24,10 @@ pub(crate) fn hmac_key_aad(environment_id: EnvironmentId) -> Vec<u8> {
 
 pub(crate) fn client_secret_aad(environment_id: EnvironmentId, integration_key: &str) -> Vec<u8> {
     format!("integration:{environment_id}:{integration_key}:client_secret").into_bytes()
+}
+
+pub(crate) fn environment_variable_aad(environment_id: EnvironmentId, name: &str) -> Vec<u8> {
+    format!("environment_variable:{environment_id}:{name}").into_bytes()
 }
 
 /// The AAD of a flow's sealed PKCE verifier.

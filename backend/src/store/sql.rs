@@ -25,29 +25,18 @@ macro_rules! bind_key {
     };
 }
 
-/// `list_connections` with one extra filter (placeholders from `$4`).
-macro_rules! list_connections_sql {
-    ($filter:literal) => {
-        concat!(
-            "SELECT ",
-            $crate::store::rows::connection_columns!(),
-            " FROM connections WHERE environment_id = $1 AND id > $2 ",
-            $filter,
-            " ORDER BY id LIMIT $3"
-        )
-    };
-}
-
 /// Every per-concern store trait for one backend (`$lock`: the row-lock suffix of a
-/// read-modify-write, empty where a single writer makes it unneeded).
+/// read-modify-write, empty where a single writer makes it unneeded; `$tag_open ? $tag_close`:
+/// the value of one key of the `tags` JSON text).
 macro_rules! impl_store {
-    ($store:ty, lock = $lock:literal) => {
+    ($store:ty, lock = $lock:literal, tag = ($tag_open:literal, $tag_close:literal)) => {
         $crate::store::sql::environment_store!($store);
         $crate::store::sql::integration_store!($store);
-        $crate::store::sql::connection_store!($store, lock = $lock);
+        $crate::store::sql::connection_store!($store, lock = $lock, tag = ($tag_open, $tag_close));
         $crate::store::sql::flow_store!($store);
         $crate::store::sql::rotation_methods!($store);
         $crate::store::sql::session_store!($store);
+        $crate::store::sql::environment_variable_store!($store);
 
         #[async_trait]
         impl Schema for $store {
@@ -130,6 +119,7 @@ macro_rules! impl_store {
 }
 
 mod connections;
+mod environment_variables;
 mod environments;
 mod flows;
 mod integrations;
@@ -137,9 +127,10 @@ mod rotation;
 mod sessions;
 
 pub(crate) use connections::connection_store;
+pub(crate) use environment_variables::environment_variable_store;
 pub(crate) use environments::environment_store;
 pub(crate) use flows::flow_store;
 pub(crate) use integrations::integration_store;
 pub(crate) use rotation::rotation_methods;
 pub(crate) use sessions::session_store;
-pub(crate) use {bind_key, by_key, impl_store, list_connections_sql};
+pub(crate) use {bind_key, by_key, impl_store};

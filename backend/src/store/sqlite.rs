@@ -62,7 +62,8 @@ impl SqliteStore {
 }
 
 // The writer connection is the only writer, so a read-modify-write needs no row lock.
-super::sql::impl_store!(SqliteStore, lock = "");
+// A tag's value: `json_extract` with the key quoted in the path (tag keys hold no `"`).
+super::sql::impl_store!(SqliteStore, lock = "", tag = ("json_extract(tags, '$.\"' || ", " || '\"')"));
 
 // One process serves a SQLite file: the flows module's own wake-ups reach every socket.
 #[async_trait]

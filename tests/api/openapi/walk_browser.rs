@@ -11,7 +11,17 @@ use serde_json::json;
 use url::Url;
 
 pub async fn server(app: &TestApp, check: &mut Checker) {
-    for path in ["/health", "/health/ready", "/openapi.json", "/", "/index.html", "/demo.css", "/demo.js"] {
+    let pages = [
+        "/health",
+        "/health/ready",
+        "/openapi.json",
+        "/metrics",
+        "/",
+        "/index.html",
+        "/demo.css",
+        "/demo.js",
+    ];
+    for path in pages {
         let answer = check.send(path, app.client.get(format!("{}{path}", app.url))).await;
         assert_eq!(answer.status, 200, "{path}: {}", answer.text);
     }

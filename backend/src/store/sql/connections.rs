@@ -1,11 +1,13 @@
 //! `ConnectionStore` in SQL: `connection_store!` writes the impl for a backend; `$lock` is
-//! the row-lock suffix of a read-modify-write merge.
+//! the row-lock suffix of a read-modify-write merge, `$tag_open ? $tag_close` the dialect's
+//! expression for one tag's value (the tags column holds a JSON object as text).
 
 macro_rules! connection_store {
-    ($store:ty, lock = $lock:literal) => {
+    ($store:ty, lock = $lock:literal, tag = ($tag_open:literal, $tag_close:literal)) => {
         const _: () = {
+            use $crate::store::filter_columns::{end_user_columns, like_pattern};
             use $crate::store::rows::{connection_columns, map_text, parse_map, shallow_merge, ConnectionRow};
-            use $crate::store::sql::{bind_key, by_key, list_connections_sql as list};
+            use $crate::store::sql::{bind_key, by_key};
 
             impl $store {
                 /// Read-modify-write of one JSON column in a write transaction (shallow merge).
@@ -39,18 +41,30 @@ macro_rules! connection_store {
                     upsert: &UpsertConnection,
                 ) -> StoreResult<(Connection, UpsertOutcome)> {
                     // One statement; `auth_count` tells an insert (1) from a replacement (> 1).
+                    // The end-user columns follow `end_user` whenever it is given.
                     const SQL: &str = concat!(
                         "INSERT INTO connections (environment_id, integration_key, connection_id, provider, ",
-                        "connection_config, metadata, credentials, status, auth_count, end_user, tags, created_at, updated_at) ",
-                        "VALUES ($1, $2, $3, $4, $5, '{}', $6, 'active', 1, $8, COALESCE($9, '{}'), $7, $7) ",
+                        "connection_config, metadata, credentials, status, auth_count, end_user, tags, ",
+                        "end_user_id, end_user_organization_id, end_user_search, webhook_url_override, created_at, updated_at) ",
+                        "VALUES ($1, $2, $3, $4, $5, COALESCE($10, '{}'), $6, 'active', 1, $8, COALESCE($9, '{}'), ",
+                        "$11, $12, $13, $14, $7, $7) ",
                         "ON CONFLICT (environment_id, integration_key, connection_id) DO UPDATE SET ",
                         "provider = excluded.provider, connection_config = excluded.connection_config, ",
                         "credentials = excluded.credentials, status = 'active', ",
-                        "end_user = COALESCE($8, connections.end_user), tags = COALESCE($9, connections.tags), ",
+                        "metadata = COALESCE($10, connections.metadata), ",
+                        "end_user = COALESCE(excluded.end_user, connections.end_user), ",
+                        "tags = COALESCE($9, connections.tags), ",
+                        "end_user_id = CASE WHEN excluded.end_user IS NULL THEN connections.end_user_id ELSE excluded.end_user_id END, ",
+                        "end_user_organization_id = CASE WHEN excluded.end_user IS NULL ",
+                        "THEN connections.end_user_organization_id ELSE excluded.end_user_organization_id END, ",
+                        "end_user_search = CASE WHEN excluded.end_user IS NULL THEN connections.end_user_search ",
+                        "ELSE excluded.end_user_search END, ",
+                        "webhook_url_override = COALESCE(excluded.webhook_url_override, connections.webhook_url_override), ",
                         "auth_count = connections.auth_count + 1, updated_at = excluded.updated_at ",
                         "RETURNING ",
                         connection_columns!()
                     );
+                    let (end_user_id, organization_id, search) = end_user_columns(upsert.end_user.as_ref());
                     let row = bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), upsert.key)
                         .bind(&upsert.provider)
                         .bind(map_text(&upsert.connection_config))
@@ -58,6 +72,11 @@ macro_rules! connection_store {
                         .bind(upsert.now)
                         .bind(upsert.end_user.as_ref().map(map_text))
                         .bind(upsert.tags.as_ref().map(map_text))
+                        .bind(upsert.metadata.as_ref().map(map_text))
+                        .bind(end_user_id)
+                        .bind(organization_id)
+                        .bind(search)
+                        .bind(upsert.webhook_url_override.as_deref())
                         .fetch_one(&self.writer)
                         .await?;
                     let outcome =
@@ -79,31 +98,87 @@ macro_rules! connection_store {
                     env: EnvironmentId,
                     filter: &ConnectionFilter,
                 ) -> StoreResult<Vec<Connection>> {
-                    // One static statement per filter shape, so each uses its own index.
-                    let (sql, first, second) = match (&filter.integration_key, &filter.connection_id) {
-                        (None, None) => (list!(""), None, None),
-                        (Some(integration), None) => {
-                            (list!("AND integration_key = $4"), Some(integration.as_str()), None)
+                    // Newest first. Every filter column is in an index with `environment_id`.
+                    let mut query = sqlx::QueryBuilder::new(concat!(
+                        "SELECT ",
+                        connection_columns!(),
+                        " FROM connections WHERE environment_id = "
+                    ));
+                    query.push_bind(env);
+                    if !filter.integration_keys.is_empty() {
+                        query.push(" AND integration_key IN (");
+                        let mut keys = query.separated(", ");
+                        for key in &filter.integration_keys {
+                            keys.push_bind(key.as_str());
                         }
-                        (None, Some(connection)) => {
-                            (list!("AND connection_id = $4"), Some(connection.as_str()), None)
-                        }
-                        (Some(integration), Some(connection)) => (
-                            list!("AND integration_key = $4 AND connection_id = $5"),
-                            Some(integration.as_str()),
-                            Some(connection.as_str()),
-                        ),
-                    };
-                    let limit = if filter.limit == 0 { i64::MAX } else { i64::from(filter.limit) };
-                    let mut query = sqlx::query_as::<_, ConnectionRow>(sql)
-                        .bind(env)
-                        .bind(filter.after.unwrap_or(0))
-                        .bind(limit);
-                    for value in [first, second].into_iter().flatten() {
-                        query = query.bind(value);
+                        query.push(")");
                     }
-                    let rows = query.fetch_all(&self.reader).await?;
+                    if let Some(connection_id) = &filter.connection_id {
+                        query.push(" AND connection_id = ").push_bind(connection_id.as_str());
+                    }
+                    if let Some(end_user_id) = &filter.end_user_id {
+                        query.push(" AND end_user_id = ").push_bind(end_user_id);
+                    }
+                    if let Some(organization_id) = &filter.end_user_organization_id {
+                        query.push(" AND end_user_organization_id = ").push_bind(organization_id);
+                    }
+                    if let Some(search) = &filter.search {
+                        let pattern = like_pattern(search);
+                        query.push(" AND (lower(connection_id) LIKE ").push_bind(pattern.clone());
+                        query.push(" ESCAPE '\\' OR end_user_search LIKE ").push_bind(pattern);
+                        query.push(" ESCAPE '\\')");
+                    }
+                    for (key, value) in &filter.tags {
+                        query.push(concat!(" AND ", $tag_open)).push_bind(key.as_str());
+                        query.push(concat!($tag_close, " = ")).push_bind(value.as_str());
+                    }
+                    if let Some(status) = filter.status {
+                        query.push(" AND status = ").push_bind(status.as_str());
+                    }
+                    if let ListPage::Before(id) = filter.page {
+                        query.push(" AND id < ").push_bind(id);
+                    }
+                    let limit = if filter.limit == 0 { i64::MAX } else { i64::from(filter.limit) };
+                    query.push(" ORDER BY id DESC LIMIT ").push_bind(limit);
+                    if let ListPage::Offset(offset) = filter.page {
+                        query.push(" OFFSET ").push_bind(i64::try_from(offset).unwrap_or(i64::MAX));
+                    }
+                    let rows = query.build_query_as::<ConnectionRow>().fetch_all(&self.reader).await?;
                     rows.into_iter().map(ConnectionRow::into_connection).collect()
+                }
+
+                async fn patch_connection(
+                    &self,
+                    key: &ConnectionKey,
+                    patch: &ConnectionPatch,
+                    now: i64,
+                ) -> StoreResult<Option<Connection>> {
+                    const SQL: &str = concat!(
+                        by_key!(concat!(
+                            "UPDATE connections SET end_user = COALESCE($4, end_user), tags = COALESCE($5, tags), ",
+                            "end_user_id = CASE WHEN $4 IS NULL THEN end_user_id ELSE $6 END, ",
+                            "end_user_organization_id = CASE WHEN $4 IS NULL THEN end_user_organization_id ELSE $7 END, ",
+                            "end_user_search = CASE WHEN $4 IS NULL THEN end_user_search ELSE $8 END, ",
+                            "webhook_url_override = CASE WHEN $9 THEN $10 ELSE webhook_url_override END, ",
+                            "updated_at = $11"
+                        )),
+                        " RETURNING ",
+                        connection_columns!()
+                    );
+                    let (end_user_id, organization_id, search) = end_user_columns(patch.end_user.as_ref());
+                    bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), key)
+                        .bind(patch.end_user.as_ref().map(map_text))
+                        .bind(patch.tags.as_ref().map(map_text))
+                        .bind(end_user_id)
+                        .bind(organization_id)
+                        .bind(search)
+                        .bind(patch.webhook_url_override.is_some())
+                        .bind(patch.webhook_url_override.clone().flatten())
+                        .bind(now)
+                        .fetch_optional(&self.writer)
+                        .await?
+                        .map(ConnectionRow::into_connection)
+                        .transpose()
                 }
 
                 async fn delete_connection(&self, key: &ConnectionKey) -> StoreResult<bool> {

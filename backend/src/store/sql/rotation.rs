@@ -95,6 +95,29 @@ macro_rules! rotation_methods {
                             u64::from(self.reseal_text_column(CLIENT, id, &client_secret, &aad, "client_secret").await?);
                     }
 
+                    let variables: Vec<(i64, String, String)> =
+                        sqlx::query_as("SELECT environment_id, name, value FROM environment_variables")
+                            .fetch_all(&self.writer)
+                            .await?;
+                    for (environment_id, name, value) in variables {
+                        let aad = secrets::environment_variable_aad(environment_id, &name);
+                        let column = "environment_variables.value";
+                        let Some(fresh) = self.cipher.reseal_text(&value, &aad).map_err(|_| rotation_error(column))?
+                        else {
+                            continue;
+                        };
+                        const VARIABLE: &str = "UPDATE environment_variables SET value = $1 \
+                                                WHERE environment_id = $2 AND name = $3 AND value = $4";
+                        sqlx::query(VARIABLE)
+                            .bind(fresh)
+                            .bind(environment_id)
+                            .bind(&name)
+                            .bind(&value)
+                            .execute(&self.writer)
+                            .await?;
+                        n_resealed += 1;
+                    }
+
                     // Pending flows' verifiers; a verifier that opens with neither key belongs to
                     // a flow that can no longer finish anyway, and is left as it is.
                     let flows: Vec<(String, String)> =
