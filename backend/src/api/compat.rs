@@ -54,6 +54,7 @@ enum OneOrMany {
 #[utoipa::path(
     post,
     path = "/connections/metadata",
+    operation_id = "replace_metadata_of_connections",
     tag = "metadata",
     summary = "Replace the metadata of one or many connections",
     security(("secretKey" = [])),
@@ -74,6 +75,7 @@ async fn post_metadata(
 #[utoipa::path(
     patch,
     path = "/connections/metadata",
+    operation_id = "merge_metadata_of_connections",
     tag = "metadata",
     summary = "Merge into the metadata of one or many connections (shallow)",
     security(("secretKey" = [])),

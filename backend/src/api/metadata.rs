@@ -39,6 +39,7 @@ impl MetadataChange {
 #[utoipa::path(
     post,
     path = "/connection/{connection_id}/metadata",
+    operation_id = "replace_connection_metadata",
     tag = "metadata",
     summary = "Replace a connection's metadata",
     security(("secretKey" = [])),
@@ -57,6 +58,7 @@ async fn post_metadata(
 #[utoipa::path(
     patch,
     path = "/connection/{connection_id}/metadata",
+    operation_id = "merge_connection_metadata",
     tag = "metadata",
     summary = "Merge into a connection's metadata (shallow)",
     security(("secretKey" = [])),

@@ -69,6 +69,7 @@ pub fn routes() -> Router<AppState> {
         retries 429, 5xx and the `Retry-On` statuses. The provider's answer (status, headers, body) \
         is streamed back as it is.",
     security(("secretKey" = [])),
+    request_body(content = String, content_type = "*/*", description = "Forwarded as it is"),
     params(
         ("path" = String, Path, description = "The path on the provider's API"),
         ("Connection-Id" = String, Header, description = "The connection id"),

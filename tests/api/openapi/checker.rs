@@ -40,6 +40,10 @@ impl Checker {
         let request = request.build().expect("a request");
         let method = request.method().as_str().to_ascii_lowercase();
         let url = request.url().clone();
+        let sent: Option<Value> = request
+            .body()
+            .and_then(|body| body.as_bytes())
+            .and_then(|bytes| serde_json::from_slice(bytes).ok());
         let response = self.client.execute(request).await.unwrap_or_else(|error| panic!("{url}: {error}"));
         let answer = read(response).await;
         let content_type = answer
@@ -50,6 +54,13 @@ impl Checker {
             .to_string();
         if let Err(problem) = self.check(&method, template, answer.status, &content_type, &answer.text) {
             self.problems.push(format!("{} {url} ({template}): {problem}", method.to_uppercase()));
+        }
+        // A JSON body the server accepted must be one the document admits.
+        if let (true, Some(sent)) = (answer.status < 300, &sent) {
+            if let Err(problem) = self.check_request_body(&method, template, sent) {
+                self.problems
+                    .push(format!("{} {url} ({template}): request body: {problem}", method.to_uppercase()));
+            }
         }
         self.checked.insert((method, template.to_string()));
         answer
@@ -123,7 +134,17 @@ impl Checker {
         let schema = media.get("schema").ok_or_else(|| format!("{status}: JSON without a schema"))?;
         let body: Value =
             serde_json::from_str(text).map_err(|error| format!("{status}: not JSON ({error})"))?;
-        self.validate(schema, &body).map_err(|errors| format!("{status}: {errors}\n  body: {text}"))
+        self.validate(schema, &body, true).map_err(|errors| format!("{status}: {errors}\n  body: {text}"))
+    }
+
+    fn check_request_body(&self, method: &str, template: &str, sent: &Value) -> Result<(), String> {
+        let content = &self.document["paths"][template][method]["requestBody"]["content"];
+        match content["application/json"].get("schema") {
+            Some(schema) => self.validate(schema, sent, false),
+            // The proxy forwards any body.
+            None if content.get("*/*").is_some() => Ok(()),
+            None => Err("the operation documents no JSON request body".into()),
+        }
     }
 
     /// The response object documented for `status`: exact, else its range (`4XX`), else `default`.
@@ -140,12 +161,16 @@ impl Checker {
             .ok_or_else(|| format!("status {status} is not documented"))
     }
 
-    /// Validate against `schema`, whose `$ref`s point into the document's components.
-    fn validate(&self, schema: &Value, body: &Value) -> Result<(), String> {
-        let mut root = strict(schema.clone());
+    /// Validate against `schema`, whose `$ref`s point into the document's components;
+    /// `strictly`: no member that an object schema does not list.
+    fn validate(&self, schema: &Value, body: &Value, strictly: bool) -> Result<(), String> {
+        let mut root = schema.clone();
         let mut components = self.document["components"].clone();
-        if let Some(schemas) = components.get_mut("schemas") {
-            *schemas = strict(schemas.take());
+        if strictly {
+            root = strict(root);
+            if let Some(schemas) = components.get_mut("schemas") {
+                *schemas = strict(schemas.take());
+            }
         }
         root.as_object_mut().expect("a schema is an object").insert("components".into(), components);
         let validator = jsonschema::options()
