@@ -19,6 +19,7 @@ mod hardening;
 mod hmac;
 mod input;
 mod integrations;
+mod lifecycle;
 mod limits;
 mod logs;
 mod metadata;
