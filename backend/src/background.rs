@@ -1,5 +1,6 @@
 //! The tasks every replica runs beside the server: purging expired flows and sessions,
-//! flushing `last_fetched_at`, and listening for flows other replicas ended. They stop when
+//! flushing `last_fetched_at`, listening for flows other replicas ended, and refreshing
+//! tokens about to expire (`connections::proactive`). They stop when
 //! `Tasks` is dropped.
 
 use crate::state::AppState;
@@ -14,6 +15,7 @@ impl Tasks {
             tokio::spawn(purge_expired_flows(state.clone())),
             tokio::spawn(flush_last_fetched(state.clone())),
             tokio::spawn(state.flow_watch.clone().listen(state.store.clone())),
+            tokio::spawn(crate::connections::proactive::run(state.clone())),
         ])
     }
 }

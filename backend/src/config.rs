@@ -45,6 +45,10 @@ pub struct Config {
     pub demo: bool,
     /// `NANGO_METRICS`: who may read `GET /metrics` (`off`, `open` (default), `secret`).
     pub metrics: crate::metrics::MetricsAccess,
+    /// The status machine's grace period and back-off (SPEC §11).
+    pub refresh_policy: crate::connections::status::RefreshPolicy,
+    /// The background refresher (SPEC §11 "Proactive refresh").
+    pub proactive_refresh: crate::connections::proactive::ProactiveSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +87,11 @@ struct FileConfig {
     max_result_sockets: Option<usize>,
     header_timeout_seconds: Option<u64>,
     metrics: Option<String>,
+    refresh_grace_seconds: Option<i64>,
+    refresh_retry_base_seconds: Option<i64>,
+    refresh_interval_seconds: Option<u64>,
+    refresh_batch_size: Option<u32>,
+    refresh_concurrency: Option<usize>,
 }
 
 impl Config {
@@ -216,6 +225,30 @@ impl Config {
                 file_config.max_result_sockets,
                 10_000,
             )?,
+            refresh_policy: crate::connections::status::RefreshPolicy {
+                grace_seconds: number(
+                    &var,
+                    "NANGO_REFRESH_GRACE_SECONDS",
+                    file_config.refresh_grace_seconds,
+                    86_400,
+                )?,
+                retry_base_seconds: number(
+                    &var,
+                    "NANGO_REFRESH_RETRY_BASE_SECONDS",
+                    file_config.refresh_retry_base_seconds,
+                    30,
+                )?,
+            },
+            proactive_refresh: crate::connections::proactive::ProactiveSettings {
+                interval: std::time::Duration::from_secs(number(
+                    &var,
+                    "NANGO_REFRESH_INTERVAL_SECONDS",
+                    file_config.refresh_interval_seconds,
+                    60,
+                )?),
+                batch_size: number(&var, "NANGO_REFRESH_BATCH_SIZE", file_config.refresh_batch_size, 100)?,
+                concurrency: number(&var, "NANGO_REFRESH_CONCURRENCY", file_config.refresh_concurrency, 8)?,
+            },
             limits: crate::serve::Limits {
                 max_connections: number(&var, "NANGO_MAX_CONNECTIONS", file_config.max_connections, 4096)?,
                 header_read_timeout: std::time::Duration::from_secs(number(

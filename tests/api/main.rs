@@ -19,6 +19,8 @@ mod hardening;
 mod hmac;
 mod input;
 mod integrations;
+mod lifecycle;
+mod lifecycle_replicas;
 mod limits;
 mod logs;
 mod metadata;

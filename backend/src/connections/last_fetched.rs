@@ -100,6 +100,7 @@ mod tests {
             provider: "github".into(),
             connection_config: Default::default(),
             sealed_credentials: vec![1, 2, 3],
+            credentials_expires_at: None,
             end_user: None,
             tags: None,
             metadata: None,
