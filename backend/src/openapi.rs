@@ -138,11 +138,16 @@ struct SecretMetrics;
 struct DemoRoutes;
 
 /// Routes that mount a documented handler under a second path (one annotation per handler).
-const ALIASES: [Alias; 6] = [
+const ALIASES: [Alias; 7] = [
     // `api/compat.rs` and `api/connections.rs`: Nango's paths, old and new, onto one handler.
     Alias { path: "/connections", of: "/connection", methods: &["get"] },
     Alias { path: "/connection", of: "/connections", methods: &["post"] },
     Alias { path: "/connection/metadata", of: "/connections/metadata", methods: &["post", "patch"] },
+    Alias {
+        path: "/connections/{connection_id}/events",
+        of: "/connection/{connection_id}/events",
+        methods: &["get"],
+    },
     Alias {
         path: "/connections/{connection_id}",
         of: "/connection/{connection_id}",

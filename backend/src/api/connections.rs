@@ -46,6 +46,7 @@ pub(super) const INTEGRATION_PARAMETERS: &[&str] = &["provider_config_key", "pro
         ("force_refresh" = Option<bool>, Query, description = "Refresh the token even if it is fresh"),
         ("refresh_token" = Option<bool>, Query, description = "Include the refresh token"),
         ("refresh_github_app_jwt_token" = Option<bool>, Query, description = "Accepted (Nango's client sends it); no effect"),
+        ("allow_stale" = Option<bool>, Query, description = "Answer the stored credentials of a connection that needs re-authorisation instead of 409"),
     ),
     responses(
         (status = 200, description = "The connection", body = crate::schemas::connections::Connection),
@@ -83,6 +84,18 @@ pub(super) async fn get_connection(
 
 /// `GET /connection(s)/{id}/events`: the connection's last status transitions, oldest first
 /// (`{events: [{at, from, to, reason}]}`), and its current status.
+#[utoipa::path(
+    get,
+    path = "/connection/{connection_id}/events",
+    tag = "connections",
+    summary = "A connection's status and its last status transitions",
+    security(("secretKey" = [])),
+    params(crate::schemas::params::ConnectionTargetParams),
+    responses(
+        (status = 200, description = "The status and up to 50 transitions, oldest first", body = crate::schemas::connections::ConnectionEvents),
+        crate::schemas::errors::ConnectionErrors,
+    )
+)]
 pub(super) async fn status_events(
     State(state): State<AppState>,
     ConnectionTarget { key, query, .. }: ConnectionTarget,

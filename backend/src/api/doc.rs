@@ -22,6 +22,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     super::connections::get_connection,
     super::connections::delete_connection,
     super::connections::patch_connection_config,
+    super::connections::status_events,
     super::metadata::post_metadata,
     super::metadata::patch_metadata,
     super::compat::post_metadata,

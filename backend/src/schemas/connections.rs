@@ -16,6 +16,18 @@ pub struct Connection {
     pub metadata: JsonObject,
     pub credentials: Credentials,
     pub status: ConnectionStatus,
+    /// Why the connection is in its status (e.g. the provider's refusal), when not active.
+    #[schema(required = true)]
+    pub status_reason: Option<String>,
+    #[schema(required = true, format = DateTime)]
+    pub status_changed_at: Option<String>,
+    #[schema(required = true, format = DateTime)]
+    pub last_refresh_at: Option<String>,
+    #[schema(required = true)]
+    pub last_refresh_error: Option<String>,
+    /// When a failing refresh is tried again.
+    #[schema(required = true, format = DateTime)]
+    pub next_refresh_at: Option<String>,
     pub errors: Vec<ConnectionProblem>,
     #[schema(required = true)]
     pub end_user: Option<JsonObject>,
@@ -40,6 +52,8 @@ pub struct ConnectionListItem {
     pub provider: String,
     pub metadata: JsonObject,
     pub status: ConnectionStatus,
+    #[schema(required = true)]
+    pub status_reason: Option<String>,
     pub errors: Vec<ConnectionProblem>,
     #[schema(required = true)]
     pub end_user: Option<JsonObject>,
@@ -65,9 +79,29 @@ pub struct ConnectionList {
 pub enum ConnectionStatus {
     #[serde(rename = "active")]
     Active,
+    /// Refreshes fail for a reason that may pass (the network, the provider's 5xx); retried.
+    #[serde(rename = "refresh_failing")]
+    RefreshFailing,
     /// The provider refused the refresh token: the user must authorise again.
     #[serde(rename = "needs_reauth")]
     NeedsReauth,
+}
+
+/// `{status, events}`: the connection's status now and its last transitions, oldest first.
+#[derive(ToSchema)]
+pub struct ConnectionEvents {
+    pub status: ConnectionStatus,
+    pub events: Vec<StatusEvent>,
+}
+
+#[derive(ToSchema)]
+pub struct StatusEvent {
+    #[schema(format = DateTime)]
+    pub at: String,
+    pub from: ConnectionStatus,
+    pub to: ConnectionStatus,
+    #[schema(required = true)]
+    pub reason: Option<String>,
 }
 
 /// Nango reports a connection that needs re-authorisation as an `auth` error.

@@ -124,6 +124,16 @@ pub async fn connections(app: &TestApp, check: &mut Checker) {
     );
     assert_eq!(check.send(one, app.api(Method::GET, "/connection/c1")).await.status, 400);
 
+    for (path, template) in [
+        ("/connection/c1/events?provider_config_key=int", "/connection/{connection_id}/events"),
+        ("/connections/c1/events?provider_config_key=int", "/connections/{connection_id}/events"),
+    ] {
+        let events = check.send(template, app.api(Method::GET, path)).await;
+        assert_eq!(events.json["status"], "active", "{}", events.text);
+    }
+    let nobody = app.api(Method::GET, "/connection/nobody/events?provider_config_key=int");
+    assert_eq!(check.send("/connection/{connection_id}/events", nobody).await.status, 404);
+
     let config = "/connection/{connection_id}/connection-config";
     let request = app.api(Method::PATCH, "/connection/c1/connection-config?provider_config_key=int");
     let merged = check.send(config, request.json(&json!({ "region": "eu" }))).await;
@@ -178,6 +188,21 @@ pub async fn connections(app: &TestApp, check: &mut Checker) {
         assert_eq!(imported.status, 201, "{}", imported.text);
         assert_eq!(imported.json["credentials"]["access_token"], "at-imported");
     }
+    // The fake provider refuses the imported refresh token: the connection needs
+    // re-authorisation, which its reads, its events and the list report.
+    let one = "/connection/{connection_id}";
+    let forced = app.api(Method::GET, "/connection/imported-1?provider_config_key=int&force_refresh=true");
+    assert!(check.send(one, forced).await.status >= 400);
+    let stale = app.api(Method::GET, "/connection/imported-1?provider_config_key=int&allow_stale=true");
+    let stale = check.send(one, stale).await;
+    assert_eq!(stale.json["status"], "needs_reauth", "{}", stale.text);
+    let events = app.api(Method::GET, "/connection/imported-1/events?provider_config_key=int");
+    let events = check.send("/connection/{connection_id}/events", events).await;
+    assert_eq!(events.json["events"][0]["to"], "needs_reauth", "{}", events.text);
+    let refused =
+        check.send(one, app.api(Method::GET, "/connection/imported-1?provider_config_key=int")).await;
+    assert_eq!(refused.status, 409, "{}", refused.text);
+
     let keyed = json!({
         "provider_config_key": API_KEY,
         "connection_id": "k9",
