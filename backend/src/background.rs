@@ -1,6 +1,6 @@
 //! The tasks every replica runs beside the server: purging expired flows and sessions,
-//! flushing `last_fetched_at`, and listening for flows other replicas ended. They stop when
-//! `Tasks` is dropped.
+//! flushing `last_fetched_at`, listening for flows other replicas ended, and delivering
+//! webhooks (`webhooks::worker`). They stop when `Tasks` is dropped.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -14,6 +14,7 @@ impl Tasks {
             tokio::spawn(purge_expired_flows(state.clone())),
             tokio::spawn(flush_last_fetched(state.clone())),
             tokio::spawn(state.flow_watch.clone().listen(state.store.clone())),
+            tokio::spawn(crate::webhooks::worker::run(state.clone())),
         ])
     }
 }

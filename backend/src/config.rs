@@ -45,6 +45,8 @@ pub struct Config {
     pub demo: bool,
     /// `NANGO_METRICS`: who may read `GET /metrics` (`off`, `open` (default), `secret`).
     pub metrics: crate::metrics::MetricsAccess,
+    /// `NANGO_WEBHOOK_*`: the outbox's retry schedule, time-out and concurrency (SPEC §12).
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +85,11 @@ struct FileConfig {
     max_result_sockets: Option<usize>,
     header_timeout_seconds: Option<u64>,
     metrics: Option<String>,
+    webhook_retry_base_ms: Option<u64>,
+    webhook_retry_max_ms: Option<u64>,
+    webhook_retry_hours: Option<u64>,
+    webhook_timeout_seconds: Option<u64>,
+    webhook_concurrency: Option<usize>,
 }
 
 impl Config {
@@ -101,6 +108,7 @@ impl Config {
         let var = |name: &str| {
             vars.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).filter(|v| !v.is_empty())
         };
+        let webhooks = webhook_settings(&var, &file_config)?;
         let host_text = var("NANGO_HOST").or(file_config.host).unwrap_or_else(|| "127.0.0.1".into());
         let host: IpAddr = host_text.parse().map_err(|_| ConfigError::Invalid {
             setting: "NANGO_HOST",
@@ -226,6 +234,7 @@ impl Config {
                 )?),
                 ..crate::serve::Limits::default()
             },
+            webhooks,
         })
     }
 
@@ -265,6 +274,37 @@ where
         return Err(ConfigError::Invalid { setting, message: "must be positive".into() });
     }
     Ok(value)
+}
+
+/// `NANGO_WEBHOOK_*`, each a positive whole number.
+fn webhook_settings(
+    var: &dyn Fn(&str) -> Option<String>,
+    file: &FileConfig,
+) -> Result<crate::webhooks::WebhookSettings, ConfigError> {
+    use std::time::Duration;
+    let retry_hours = number(var, "NANGO_WEBHOOK_RETRY_HOURS", file.webhook_retry_hours, 24)?;
+    Ok(crate::webhooks::WebhookSettings {
+        retry_base: Duration::from_millis(number(
+            var,
+            "NANGO_WEBHOOK_RETRY_BASE_MS",
+            file.webhook_retry_base_ms,
+            5_000,
+        )?),
+        retry_max: Duration::from_millis(number(
+            var,
+            "NANGO_WEBHOOK_RETRY_MAX_MS",
+            file.webhook_retry_max_ms,
+            3_600_000,
+        )?),
+        retry_window: Duration::from_secs(retry_hours.saturating_mul(3600)),
+        timeout: Duration::from_secs(number(
+            var,
+            "NANGO_WEBHOOK_TIMEOUT_SECONDS",
+            file.webhook_timeout_seconds,
+            10,
+        )?),
+        concurrency: number(var, "NANGO_WEBHOOK_CONCURRENCY", file.webhook_concurrency, 16)?,
+    })
 }
 
 /// `http://localhost:PORT` for a loopback or unspecified host, else `http://HOST:PORT`.
@@ -316,6 +356,12 @@ mod tests {
         assert!(!config.demo, "the demo is off unless asked for");
         assert!(Config::from_sources(None, &vars(&[("NANGO_DEMO", "true")])).unwrap().demo);
         assert!(Config::from_sources(None, &vars(&[("NANGO_DEMO", "yes")])).is_err());
+        assert_eq!(config.webhooks, crate::webhooks::WebhookSettings::default());
+        let fast = vars(&[("NANGO_WEBHOOK_RETRY_BASE_MS", "20"), ("NANGO_WEBHOOK_RETRY_HOURS", "1")]);
+        let webhooks = Config::from_sources(None, &fast).unwrap().webhooks;
+        assert_eq!(webhooks.retry_base, std::time::Duration::from_millis(20));
+        assert_eq!(webhooks.retry_window, std::time::Duration::from_secs(3600));
+        assert!(Config::from_sources(None, &vars(&[("NANGO_WEBHOOK_CONCURRENCY", "0")])).is_err());
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod environment_variables;
 mod flows;
 mod sealing;
 mod sessions;
+pub(crate) mod webhooks;
 use connections::{connections_filters, connections_list, refresh_lock};
 use flows::{flow_notices, flows_outcome, flows_single_use};
 use sessions::sessions_lifecycle;
@@ -36,6 +37,7 @@ pub async fn run_all(store: &dyn Store) {
     flows_outcome(store).await;
     sessions_lifecycle(store).await;
     environment_variables::environment_variables(store).await;
+    webhooks::webhooks_outbox(store).await;
 }
 
 const NOW: i64 = 1_700_000_000;
@@ -326,6 +328,7 @@ mod tests {
         let store = sqlite::SqliteStore::open(&dir.path().join("nango.db"), test_cipher()).await.unwrap();
         run_all(&store).await;
         flow_notices(&store, false).await;
+        webhooks::webhooks_in_transaction(&store).await;
         // Reopening the file keeps the data.
         drop(store);
         let store = sqlite::SqliteStore::open(&dir.path().join("nango.db"), test_cipher()).await.unwrap();
@@ -345,6 +348,7 @@ mod tests {
             .unwrap_or_else(|error| panic!("Postgres at DATABASE_URL is unreachable: {error}"));
         run_all(&store).await;
         flow_notices(&store, true).await;
+        webhooks::webhooks_in_transaction(&store).await;
         drop(store);
         use sqlx::Connection as _;
         let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();

@@ -125,6 +125,7 @@ mod flows;
 mod integrations;
 mod rotation;
 mod sessions;
+mod webhooks;
 
 pub(crate) use connections::connection_store;
 pub(crate) use environment_variables::environment_variable_store;
@@ -133,4 +134,5 @@ pub(crate) use flows::flow_store;
 pub(crate) use integrations::integration_store;
 pub(crate) use rotation::rotation_methods;
 pub(crate) use sessions::session_store;
+pub(crate) use webhooks::webhook_store;
 pub(crate) use {bind_key, by_key, impl_store};
