@@ -45,6 +45,10 @@ pub struct Config {
     pub demo: bool,
     /// `NANGO_METRICS`: who may read `GET /metrics` (`off`, `open` (default), `secret`).
     pub metrics: crate::metrics::MetricsAccess,
+    /// The status machine's grace period and back-off (SPEC §11).
+    pub refresh_policy: crate::connections::status::RefreshPolicy,
+    /// The background refresher (SPEC §11 "Proactive refresh").
+    pub proactive_refresh: crate::connections::proactive::ProactiveSettings,
     /// `NANGO_WEBHOOK_*`: the outbox's retry schedule, time-out and concurrency (SPEC §12).
     pub webhooks: crate::webhooks::WebhookSettings,
 }
@@ -85,11 +89,16 @@ struct FileConfig {
     max_result_sockets: Option<usize>,
     header_timeout_seconds: Option<u64>,
     metrics: Option<String>,
+    refresh_grace_seconds: Option<i64>,
+    refresh_retry_base_seconds: Option<i64>,
+    refresh_interval_seconds: Option<u64>,
+    refresh_batch_size: Option<u32>,
+    refresh_concurrency: Option<usize>,
     webhook_retry_base_ms: Option<u64>,
     webhook_retry_max_ms: Option<u64>,
     webhook_retry_hours: Option<u64>,
     webhook_timeout_seconds: Option<u64>,
-    webhook_concurrency: Option<usize>,
+    webhook_concurrency: Option<u64>,
 }
 
 impl Config {
@@ -108,7 +117,6 @@ impl Config {
         let var = |name: &str| {
             vars.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).filter(|v| !v.is_empty())
         };
-        let webhooks = webhook_settings(&var, &file_config)?;
         let host_text = var("NANGO_HOST").or(file_config.host).unwrap_or_else(|| "127.0.0.1".into());
         let host: IpAddr = host_text.parse().map_err(|_| ConfigError::Invalid {
             setting: "NANGO_HOST",
@@ -224,6 +232,37 @@ impl Config {
                 file_config.max_result_sockets,
                 10_000,
             )?,
+            refresh_policy: crate::connections::status::RefreshPolicy {
+                grace_seconds: number(
+                    &var,
+                    "NANGO_REFRESH_GRACE_SECONDS",
+                    file_config.refresh_grace_seconds,
+                    86_400,
+                )?,
+                retry_base_seconds: number(
+                    &var,
+                    "NANGO_REFRESH_RETRY_BASE_SECONDS",
+                    file_config.refresh_retry_base_seconds,
+                    30,
+                )?,
+            },
+            proactive_refresh: crate::connections::proactive::ProactiveSettings {
+                interval: std::time::Duration::from_secs(number(
+                    &var,
+                    "NANGO_REFRESH_INTERVAL_SECONDS",
+                    file_config.refresh_interval_seconds,
+                    60,
+                )?),
+                batch_size: number(&var, "NANGO_REFRESH_BATCH_SIZE", file_config.refresh_batch_size, 100)?,
+                concurrency: number(&var, "NANGO_REFRESH_CONCURRENCY", file_config.refresh_concurrency, 8)?,
+            },
+            webhooks: crate::webhooks::WebhookSettings::from_numbers(
+                number(&var, "NANGO_WEBHOOK_RETRY_BASE_MS", file_config.webhook_retry_base_ms, 5_000)?,
+                number(&var, "NANGO_WEBHOOK_RETRY_MAX_MS", file_config.webhook_retry_max_ms, 3_600_000)?,
+                number(&var, "NANGO_WEBHOOK_RETRY_HOURS", file_config.webhook_retry_hours, 24)?,
+                number(&var, "NANGO_WEBHOOK_TIMEOUT_SECONDS", file_config.webhook_timeout_seconds, 10)?,
+                number(&var, "NANGO_WEBHOOK_CONCURRENCY", file_config.webhook_concurrency, 16)?,
+            ),
             limits: crate::serve::Limits {
                 max_connections: number(&var, "NANGO_MAX_CONNECTIONS", file_config.max_connections, 4096)?,
                 header_read_timeout: std::time::Duration::from_secs(number(
@@ -234,7 +273,6 @@ impl Config {
                 )?),
                 ..crate::serve::Limits::default()
             },
-            webhooks,
         })
     }
 
@@ -274,37 +312,6 @@ where
         return Err(ConfigError::Invalid { setting, message: "must be positive".into() });
     }
     Ok(value)
-}
-
-/// `NANGO_WEBHOOK_*`, each a positive whole number.
-fn webhook_settings(
-    var: &dyn Fn(&str) -> Option<String>,
-    file: &FileConfig,
-) -> Result<crate::webhooks::WebhookSettings, ConfigError> {
-    use std::time::Duration;
-    let retry_hours = number(var, "NANGO_WEBHOOK_RETRY_HOURS", file.webhook_retry_hours, 24)?;
-    Ok(crate::webhooks::WebhookSettings {
-        retry_base: Duration::from_millis(number(
-            var,
-            "NANGO_WEBHOOK_RETRY_BASE_MS",
-            file.webhook_retry_base_ms,
-            5_000,
-        )?),
-        retry_max: Duration::from_millis(number(
-            var,
-            "NANGO_WEBHOOK_RETRY_MAX_MS",
-            file.webhook_retry_max_ms,
-            3_600_000,
-        )?),
-        retry_window: Duration::from_secs(retry_hours.saturating_mul(3600)),
-        timeout: Duration::from_secs(number(
-            var,
-            "NANGO_WEBHOOK_TIMEOUT_SECONDS",
-            file.webhook_timeout_seconds,
-            10,
-        )?),
-        concurrency: number(var, "NANGO_WEBHOOK_CONCURRENCY", file.webhook_concurrency, 16)?,
-    })
 }
 
 /// `http://localhost:PORT` for a loopback or unspecified host, else `http://HOST:PORT`.
@@ -356,12 +363,6 @@ mod tests {
         assert!(!config.demo, "the demo is off unless asked for");
         assert!(Config::from_sources(None, &vars(&[("NANGO_DEMO", "true")])).unwrap().demo);
         assert!(Config::from_sources(None, &vars(&[("NANGO_DEMO", "yes")])).is_err());
-        assert_eq!(config.webhooks, crate::webhooks::WebhookSettings::default());
-        let fast = vars(&[("NANGO_WEBHOOK_RETRY_BASE_MS", "20"), ("NANGO_WEBHOOK_RETRY_HOURS", "1")]);
-        let webhooks = Config::from_sources(None, &fast).unwrap().webhooks;
-        assert_eq!(webhooks.retry_base, std::time::Duration::from_millis(20));
-        assert_eq!(webhooks.retry_window, std::time::Duration::from_secs(3600));
-        assert!(Config::from_sources(None, &vars(&[("NANGO_WEBHOOK_CONCURRENCY", "0")])).is_err());
     }
 
     #[test]

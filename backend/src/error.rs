@@ -198,6 +198,20 @@ impl From<crate::connections::import::ImportError> for ApiError {
     }
 }
 
+/// Nango's answers for integrations (SPEC §9): unknown → 404 `not_found`, bad bodies →
+/// 400 `invalid_body` with the problems by path.
+impl From<crate::integrations::IntegrationError> for ApiError {
+    fn from(error: crate::integrations::IntegrationError) -> Self {
+        use crate::integrations::IntegrationError;
+        match error {
+            IntegrationError::NotFound(_) => Self::new(ErrorCode::NotFound, error.to_string()),
+            IntegrationError::Invalid(errors) => Self::with_errors(ErrorCode::InvalidBody, errors),
+            IntegrationError::HasConnections(_) => Self::invalid_body(error.to_string()),
+            IntegrationError::Store(store) => Self::internal(store),
+        }
+    }
+}
+
 impl From<crate::webhooks::WebhookError> for ApiError {
     fn from(error: crate::webhooks::WebhookError) -> Self {
         use crate::webhooks::WebhookError;

@@ -7,6 +7,7 @@
 //!    other.
 //! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
 //!    `sessions` (connect sessions), `environment_variables` (the rules of their list),
+//!    `integrations` (configured apps),
 //!    `webhooks`, `environment_cache`, `rate_limit`; they return domain errors (`ConnectionError`, ...).
 //! 4. `catalog`, `store`, `crypto`, `credentials`, `outbound`, `state`, `config`, `metrics`
 //!    (its recording functions; `metrics::http` is the route and the request layer).
@@ -31,6 +32,7 @@ pub mod extract;
 pub mod flows;
 pub mod html;
 pub mod ids;
+pub mod integrations;
 pub mod json;
 pub mod metrics;
 pub mod oauth;

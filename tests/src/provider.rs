@@ -58,6 +58,13 @@ pub struct Settings {
     pub deny: Option<(String, String)>,
     /// Extra query pairs added to the redirect back (e.g. `realmId`).
     pub extra_callback_query: Vec<(String, String)>,
+    /// Each refresh answers a new refresh token and revokes the one it used (a reused one
+    /// gets `invalid_grant`), as rotating providers do.
+    pub rotate_refresh_tokens: bool,
+    /// Accept refresh tokens this provider never issued (connections imported by the tests).
+    pub accept_unknown_refresh_tokens: bool,
+    /// Each refresh takes this long before it is answered.
+    pub refresh_delay: Option<std::time::Duration>,
 }
 
 impl Default for Settings {
@@ -82,6 +89,9 @@ impl Default for Settings {
             token_failure: None,
             deny: None,
             extra_callback_query: Vec::new(),
+            rotate_refresh_tokens: false,
+            accept_unknown_refresh_tokens: false,
+            refresh_delay: None,
         }
     }
 }
@@ -124,6 +134,9 @@ struct Inner {
     access_tokens: Vec<String>,
     /// `refresh_token` grants waiting at the held gate.
     waiting_refreshes: usize,
+    /// `refresh_token` grants being answered now, and the most there ever were at once.
+    refreshes_in_flight: usize,
+    max_refreshes_in_flight: usize,
 }
 
 /// What the provider's handlers share: the recorded state and the refresh gate (`true` = held).
@@ -233,6 +246,26 @@ impl FakeProvider {
     /// How many `refresh_token` grants are waiting at the held gate right now.
     pub fn waiting_refreshes(&self) -> usize {
         self.shared.lock().waiting_refreshes
+    }
+
+    /// The most `refresh_token` grants that were ever in flight at once.
+    pub fn max_refreshes_in_flight(&self) -> usize {
+        self.shared.lock().max_refreshes_in_flight
+    }
+
+    /// How many `refresh_token` grants the provider answered with new tokens, by the refresh
+    /// token they used.
+    pub fn accepted_refreshes(&self) -> std::collections::HashMap<String, usize> {
+        let mut counts = std::collections::HashMap::new();
+        for request in self.token_requests() {
+            let is_refresh = request.params.get("grant_type").is_some_and(|grant| grant == "refresh_token");
+            if let (true, None, Some(token)) =
+                (is_refresh, &request.rejection, request.params.get("refresh_token"))
+            {
+                *counts.entry(token.clone()).or_insert(0) += 1;
+            }
+        }
+        counts
     }
 }
 

@@ -24,6 +24,8 @@ pub fn routes() -> Router<AppState> {
         .route("/connection", get(list_connections).post(super::connection_import::post_connection))
         .route("/connection/{connection_id}", get(get_connection).delete(delete_connection))
         .route("/connection/{connection_id}/connection-config", patch(patch_connection_config))
+        .route("/connection/{connection_id}/events", get(status_events))
+        .route("/connections/{connection_id}/events", get(status_events))
 }
 
 /// The parameters naming the integration, which every one-connection route takes.
@@ -42,16 +44,46 @@ pub(super) async fn get_connection(
         "force_refresh",
         "refresh_token",
         "refresh_github_app_jwt_token",
+        "allow_stale",
     ])?;
     query.flag("refresh_github_app_jwt_token")?;
-    let force_refresh = query.flag("force_refresh")?;
+    let options = connections::ReadOptions {
+        force: query.flag("force_refresh")?,
+        allow_stale: query.flag("allow_stale")?,
+    };
     let include_refresh_token = query.flag("refresh_token")?;
-    let connection = connections::load(&state, &key).await?;
+    let mut connection = connections::load(&state, &key).await?;
     let now = crate::time::now();
-    let credentials =
-        connections::fresh_credentials(&state, &environment, &connection, force_refresh, now).await?;
+    let credentials = connections::read_credentials(&state, &environment, &connection, options, now).await?;
+    if options.force || credentials.expires_at() != connection.credentials_expires_at {
+        // Refreshed (or tried): answer the status fields as they are now.
+        connection = connections::load(&state, &key).await?;
+    }
     let last_fetched_at = record_read(&state, &key, &connection, now);
     Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)?))
+}
+
+/// `GET /connection(s)/{id}/events`: the connection's last status transitions, oldest first
+/// (`{events: [{at, from, to, reason}]}`), and its current status.
+pub(super) async fn status_events(
+    State(state): State<AppState>,
+    ConnectionTarget { key, query, .. }: ConnectionTarget,
+) -> Result<Json<Value>, ApiError> {
+    query.only(INTEGRATION_PARAMETERS)?;
+    let connection = connections::load(&state, &key).await?;
+    let events = state.store.status_events(&key, 50).await?;
+    let events: Vec<Value> = events
+        .iter()
+        .map(|event| {
+            Ok(json!({
+                "at": crate::time::rfc3339(event.at)?,
+                "from": event.from.as_str(),
+                "to": event.to.as_str(),
+                "reason": event.reason,
+            }))
+        })
+        .collect::<Result<_, crate::time::TimeError>>()?;
+    Ok(Json(json!({ "status": connection.status.as_str(), "events": events })))
 }
 
 /// `DELETE /connection/{id}?provider_config_key=..` → 200 `{success: true}` (Nango's answer),

@@ -1,295 +1,180 @@
-//! `/integrations`: list, create, read, update and delete the configured OAuth apps (SPEC §5).
-//! Wire shapes follow Nango's public API: `{data: ...}`; client secrets only with
-//! `?include_creds=true` (or Nango's `include=credentials`).
+//! `/integrations`: list, create, read, update and delete the configured apps (SPEC §5, §9),
+//! answering as Nango does: `{data: ...}` (create: 200), deletes `{success: true}`, unknown →
+//! 404 `not_found`, bad bodies and queries → 400 `invalid_body` / `invalid_query_params` with
+//! `errors: [{code, message, path}]`. The rules are in `integrations`; this is the wire.
+//!
+//! The list and a read also accept a connect session token (SPEC §7): the session's allowed
+//! integrations, without credentials or our operator fields.
 
-use crate::catalog::{AuthMode, Provider};
-use crate::connections::lookup;
+use crate::catalog::AuthMode;
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{parse_integration_key, AuthedEnvironment, QueryParams};
-use crate::extract::{Json, Path};
-use crate::ids::IntegrationKey;
-use crate::secret::Secret;
+use crate::extract::{parse_integration_key, ApiCaller, AuthedEnvironment, Json, Path, QueryParams};
+use crate::integrations::{self, request, Purpose};
 use crate::state::AppState;
-use crate::store::{ConnectionFilter, Integration, IntegrationInput, StoreError};
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use crate::store::Integration;
+use axum::extract::State;
 use axum::routing::get;
 use axum::Router;
-use serde::Deserialize;
 use serde_json::{json, Value};
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/integrations", get(list_integrations).post(create_integration)).route(
         "/integrations/{key}",
-        get(get_integration).patch(patch_integration).delete(delete_integration),
+        get(get_integration).patch(patch_integration).delete(delete_integration).post(post_to_integration),
     )
 }
 
-/// Body of `POST /integrations` and `PATCH /integrations/{key}` (every field optional for PATCH).
-#[derive(Debug, Deserialize)]
-struct IntegrationBody {
-    unique_key: Option<String>,
-    provider: Option<String>,
-    credentials: Option<CredentialsBody>,
-    /// Accepted at the top level too (older Nango clients).
-    scopes: Option<Scopes>,
-}
-
-#[derive(Debug, Deserialize)]
-struct CredentialsBody {
-    #[serde(rename = "type")]
-    kind: Option<String>,
-    client_id: Option<String>,
-    client_secret: Option<Secret<String>>,
-    scopes: Option<Scopes>,
-}
-
-/// Scopes as an array or one comma-separated string (Nango stores the latter).
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Scopes {
-    List(Vec<String>),
-    Text(String),
-}
-
-impl Scopes {
-    fn into_vec(self) -> Vec<String> {
-        let items = match self {
-            Self::List(items) => items,
-            Self::Text(text) => text.split(',').map(str::to_owned).collect(),
-        };
-        items.into_iter().map(|scope| scope.trim().to_owned()).filter(|scope| !scope.is_empty()).collect()
-    }
-}
+/// What Nango's Cloud offers at `POST /integrations/quickstart` and we do not.
+const QUICKSTART: &str = "quickstart";
+const NO_QUICKSTART: &str = "quickstart integrations use Nango Cloud's shared developer apps, which \
+     this server does not offer: create the integration with your own OAuth app's client credentials \
+     (`POST /integrations` with `credentials: {type, client_id, client_secret}`)";
 
 async fn list_integrations(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
-    let integrations = state.store.list_integrations(environment.id).await?;
-    let data: Vec<Value> = integrations
+    query.only(&[])?;
+    let listed = integrations::list(&state, caller.environment().id, caller.allowed_integrations()).await?;
+    let data: Vec<Value> = listed
         .iter()
-        .map(|integration| integration_json(&state, integration, false))
+        .map(|integration| integration_json(&state, integration, &caller, &Include::default()))
         .collect::<Result<_, _>>()?;
     Ok(Json(json!({ "data": data })))
 }
 
 async fn create_integration(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
-    Json(body): Json<IntegrationBody>,
-) -> Result<Response, ApiError> {
-    let unique_key = body
-        .unique_key
-        .as_deref()
-        .ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "unique_key is required"))
-        .and_then(parse_integration_key)?;
-    let provider_name =
-        body.provider.ok_or_else(|| ApiError::new(ErrorCode::InvalidRequest, "provider is required"))?;
-    let provider = find_provider(&state, &provider_name)?;
-    let mut input = IntegrationInput {
-        unique_key,
-        provider: provider_name,
-        client_id: None,
-        client_secret: None,
-        scopes: vec![],
-    };
-    apply_credentials(&mut input, provider, body.credentials, body.scopes)?;
-    check_client_credentials(provider, &input)?;
-    let integration =
-        state.store.create_integration(environment.id, &input, crate::time::now()).await.map_err(
-            |error| match error {
-                StoreError::Conflict => duplicate(&input.unique_key),
-                other => other.into(),
-            },
-        )?;
-    let data = integration_json(&state, &integration, false)?;
-    Ok((StatusCode::CREATED, Json(json!({ "data": data }))).into_response())
+    query: QueryParams,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    query.only(&[])?;
+    let request = parse_body(&body, Purpose::Create)?;
+    let created = integrations::create(&state, environment.id, request, crate::time::now()).await?;
+    let caller = ApiCaller::SecretKey(environment);
+    Ok(Json(json!({ "data": integration_json(&state, &created, &caller, &Include::default())? })))
 }
 
 async fn get_integration(
-    axum::extract::State(state): axum::extract::State<AppState>,
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(key): Path<String>,
+    query: QueryParams,
+) -> Result<Json<Value>, ApiError> {
+    query.only(&["include", "include_creds"])?;
+    let include = Include {
+        credentials: query.flag("include_creds")? || query.all("include").contains(&"credentials"),
+        webhook: query.all("include").contains(&"webhook"),
+    };
+    if let Some(unknown) =
+        query.all("include").into_iter().find(|name| !["credentials", "webhook"].contains(name))
+    {
+        return Err(ApiError::new(
+            ErrorCode::InvalidQueryParams,
+            format!("`include` may be `credentials` or `webhook`, not `{unknown}`"),
+        ));
+    }
+    if (include.credentials || include.webhook) && !caller.is_secret_key() {
+        return Err(ApiError::new(ErrorCode::InvalidQueryParams, "`include` needs the secret key"));
+    }
+    let key = parse_integration_key(&key)?;
+    let allowed = caller.allowed_integrations();
+    if !allowed.is_empty() && !allowed.contains(&key) {
+        return Err(integrations::IntegrationError::NotFound(key).into());
+    }
+    let integration = integrations::get(&state, caller.environment().id, &key).await?;
+    Ok(Json(json!({ "data": integration_json(&state, &integration, &caller, &include)? })))
+}
+
+async fn patch_integration(
+    State(state): State<AppState>,
+    AuthedEnvironment(environment): AuthedEnvironment,
+    Path(key): Path<String>,
+    query: QueryParams,
+    Json(body): Json<Value>,
+) -> Result<Json<Value>, ApiError> {
+    query.only(&[])?;
+    let key = parse_integration_key(&key)?;
+    let request = parse_body(&body, Purpose::Update)?;
+    let updated = integrations::update(&state, environment.id, &key, request, crate::time::now()).await?;
+    let caller = ApiCaller::SecretKey(environment);
+    Ok(Json(json!({ "data": integration_json(&state, &updated, &caller, &Include::default())? })))
+}
+
+async fn delete_integration(
+    State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
     Path(key): Path<String>,
     query: QueryParams,
 ) -> Result<Json<Value>, ApiError> {
+    query.only(&[])?;
     let key = parse_integration_key(&key)?;
-    let integration = lookup::integration(&state, environment.id, &key).await?;
-    let include_credentials = query.flag("include_creds")? || query.all("include").contains(&"credentials");
-    Ok(Json(json!({ "data": integration_json(&state, &integration, include_credentials)? })))
+    integrations::delete(&state, environment.id, &key).await?;
+    Ok(Json(json!({ "success": true })))
 }
 
-async fn patch_integration(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
-    Path(key): Path<String>,
-    Json(body): Json<IntegrationBody>,
-) -> Result<Json<Value>, ApiError> {
-    let key = parse_integration_key(&key)?;
-    let current = lookup::integration(&state, environment.id, &key).await?;
-    let mut input = IntegrationInput {
-        unique_key: current.unique_key.clone(),
-        provider: current.provider.clone(),
-        client_id: current.client_id.clone(),
-        client_secret: current.client_secret.clone(),
-        scopes: current.scopes.clone(),
-    };
-    if let Some(raw) = body.unique_key.as_deref() {
-        input.unique_key = parse_integration_key(raw)?;
-    }
-    if let Some(name) = body.provider {
-        input.provider = name;
-    }
-    let provider = find_provider(&state, &input.provider)?;
-    apply_credentials(&mut input, provider, body.credentials, body.scopes)?;
-    check_client_credentials(provider, &input)?;
-    if input.unique_key != current.unique_key {
-        refuse_rename_with_connections(&state, environment.id, &current.unique_key).await?;
-    }
-    let updated = state
-        .store
-        .update_integration(environment.id, &key, &input, crate::time::now())
-        .await
-        .map_err(|error| match error {
-            StoreError::Conflict => duplicate(&input.unique_key),
-            other => other.into(),
-        })?
-        .ok_or_else(|| ApiError::unknown_integration(key.as_str()))?;
-    Ok(Json(json!({ "data": integration_json(&state, &updated, false)? })))
-}
-
-async fn delete_integration(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    AuthedEnvironment(environment): AuthedEnvironment,
-    Path(key): Path<String>,
-) -> Result<StatusCode, ApiError> {
-    let key = parse_integration_key(&key)?;
-    if state.store.delete_integration(environment.id, &key).await? {
-        Ok(StatusCode::NO_CONTENT)
+/// `POST /integrations/quickstart` (Nango Cloud's shared apps) is not offered; no other
+/// `POST /integrations/{key}` exists.
+async fn post_to_integration(AuthedEnvironment(_): AuthedEnvironment, Path(key): Path<String>) -> ApiError {
+    if key == QUICKSTART {
+        ApiError::new(ErrorCode::NotFound, NO_QUICKSTART)
     } else {
-        Err(ApiError::unknown_integration(key.as_str()))
+        ApiError::new(ErrorCode::MethodNotAllowed, "method not allowed")
     }
 }
 
-/// Nango's `ApiPublicIntegration` shape. `credentials` only when asked for: it holds the
-/// client secret. `scopes` there is Nango's comma-separated string.
+fn parse_body(body: &Value, purpose: Purpose) -> Result<integrations::IntegrationRequest, ApiError> {
+    request::parse(body, purpose).map_err(|errors| ApiError::with_errors(ErrorCode::InvalidBody, errors))
+}
+
+/// What `GET /integrations/{key}` adds on request (Nango's `include`).
+#[derive(Debug, Default)]
+struct Include {
+    credentials: bool,
+    webhook: bool,
+}
+
+/// Nango's `ApiPublicIntegration`: `unique_key`, `provider`, `display_name`, `logo`, the
+/// times, and what `include` asked for. For the secret key holder also ours: `scopes` and
+/// `allowed_hosts`. `credentials` hold the client secret: only when asked for.
 fn integration_json(
     state: &AppState,
     integration: &Integration,
-    include_credentials: bool,
+    caller: &ApiCaller,
+    include: &Include,
 ) -> Result<Value, ApiError> {
     let provider = state.catalog.get(&integration.provider);
-    let display_name = provider
-        .and_then(|provider| provider.display_name.clone())
-        .unwrap_or_else(|| integration.provider.clone());
     let mut out = json!({
         "unique_key": integration.unique_key,
         "provider": integration.provider,
-        "display_name": display_name,
-        "logo": "",
-        "scopes": integration.scopes,
+        "display_name": integrations::display_name(&state.catalog, integration),
+        "logo": provider.and_then(|provider| provider.logo_url.clone()).unwrap_or_default(),
         "created_at": crate::time::rfc3339(integration.created_at)?,
         "updated_at": crate::time::rfc3339(integration.updated_at)?,
     });
-    if include_credentials {
+    if caller.is_secret_key() {
+        out["scopes"] = json!(integration.scopes);
+        out["allowed_hosts"] = json!(integration.allowed_hosts);
+    }
+    if include.webhook {
+        // Nango's URL for the provider's webhooks; this server receives none.
+        out["webhook_url"] = Value::Null;
+    }
+    if include.credentials {
         let is_oauth = provider.is_none_or(|provider| provider.auth_mode == AuthMode::OAuth2);
         out["credentials"] = if is_oauth {
             json!({
                 "type": AuthMode::OAuth2.as_str(),
                 "client_id": integration.client_id,
                 "client_secret": integration.client_secret.as_ref().map(|secret| secret.expose()),
-                "scopes": integration.scopes.join(","),
+                "scopes": (!integration.scopes.is_empty()).then(|| integration.scopes.join(",")),
+                "webhook_secret": Value::Null,
             })
         } else {
             Value::Null
         };
     }
     Ok(out)
-}
-
-fn find_provider<'a>(state: &'a AppState, name: &str) -> Result<&'a Provider, ApiError> {
-    state.catalog.get(name).ok_or_else(|| {
-        ApiError::new(ErrorCode::UnknownProvider, format!("no provider `{name}` in the catalog"))
-    })
-}
-
-/// Apply the credentials of a request on top of `input` (only the fields present).
-fn apply_credentials(
-    input: &mut IntegrationInput,
-    provider: &Provider,
-    credentials: Option<CredentialsBody>,
-    scopes: Option<Scopes>,
-) -> Result<(), ApiError> {
-    if let Some(credentials) = credentials {
-        if let Some(kind) = credentials.kind.as_deref() {
-            let expected = provider.auth_mode.as_str();
-            if !kind.eq_ignore_ascii_case(expected) {
-                return Err(ApiError::new(
-                    ErrorCode::InvalidRequest,
-                    format!("credentials.type must be {expected} for provider `{}`", provider.name),
-                ));
-            }
-        }
-        if let Some(client_id) = credentials.client_id {
-            input.client_id = Some(client_id.trim().to_owned()).filter(|id| !id.is_empty());
-        }
-        if let Some(client_secret) = credentials.client_secret {
-            input.client_secret = Some(client_secret).filter(|secret| !secret.expose().trim().is_empty());
-        }
-        if let Some(scopes) = credentials.scopes {
-            input.scopes = scopes.into_vec();
-        }
-    }
-    if let Some(scopes) = scopes {
-        input.scopes = scopes.into_vec();
-    }
-    Ok(())
-}
-
-/// OAuth2 integrations need a client id and secret; API_KEY/BASIC ones need none.
-fn check_client_credentials(provider: &Provider, input: &IntegrationInput) -> Result<(), ApiError> {
-    if provider.auth_mode == AuthMode::OAuth2 && (input.client_id.is_none() || input.client_secret.is_none())
-    {
-        return Err(ApiError::new(
-            ErrorCode::MissingClientCredentials,
-            format!("provider `{}` needs credentials.client_id and credentials.client_secret", provider.name),
-        ));
-    }
-    Ok(())
-}
-
-/// Sealed credentials are bound to their integration key (`ConnectionKey::aad`), so a
-/// rename would orphan them: refuse it while the integration has connections.
-async fn refuse_rename_with_connections(
-    state: &AppState,
-    environment_id: i64,
-    key: &IntegrationKey,
-) -> Result<(), ApiError> {
-    let filter =
-        ConnectionFilter { integration_keys: vec![key.clone()], limit: 1, ..ConnectionFilter::default() };
-    if state.store.list_connections(environment_id, &filter).await?.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            ErrorCode::IntegrationInUse,
-            format!("integration `{key}` has connections and cannot be renamed; delete them first"),
-        ))
-    }
-}
-
-fn duplicate(key: &IntegrationKey) -> ApiError {
-    ApiError::new(ErrorCode::DuplicateIntegration, format!("an integration `{key}` already exists"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Scopes;
-
-    #[test]
-    fn scopes_from_list_or_comma_string() {
-        let from_text = Scopes::Text("read, write,,admin ".into()).into_vec();
-        assert_eq!(from_text, vec!["read", "write", "admin"]);
-        let from_list = Scopes::List(vec!["a".into(), " ".into(), "b".into()]).into_vec();
-        assert_eq!(from_list, vec!["a", "b"]);
-    }
 }

@@ -12,6 +12,7 @@ mod environment_variables;
 mod integrations;
 mod metadata;
 mod pagination;
+mod providers;
 mod webhook_deliveries;
 
 use crate::error::ApiError;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .merge(environment_variables::routes())
         .merge(compat::routes())
         .merge(connect_sessions::routes())
+        .merge(providers::routes())
         .merge(webhook_deliveries::routes())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,

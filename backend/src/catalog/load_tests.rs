@@ -6,7 +6,7 @@ use super::*;
 use crate::store::JsonMap;
 use std::io::Write;
 
-const SERVER: &str = "http://localhost:3003";
+pub(super) const SERVER: &str = "http://localhost:3003";
 
 const BUILT_IN_NAMES: [&str; 25] = [
     "demo",
@@ -36,13 +36,6 @@ const BUILT_IN_NAMES: [&str; 25] = [
     "bitbucket",
 ];
 
-/// The path of Nango's own `providers.yaml`, from the npm package `@nangohq/providers`
-/// (pinned in `scripts/test-all.sh`, which installs it outside the clone and sets this).
-const NANGO_PROVIDERS_ENV: &str = "NANGO_PROVIDERS_FIXTURE";
-const NANGO_PROVIDERS_HINT: &str = "run `bash scripts/test-all.sh`, or install it yourself: \
-     `npm install --prefix ~/.cache/nango-test-deps/providers-0.71.10 @nangohq/providers@0.71.10` and \
-     set NANGO_PROVIDERS_FIXTURE=~/.cache/nango-test-deps/providers-0.71.10/node_modules/@nangohq/providers/providers.yaml";
-
 fn built_in() -> Catalog {
     Catalog::load(None, SERVER).unwrap()
 }
@@ -54,7 +47,7 @@ fn operator_file(text: &str) -> tempfile::NamedTempFile {
 }
 
 /// A sample value for every placeholder of `url`, suited to its placement.
-fn sample_config(urls: &[&str]) -> JsonMap {
+pub(super) fn sample_config(urls: &[&str]) -> JsonMap {
     let mut config = JsonMap::new();
     for url in urls {
         for (key, placement) in template::url_placeholders(url) {
@@ -270,48 +263,58 @@ fn a_file_that_is_not_yaml_or_not_a_map_is_an_error_naming_it() {
 }
 
 #[test]
-fn nango_catalog_loads_as_an_operator_file() {
-    // Never skipped: without the file this test fails and says how to get it.
-    let path = std::env::var_os(NANGO_PROVIDERS_ENV)
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| panic!("{NANGO_PROVIDERS_ENV} is not set: {NANGO_PROVIDERS_HINT}"));
-    assert!(path.is_file(), "{NANGO_PROVIDERS_ENV}={} is not a file: {NANGO_PROVIDERS_HINT}", path.display());
-    let catalog = Catalog::load(Some(&path), SERVER).unwrap();
-    // @nangohq/providers 0.71.10 loads as 784 entries (with ours): 353 OAuth2 (302 direct,
-    // the rest aliases), 332 API key, 99 Basic. The bounds leave a little room, no more: far
-    // fewer would mean entries of a supported mode are being dropped.
-    let count = |mode: AuthMode| catalog.providers.values().filter(|p| p.auth_mode == mode).count();
-    let (n_oauth2, n_api_key, n_basic) =
-        (count(AuthMode::OAuth2), count(AuthMode::ApiKey), count(AuthMode::Basic));
-    assert!(catalog.len() >= 750, "only {} entries", catalog.len());
-    assert!(n_oauth2 >= 340, "only {n_oauth2} OAuth2 entries");
-    assert!(n_api_key >= 300, "only {n_api_key} API key entries");
-    assert!(n_basic >= 90, "only {n_basic} Basic entries");
-
-    let zendesk = catalog.get("zendesk").unwrap();
-    let authorization_url = zendesk.authorization_url.as_deref().unwrap();
-    assert_eq!(template::url_placeholders(authorization_url), [("subdomain".into(), Placement::Host)]);
-    assert_eq!(zendesk.token_params["expires_in"], "1800");
-    assert!(zendesk.connection_config["subdomain"].pattern.is_some());
-    let acme = serde_json::json!({"subdomain": "acme"});
-    let filled = template::fill_url(zendesk.token_url.as_deref().unwrap(), acme.as_object().unwrap());
-    assert_eq!(filled.unwrap(), "https://acme.zendesk.com/oauth/tokens");
-
-    let salesforce = catalog.get("salesforce").unwrap();
-    assert_eq!(salesforce.token_response_metadata, ["instance_url"]);
-    assert_eq!(salesforce.proxy.as_ref().unwrap().base_url, "${connectionConfig.instance_url}");
-    let filled = template::fill_url(salesforce.token_url.as_deref().unwrap(), &JsonMap::new());
-    assert_eq!(filled.unwrap(), "https://login.salesforce.com/services/oauth2/token");
-    // `instance_url` is automated (from the token response), so the user is not asked for it.
-    let no_params = JsonMap::new();
-    params::validate_connection_config(salesforce, &no_params).unwrap();
-    assert!(params::validate_connection_config(zendesk, &no_params).is_err());
-
-    // Every OAuth2 entry yields URLs once its placeholders have sample values.
-    for provider in catalog.providers.values().filter(|p| p.auth_mode == AuthMode::OAuth2) {
-        for url in [&provider.authorization_url, &provider.token_url].into_iter().flatten() {
-            let filled = template::fill_url(url, &sample_config(&[url]));
-            assert!(filled.is_ok(), "{}: {url}: {filled:?}", provider.name);
-        }
-    }
+fn listing_fields_and_authorization_url_rewrites_are_read() {
+    let file = operator_file(
+        r#"
+shop:
+    display_name: Shop
+    auth_mode: OAUTH2
+    categories: [e-commerce, crm]
+    logo_url: /logos/shop.svg
+    authorization_url: https://${connectionConfig.handle}.shop.example.com/web/
+    authorization_url_fragment: /oauth/authorize
+    authorization_url_replacements:
+        client_id=: appKey=
+        state=: customField=
+        response_type: ''
+    token_url: https://${connectionConfig.handle}.shop.example.com/token
+    connection_config:
+        handle: {type: string, title: Handle, example: open001, prefix: 'https://', suffix: .shop.example.com, order: 1, doc_section: '#step-1', format: hostname}
+        kind: {type: string, default_value: seller, hidden: true}
+        auto: {type: string, automated: true}
+installed:
+    auth_mode: OAUTH2
+    installation: outbound
+    token_url: https://installed.example.com/token
+bad-replacements: {auth_mode: OAUTH2, authorization_url: a, token_url: b, authorization_url_replacements: [x]}
+empty-key: {auth_mode: OAUTH2, authorization_url: a, token_url: b, authorization_url_replacements: {'': x}}
+"#,
+    );
+    let catalog = Catalog::load(Some(file.path()), SERVER).unwrap();
+    let shop = catalog.get("shop").unwrap();
+    assert_eq!(shop.categories, ["e-commerce", "crm"]);
+    assert_eq!(shop.logo_url.as_deref(), Some("http://localhost:3003/logos/shop.svg"));
+    assert_eq!(shop.authorization_url_fragment.as_deref(), Some("/oauth/authorize"));
+    let replacements: Vec<(&str, &str)> =
+        shop.authorization_url_replacements.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+    assert_eq!(replacements, [("client_id=", "appKey="), ("state=", "customField="), ("response_type", "")]);
+    let handle = &shop.connection_config["handle"];
+    assert_eq!((handle.example.as_deref(), handle.order), (Some("open001"), Some(1)));
+    assert_eq!(
+        (handle.prefix.as_deref(), handle.suffix.as_deref()),
+        (Some("https://"), Some(".shop.example.com"))
+    );
+    assert_eq!(
+        (handle.format.as_deref(), handle.doc_section.as_deref()),
+        (Some("hostname"), Some("#step-1"))
+    );
+    assert!(!handle.optional && !handle.automated && !handle.hidden);
+    let kind = &shop.connection_config["kind"];
+    assert_eq!((kind.default_value.as_deref(), kind.hidden), (Some("seller"), true));
+    let auto = &shop.connection_config["auto"];
+    assert!(auto.automated && auto.optional);
+    // An OAuth2 entry whose connections start on the provider's side loads without one.
+    let installed = catalog.get("installed").unwrap();
+    assert_eq!((installed.auth_mode, installed.authorization_url.as_deref()), (AuthMode::OAuth2, None));
+    assert!(catalog.get("bad-replacements").is_none() && catalog.get("empty-key").is_none());
 }

@@ -5,9 +5,11 @@
 //! is parsed by `parse`. An entry that cannot be used is skipped with a warning naming it; only
 //! a file that cannot be read or is not a YAML map is an error.
 
+pub mod hosts;
 pub mod params;
 mod parse;
 pub mod provider;
+pub mod rewrites;
 pub mod template;
 
 pub use provider::{AuthMode, BodyFormat, ClientAuth, ConfigParam, Provider, ProxyConfig};
@@ -54,6 +56,11 @@ impl Catalog {
         self.providers.keys().map(String::as_str)
     }
 
+    /// Every entry, by name.
+    pub fn providers(&self) -> impl Iterator<Item = &Provider> {
+        self.providers.values()
+    }
+
     pub fn len(&self) -> usize {
         self.providers.len()
     }
@@ -69,6 +76,13 @@ impl Catalog {
             match parse::parse_entry(name, value) {
                 Ok(mut provider) => {
                     parse::resolve_relative_urls(&mut provider, server_url);
+                    if provider.auth_mode == AuthMode::OAuth2 && provider.authorization_url.is_none() {
+                        tracing::warn!(
+                            provider = %name,
+                            "OAuth2 entry without authorization_url: its connections start on the \
+                             provider's side, which this server does not support; flows on it fail"
+                        );
+                    }
                     let open = params::open_authorize_host_keys(&provider);
                     if !open.is_empty() {
                         tracing::warn!(
@@ -139,3 +153,6 @@ fn resolve_alias(name: &str, value: &Value, entries: &BTreeMap<String, Value>) -
 #[cfg(test)]
 #[path = "load_tests.rs"]
 mod load_tests;
+#[cfg(test)]
+#[path = "nango_catalog_tests.rs"]
+mod nango_catalog_tests;

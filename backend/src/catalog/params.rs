@@ -14,41 +14,55 @@
 //!   caller's value may not decide the registrable end of the host
 //!   ([`template::host_deciding_keys`]: an origin placeholder, or a host placeholder not followed
 //!   by a fixed suffix of at least two labels such as `.zendesk.com`), unless the declared param
-//!   has an `enum`, which then governs. The `authorization_url` is only shown to the user's own
-//!   browser, so it keeps the hostname-safety check alone.
+//!   has an `enum`, which then governs, or the integration's operator allows the host that
+//!   results ([`AllowedHosts`], the integration's `allowed_hosts`). The `authorization_url` is
+//!   only shown to the user's own browser, so it keeps the hostname-safety check alone.
 //!
 //! Only what the caller supplies is held to the last three rules; values already stored (some of
 //! which the provider filled in) are only checked for their placement. Values the callback
 //! copies from its query pass through the user's browser, so they count as caller values
 //! ([`validate_callback_values`]).
 
+use super::hosts::{self, AllowedHosts};
 use super::template::{self, Placement};
 use super::Provider;
 use crate::json::JsonMap;
 
-/// Why a connection configuration was refused: a human message naming the key, never its value.
+/// Why a connection configuration was refused: a human message naming the key, never its value
+/// (a refused credential host is named: it passed the hostname check, and the operator needs it
+/// to allow it).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ParamsError {
     #[error("missing required connection configuration `{key}`")]
     Missing { key: String },
     #[error("connection configuration `{key}` {reason}")]
     Invalid { key: String, reason: &'static str },
+    /// The value would send credential requests to `host`, which the integration does not allow.
+    #[error("{message}")]
+    HostNotAllowed { key: String, host: String, message: String },
 }
 
 const SET_BY_PROVIDER: &str = "is set by the provider and cannot be supplied";
 const NOT_ALLOWED: &str = "is not one of the values this provider allows";
-const DECIDES_HOST: &str = "would choose the host that receives the integration's credentials; \
-     the provider entry must list its allowed values (`enum`)";
+const DECIDES_HOST: &str = "would choose the host that receives the integration's credentials, \
+     and that host cannot be read from the configuration given";
 
-/// Check the params a caller gives when connecting: required declared keys are present and
-/// non-empty, and every value passes the rules of the module documentation.
-pub fn validate_connection_config(provider: &Provider, params: &JsonMap) -> Result<(), ParamsError> {
-    check(provider, params, params)
+/// Check the params a caller gives when connecting to an integration that allows `allowed`
+/// credential hosts: required declared keys are present and non-empty, and every value passes
+/// the rules of the module documentation.
+pub fn validate_connection_config(
+    provider: &Provider,
+    params: &JsonMap,
+    allowed: &AllowedHosts<'_>,
+) -> Result<(), ParamsError> {
+    check(provider, params, params, allowed)
 }
 
 /// Check a caller's `patch` to a stored connection configuration: the patch is held to the
 /// caller rules, the merged result (`stored` with `patch` on top) to the required-key and
-/// placement rules. Stored keys filled by the provider stay valid.
+/// placement rules. Stored keys filled by the provider stay valid. No credential host is
+/// allowed here: a patch never moves a connection's credential requests to a host its user
+/// chose.
 pub fn validate_config_update(
     provider: &Provider,
     stored: &JsonMap,
@@ -56,21 +70,32 @@ pub fn validate_config_update(
 ) -> Result<(), ParamsError> {
     let mut merged = stored.clone();
     merged.extend(patch.iter().map(|(key, value)| (key.clone(), value.clone())));
-    check(provider, patch, &merged)
+    check(provider, patch, &merged, &AllowedHosts::none())
 }
 
-/// Check the values the callback copies from its query (`redirect_uri_metadata`) before they
-/// are stored. The callback reaches us through the user's browser, which can rewrite its query,
-/// so these values are held to the caller rules (placement, `enum`, never choosing the host of
-/// a credential request); there is no required-key check.
-pub fn validate_callback_values(provider: &Provider, values: &JsonMap) -> Result<(), ParamsError> {
+/// Check the `values` the callback copies from its query (`redirect_uri_metadata`) before they
+/// are stored; `config` is the configuration they join (the flow's params with `values` on
+/// top). The callback reaches us through the user's browser, which can rewrite its query, so
+/// these values are held to the caller rules (placement, `enum`, never choosing the host of a
+/// credential request unless `allowed`); there is no required-key check.
+pub fn validate_callback_values(
+    provider: &Provider,
+    values: &JsonMap,
+    config: &JsonMap,
+    allowed: &AllowedHosts<'_>,
+) -> Result<(), ParamsError> {
     check_enums(provider, values)?;
     check_placements(provider, values)?;
-    check_credential_hosts(provider, values)
+    check_credential_hosts(provider, values, config, allowed)
 }
 
 /// `caller`: the values the caller supplied; `config`: the whole configuration to use.
-fn check(provider: &Provider, caller: &JsonMap, config: &JsonMap) -> Result<(), ParamsError> {
+fn check(
+    provider: &Provider,
+    caller: &JsonMap,
+    config: &JsonMap,
+    allowed: &AllowedHosts<'_>,
+) -> Result<(), ParamsError> {
     for key in &provider.token_response_metadata {
         if text(caller, key)?.is_some() {
             return Err(invalid(key, SET_BY_PROVIDER));
@@ -79,7 +104,7 @@ fn check(provider: &Provider, caller: &JsonMap, config: &JsonMap) -> Result<(), 
     check_enums(provider, caller)?;
     check_required(provider, config)?;
     check_placements(provider, config)?;
-    check_credential_hosts(provider, caller)
+    check_credential_hosts(provider, caller, config, allowed)
 }
 
 /// Declared `enum`s hold for the caller's values.
@@ -122,6 +147,7 @@ fn check_placements(provider: &Provider, config: &JsonMap) -> Result<(), ParamsE
             let Some(value) = text(config, &key)? else { continue };
             let checked = match placement {
                 Placement::Origin => template::check_origin(&value).map(drop),
+                Placement::Authority => template::check_authority(&value).map(drop),
                 Placement::Host => template::check_host(&value),
                 Placement::Path => template::check_path(&value),
                 Placement::Query => Ok(()),
@@ -133,14 +159,32 @@ fn check_placements(provider: &Provider, config: &JsonMap) -> Result<(), ParamsE
 }
 
 /// A caller's value may not decide the host of a request that carries credentials, unless
-/// the declared param restricts it to an `enum` (already checked by `check_enums`).
-fn check_credential_hosts(provider: &Provider, caller: &JsonMap) -> Result<(), ParamsError> {
+/// the declared param restricts it to an `enum` (already checked by `check_enums`) or the host
+/// it leads to (the URL filled from `config`) is `allowed`.
+fn check_credential_hosts(
+    provider: &Provider,
+    caller: &JsonMap,
+    config: &JsonMap,
+    allowed: &AllowedHosts<'_>,
+) -> Result<(), ParamsError> {
     for template in credential_urls(provider).into_iter().flatten() {
         for key in template::host_deciding_keys(template) {
             let restricted =
                 provider.connection_config.get(&key).is_some_and(|param| !param.allowed_values.is_empty());
-            if !restricted && text(caller, &key)?.is_some() {
-                return Err(invalid(&key, DECIDES_HOST));
+            if restricted || text(caller, &key)?.is_none() {
+                continue;
+            }
+            let host = template::fill_url(template, config)
+                .ok()
+                .and_then(|url| url::Url::parse(&url).ok())
+                .and_then(|url| url.host_str().map(str::to_owned));
+            match host {
+                Some(host) if allowed.allows(&host) => {}
+                Some(host) => {
+                    let message = hosts::refusal(&key, &host, allowed);
+                    return Err(ParamsError::HostNotAllowed { key, host, message });
+                }
+                None => return Err(invalid(&key, DECIDES_HOST)),
             }
         }
     }

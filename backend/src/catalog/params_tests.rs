@@ -5,6 +5,15 @@ use crate::catalog::{AuthMode, ConfigParam, ProxyConfig};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
+/// The checks as an integration that allows no credential host runs them.
+fn validate_connection_config(provider: &Provider, params: &JsonMap) -> Result<(), ParamsError> {
+    super::validate_connection_config(provider, params, &AllowedHosts::none())
+}
+
+fn validate_callback_values(provider: &Provider, values: &JsonMap) -> Result<(), ParamsError> {
+    super::validate_callback_values(provider, values, values, &AllowedHosts::none())
+}
+
 fn params(value: Value) -> JsonMap {
     match value {
         Value::Object(map) => map,
@@ -18,7 +27,11 @@ fn provider() -> Provider {
         name: "example".to_owned(),
         display_name: None,
         auth_mode: AuthMode::OAuth2,
+        categories: Vec::new(),
+        logo_url: None,
         authorization_url: Some("https://${connectionConfig.subdomain}.example.com/authorize".into()),
+        authorization_url_fragment: None,
+        authorization_url_replacements: Vec::new(),
         token_url: Some("https://login.example.com/${connectionConfig.tenant}/token".into()),
         refresh_url: None,
         authorization_params: BTreeMap::new(),
@@ -120,7 +133,7 @@ fn refused_key(provider: &Provider, value: Value) -> (String, String) {
     let error = validate_connection_config(provider, &params(value)).unwrap_err();
     let message = error.to_string();
     match error {
-        ParamsError::Invalid { key, .. } => (key, message),
+        ParamsError::Invalid { key, .. } | ParamsError::HostNotAllowed { key, .. } => (key, message),
         other => panic!("expected an invalid key, got {other:?}"),
     }
 }
@@ -146,13 +159,18 @@ fn a_caller_never_picks_the_host_of_the_token_url() {
         "token_url: https://${connectionConfig.hostname}/token\n\
          connection_config:\n  hostname:\n    type: string\n",
     );
-    for value in ["acme.example.com", "login.example.com", "evil.com"] {
+    for value in ["acme.example.com", "login.example.com", "evil.com", "acme.example.com:8443/base"] {
         let (key, message) = refused_key(&hostname, json!({ "hostname": value }));
         assert_eq!(key, "hostname");
-        assert!(message.contains("host that receives") && message.contains("enum"), "{message}");
-        assert!(!message.contains(value), "{message}");
+        // The refusal names the host (it passed the hostname check) and how to allow it.
+        let host = value.split(':').next().unwrap();
+        assert!(
+            message.contains("host that receives") && message.contains(&format!("`{host}`")),
+            "{message}"
+        );
+        assert!(message.contains(&format!(r#"{{"allowed_hosts": ["{host}"]}}"#)), "{message}");
     }
-    // Declared and required, so the entry cannot be connected until the operator adds an enum.
+    // Declared and required, so the entry cannot be connected until the operator allows hosts.
     assert_eq!(
         validate_connection_config(&hostname, &JsonMap::new()).unwrap_err(),
         ParamsError::Missing { key: "hostname".into() }
@@ -202,7 +220,11 @@ fn the_authorization_url_host_is_only_checked_for_hostname_safety() {
          token_url: https://login.example.com/token\n",
     );
     validate_connection_config(&provider, &params(json!({"hostname": "sso.acme.com"}))).unwrap();
-    assert_eq!(refused_key(&provider, json!({"hostname": "evil.com/x"})).0, "hostname");
+    // The whole authority: a port and a path are fine, anything else is not.
+    validate_connection_config(&provider, &params(json!({"hostname": "sso.acme.com:8443/idp"}))).unwrap();
+    for bad in ["evil.com?x", "a@evil.com", "evil.com:0", "evil.com/../x", "evil.com#x"] {
+        assert_eq!(refused_key(&provider, json!({ "hostname": bad })).0, "hostname", "{bad}");
+    }
 }
 
 #[test]
@@ -273,7 +295,16 @@ fn callback_values_may_not_choose_a_credential_host_either() {
     validate_callback_values(&provider, &fine).unwrap();
     let evil = params(json!({"accounts-server": "https://evil.com"}));
     let error = validate_callback_values(&provider, &evil).unwrap_err();
-    assert!(matches!(error, ParamsError::Invalid { key, .. } if key == "accounts-server"));
+    assert!(matches!(error, ParamsError::HostNotAllowed { key, .. } if key == "accounts-server"));
+    // Unless the integration allows the host the value leads to.
+    let from_callback = operator_entry(
+        "token_url: ${connectionConfig.accounts-server}/token\nredirect_uri_metadata: [accounts-server]\n",
+    );
+    let allowed = vec!["*.accounts.example.eu".to_owned()];
+    let allowed = AllowedHosts::of("crm", &allowed);
+    let eu = params(json!({"accounts-server": "https://eu1.accounts.example.eu"}));
+    super::validate_callback_values(&from_callback, &eu, &eu, &allowed).unwrap();
+    assert!(super::validate_callback_values(&from_callback, &evil, &evil, &allowed).is_err());
     let error = validate_callback_values(&provider, &params(json!({"shard": "ap"}))).unwrap_err();
     assert!(matches!(error, ParamsError::Invalid { key, .. } if key == "shard"));
     let error = validate_callback_values(&provider, &params(json!({"realmId": ".."}))).unwrap_err();
@@ -293,4 +324,46 @@ fn caller_chosen_authorize_hosts_are_found_unless_an_enum_restricts_them() {
     assert!(open_authorize_host_keys(&provider).is_empty());
     provider.authorization_url = Some("https://${connectionConfig.subdomain}.zendesk.com/authorize".into());
     assert!(open_authorize_host_keys(&provider).is_empty(), "a fixed parent domain is not open");
+}
+
+#[test]
+fn allowed_hosts_let_a_caller_choose_exactly_those_credential_hosts() {
+    let on_premise = operator_entry(
+        "authorization_url: https://${connectionConfig.hostname}/auth\n\
+         token_url: https://${connectionConfig.hostname}/token\n\
+         proxy:\n  base_url: https://${connectionConfig.hostname}/api\n",
+    );
+    let patterns = vec!["*.my-okta.com".to_owned(), "login.example.org".to_owned()];
+    let allowed = AllowedHosts::of("okta", &patterns);
+    let check = |value: &str| {
+        super::validate_connection_config(&on_premise, &params(json!({ "hostname": value })), &allowed)
+    };
+    for fine in
+        ["acme.my-okta.com", "a.b.my-okta.com:8443", "login.example.org/tenant/7", "LOGIN.example.org"]
+    {
+        check(fine).unwrap_or_else(|error| panic!("{fine}: {error}"));
+    }
+    for refused in ["my-okta.com", "evil.com", "login.example.org.evil.com", "x.login.example.org"] {
+        let error = check(refused).unwrap_err();
+        assert!(matches!(&error, ParamsError::HostNotAllowed { key, .. } if key == "hostname"), "{refused}");
+        assert!(error.to_string().contains("PATCH /integrations/okta"), "{error}");
+    }
+    // An origin value is held to the same list, by its host.
+    let origin = operator_entry("token_url: ${connectionConfig.instance_url}/token\n");
+    let instance = |url: &str| params(json!({ "instance_url": url }));
+    super::validate_connection_config(&origin, &instance("https://acme.my-okta.com"), &allowed).unwrap();
+    assert!(super::validate_connection_config(&origin, &instance("https://evil.com"), &allowed).is_err());
+    // A declared enum still governs its key, whatever the allowed hosts.
+    let zoho = built_in("zoho");
+    let everything = vec!["*.evil.com".to_owned()];
+    let error = super::validate_connection_config(
+        &zoho,
+        &params(json!({"data_center_domain": "x.evil.com"})),
+        &AllowedHosts::of("zoho", &everything),
+    );
+    assert!(matches!(error, Err(ParamsError::Invalid { .. })), "{error:?}");
+    // A patch to a stored configuration never moves credential requests to a chosen host.
+    let stored = params(json!({"hostname": "acme.my-okta.com"}));
+    let patch = params(json!({"hostname": "other.my-okta.com"}));
+    assert!(validate_config_update(&on_premise, &stored, &patch).is_err());
 }

@@ -38,7 +38,11 @@ pub fn parse_entry(name: &str, value: Value) -> Result<Provider, EntryError> {
         name: name.to_owned(),
         display_name: raw.display_name,
         auth_mode,
+        categories: strings(raw.categories),
+        logo_url: raw.logo_url,
         authorization_url: None,
+        authorization_url_fragment: None,
+        authorization_url_replacements: Vec::new(),
         token_url: None,
         refresh_url: None,
         authorization_params: BTreeMap::new(),
@@ -59,7 +63,11 @@ pub fn parse_entry(name: &str, value: Value) -> Result<Provider, EntryError> {
     if provider.auth_mode != AuthMode::OAuth2 {
         return Ok(provider);
     }
-    provider.authorization_url = Some(raw.authorization_url.ok_or_else(|| invalid("no authorization_url"))?);
+    // Without an authorization URL the entry still loads (its connections start on the
+    // provider's side, Nango's `installation: outbound`); a flow on it says why it cannot start.
+    provider.authorization_url = raw.authorization_url;
+    provider.authorization_url_fragment = raw.authorization_url_fragment;
+    provider.authorization_url_replacements = replacements(raw.authorization_url_replacements)?;
     let token_url = match raw.token_url {
         Some(Value::String(url)) => url,
         // Nango keys `token_url` by auth mode for entries that support several.
@@ -78,11 +86,7 @@ pub fn parse_entry(name: &str, value: Value) -> Result<Provider, EntryError> {
     if let Some(separator) = raw.scope_separator {
         provider.scope_separator = text(separator);
     }
-    provider.default_scopes = match raw.default_scopes {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Sequence(scopes)) => scopes.into_iter().map(text).collect(),
-        Some(scope) => vec![text(scope)],
-    };
+    provider.default_scopes = strings(raw.default_scopes);
     provider.disable_pkce = match raw.disable_pkce {
         None | Some(Value::Null) => false,
         Some(flag) => text(flag) == "true",
@@ -128,6 +132,7 @@ pub fn resolve_relative_urls(provider: &mut Provider, server_url: &str) {
         provider.refresh_url.as_mut(),
         proxy_base,
         provider.docs.as_mut(),
+        provider.logo_url.as_mut(),
     ];
     urls.into_iter().flatten().for_each(resolve);
 }
@@ -144,7 +149,11 @@ fn absolute(url: &str, base: &str) -> String {
 struct RawEntry {
     auth_mode: Option<String>,
     display_name: Option<String>,
+    categories: Option<Value>,
+    logo_url: Option<String>,
     authorization_url: Option<String>,
+    authorization_url_fragment: Option<String>,
+    authorization_url_replacements: Option<Value>,
     token_url: Option<Value>,
     refresh_url: Option<String>,
     authorization_params: Option<Value>,
@@ -180,6 +189,14 @@ struct RawParam {
     pattern: Option<String>,
     #[serde(rename = "enum")]
     allowed_values: Option<Value>,
+    example: Option<Value>,
+    format: Option<String>,
+    prefix: Option<String>,
+    suffix: Option<String>,
+    default_value: Option<Value>,
+    hidden: Option<Value>,
+    order: Option<Value>,
+    doc_section: Option<String>,
 }
 
 fn invalid(message: &str) -> EntryError {
@@ -233,16 +250,54 @@ fn connection_config(value: Option<Value>) -> Result<BTreeMap<String, ConfigPara
             value => serde_yaml::from_value(value)
                 .map_err(|e| EntryError::Invalid(format!("connection_config.{key}: {e}")))?,
         };
+        let automated = is_true(raw.automated);
         let param = ConfigParam {
             title: raw.title,
             description: raw.description,
             // An automated param is filled by the server, never asked of the user.
-            optional: is_true(raw.optional) || is_true(raw.automated),
+            optional: is_true(raw.optional) || automated,
             pattern: raw.pattern,
             allowed_values: allowed_values(raw.allowed_values)
                 .ok_or_else(|| invalid(&format!("connection_config.{key}.enum is not a list of values")))?,
+            automated,
+            example: raw.example.map(text),
+            format: raw.format,
+            prefix: raw.prefix,
+            suffix: raw.suffix,
+            default_value: raw.default_value.map(text),
+            hidden: is_true(raw.hidden),
+            order: raw.order.and_then(|order| text(order).parse().ok()),
+            doc_section: raw.doc_section,
         };
         out.insert(key, param);
+    }
+    Ok(out)
+}
+
+/// A list of scalars as text (one scalar makes a list of one); absent or null is empty.
+fn strings(value: Option<Value>) -> Vec<String> {
+    match value {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Sequence(items)) => items.into_iter().map(text).collect(),
+        Some(item) => vec![text(item)],
+    }
+}
+
+/// `authorization_url_replacements`: a map of literal text to its replacement, in file order.
+fn replacements(value: Option<Value>) -> Result<Vec<(String, String)>, EntryError> {
+    let mapping = match value {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Mapping(mapping)) => mapping,
+        Some(_) => return Err(invalid("authorization_url_replacements is not a map")),
+    };
+    let mut out = Vec::with_capacity(mapping.len());
+    for (from, to) in mapping {
+        let scalar = |value: &Value| matches!(value, Value::String(_) | Value::Bool(_) | Value::Number(_));
+        let from_text = if scalar(&from) { text(from) } else { String::new() };
+        if from_text.is_empty() || !(scalar(&to) || to.is_null()) {
+            return Err(invalid("authorization_url_replacements needs non-empty text keys and text values"));
+        }
+        out.push((from_text, text(to)));
     }
     Ok(out)
 }

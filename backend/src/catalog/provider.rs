@@ -54,6 +54,19 @@ pub struct ConfigParam {
     /// The only values a caller may give (Nango's `enum`); empty means any value. A param that
     /// decides the host of the token, refresh or proxy URL needs one (see `params`).
     pub allowed_values: Vec<String>,
+    /// Filled in by the server from the provider's answers (Nango's `automated`); such a param
+    /// is also `optional`.
+    pub automated: bool,
+    /// The rest is for forms that ask for the value (`GET /providers`, connect pages): Nango's
+    /// `example`, `format`, `prefix`, `suffix`, `default_value`, `hidden`, `order`, `doc_section`.
+    pub example: Option<String>,
+    pub format: Option<String>,
+    pub prefix: Option<String>,
+    pub suffix: Option<String>,
+    pub default_value: Option<String>,
+    pub hidden: bool,
+    pub order: Option<i64>,
+    pub doc_section: Option<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -68,7 +81,18 @@ pub struct Provider {
     pub name: String,
     pub display_name: Option<String>,
     pub auth_mode: AuthMode,
+    /// Nango's `categories` (e.g. `crm`, `ticketing`), for catalog listings.
+    pub categories: Vec<String>,
+    /// An image URL for listings; Nango's file has none, an operator file may set one.
+    pub logo_url: Option<String>,
+    /// Absent for an OAuth2 entry whose connections start on the provider's side (Nango's
+    /// `installation: outbound`): such an entry loads, but cannot start a flow here.
     pub authorization_url: Option<String>,
+    /// Nango's `authorization_url_fragment`: the built query moves behind `#<fragment>?`.
+    pub authorization_url_fragment: Option<String>,
+    /// Nango's `authorization_url_replacements`, in file order: in the built URL, the first
+    /// occurrence of each key is replaced by its value (e.g. `client_id` → `client_key`).
+    pub authorization_url_replacements: Vec<(String, String)>,
     pub token_url: Option<String>,
     /// Defaults to `token_url` when absent.
     pub refresh_url: Option<String>,

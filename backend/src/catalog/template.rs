@@ -10,7 +10,10 @@
 //! - [`Placement::Origin`]: the template starts with it, so the value supplies scheme and host
 //!   (e.g. a provider's `instance_url`); it must be an absolute http(s) URL without userinfo,
 //!   query or fragment.
-//! - [`Placement::Host`]: in the authority; the value must be hostname-safe.
+//! - [`Placement::Authority`]: the whole authority, right after `scheme://` and up to the path
+//!   (`https://${connectionConfig.hostname}/authorize`): a hostname-safe host with an optional
+//!   `:port` and an optional path (`acme.example.com:8443/base`), as on-premise servers need.
+//! - [`Placement::Host`]: elsewhere in the authority; the value must be hostname-safe.
 //! - [`Placement::Path`]: percent-encoded as one path segment (`.` and `..` are refused).
 //! - [`Placement::Query`]: percent-encoded as a query value (also used in the fragment).
 
@@ -22,6 +25,7 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Placement {
     Origin,
+    Authority,
     Host,
     Path,
     Query,
@@ -71,7 +75,7 @@ pub fn host_deciding_keys(template: &str) -> Vec<String> {
         for (index, (piece, placement)) in placed.iter().enumerate() {
             let Piece::Key(key) = piece else { continue };
             let deciding = match placement {
-                Placement::Origin => true,
+                Placement::Origin | Placement::Authority => true,
                 Placement::Host => !has_fixed_host_suffix(&placed[index + 1..]),
                 Placement::Path | Placement::Query => false,
             };
@@ -136,6 +140,41 @@ pub fn check_origin(value: &str) -> Result<String, &'static str> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// Check a value that is a whole authority: `host[:port][/path]`; returns it with the path's
+/// segments percent-encoded and without a trailing `/` (the template's path follows).
+pub fn check_authority(value: &str) -> Result<String, &'static str> {
+    const REASON: &str = "may only be a host name, an optional `:port` and an optional `/path`";
+    let (authority, path) = value.find('/').map_or((value, ""), |slash| value.split_at(slash));
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    check_host(host)?;
+    let mut out = host.to_owned();
+    if let Some(port) = port {
+        let valid = !port.is_empty()
+            && port.len() <= 5
+            && port.bytes().all(|b| b.is_ascii_digit())
+            && port.parse::<u32>().is_ok_and(|port| (1..=65535).contains(&port));
+        if !valid {
+            return Err("has a port that is not a number from 1 to 65535");
+        }
+        out.push(':');
+        out.push_str(port);
+    }
+    for segment in path.trim_end_matches('/').split('/').skip(1) {
+        if segment.is_empty() || segment == "." || segment == ".." {
+            return Err("must not have empty, `.` or `..` path segments");
+        }
+        if segment.chars().any(|c| c.is_whitespace() || c.is_control() || "?#\\@".contains(c)) {
+            return Err(REASON);
+        }
+        out.push('/');
+        out.extend(utf8_percent_encode(segment, COMPONENT));
+    }
+    Ok(out)
+}
+
 /// Check a value that is one path segment: dot segments would climb out of the template's path.
 pub fn check_path(value: &str) -> Result<(), &'static str> {
     if value == "." || value == ".." {
@@ -198,6 +237,9 @@ fn fill_alternative(
         }
         match placement {
             Placement::Origin => out.push_str(&check_origin(&value).map_err(|r| unsafe_value(key, r))?),
+            Placement::Authority => {
+                out.push_str(&check_authority(&value).map_err(|reason| unsafe_value(key, reason))?)
+            }
             Placement::Host => {
                 check_host(&value).map_err(|reason| unsafe_value(key, reason))?;
                 out.push_str(&value);
@@ -257,8 +299,14 @@ fn placed_pieces(alternative: &str) -> Vec<(Piece<'_>, Placement)> {
     };
     let mut skip = scheme_end.unwrap_or(0);
     let mut out = Vec::with_capacity(pieces.len());
-    for piece in pieces {
-        out.push((piece, state));
+    for (index, &piece) in pieces.iter().enumerate() {
+        let placement = match piece {
+            Piece::Key(_) if state == Placement::Host && fills_authority(&pieces, index) => {
+                Placement::Authority
+            }
+            _ => state,
+        };
+        out.push((piece, placement));
         match piece {
             // After an origin value, more placeholders before a `/` would still be in the host.
             Piece::Key(_) if state == Placement::Origin => state = Placement::Host,
@@ -277,6 +325,21 @@ fn placed_pieces(alternative: &str) -> Vec<(Piece<'_>, Placement)> {
         }
     }
     out
+}
+
+/// Whether the key at `index` is the whole authority: right after `scheme://` and followed by
+/// the end of the template or by a path, query or fragment.
+fn fills_authority(pieces: &[Piece<'_>], index: usize) -> bool {
+    let after_scheme = index
+        .checked_sub(1)
+        .and_then(|before| pieces.get(before))
+        .is_some_and(|piece| matches!(piece, Piece::Literal(text) if text.ends_with("://")));
+    let before_path = match pieces.get(index + 1) {
+        None => true,
+        Some(Piece::Literal(text)) => text.starts_with(['/', '?', '#']),
+        Some(Piece::Key(_)) => false,
+    };
+    after_scheme && before_path
 }
 
 /// Whether the host in which a key sits ends with a fixed `.label.label...` literal: `rest` is

@@ -116,7 +116,7 @@ fn alternatives_fall_back_when_a_key_is_missing() {
     let filled = fill_url(template, &config(json!({"hostname": "acme.example.com"}))).unwrap();
     assert_eq!(filled, "https://acme.example.com/token");
     // An unsafe value is an error, not a reason to fall back silently.
-    let result = fill_url(template, &config(json!({"hostname": "evil.com/x"})));
+    let result = fill_url(template, &config(json!({"hostname": "evil.com?x"})));
     assert_eq!(unsafe_key(result), "hostname");
     let value = fill_value("${connectionConfig.version} || 2024-01-01", &JsonMap::new()).unwrap();
     assert_eq!(value, "2024-01-01");
@@ -178,4 +178,53 @@ fn host_deciding_keys_are_those_that_pick_the_registrable_end_of_the_host() {
     for template in fixed {
         assert!(host_deciding_keys(template).is_empty(), "{template}");
     }
+}
+
+#[test]
+fn a_placeholder_that_is_the_whole_authority_takes_a_port_and_a_path() {
+    let template = "https://${connectionConfig.hostname}/rest/oauth2/token";
+    assert_eq!(url_placeholders(template), vec![("hostname".to_owned(), Placement::Authority)]);
+    let fill = |value: &str| fill_url(template, &config(json!({ "hostname": value })));
+    assert_eq!(fill("jira.acme.com").unwrap(), "https://jira.acme.com/rest/oauth2/token");
+    assert_eq!(fill("jira.acme.com:8443").unwrap(), "https://jira.acme.com:8443/rest/oauth2/token");
+    assert_eq!(fill("acme.highq.com/main/").unwrap(), "https://acme.highq.com/main/rest/oauth2/token");
+    assert_eq!(fill("h.example.com/a:b/c").unwrap(), "https://h.example.com/a%3Ab/c/rest/oauth2/token");
+    for bad in [
+        "h.example.com/a b",
+        "a@evil.com",
+        "evil.com:",
+        "evil.com:99999",
+        "evil.com:8a",
+        "evil.com/../x",
+        "evil.com//x",
+    ] {
+        assert_eq!(unsafe_key(fill(bad)), "hostname", "{bad:?} must be refused");
+    }
+    for bad in ["evil.com/x?y", "evil.com/x#y", "evil.com/a\\b", "[::1]", "evil.com:80:80"] {
+        assert_eq!(unsafe_key(fill(bad)), "hostname", "{bad:?} must be refused");
+    }
+    // The value decides the host, wherever the template continues.
+    assert_eq!(host_deciding_keys(template), ["hostname"]);
+    assert_eq!(
+        url_placeholders("https://${connectionConfig.host}"),
+        vec![("host".to_owned(), Placement::Authority)]
+    );
+    let query = "https://${connectionConfig.host}?x=1";
+    assert_eq!(url_placeholders(query), vec![("host".to_owned(), Placement::Authority)]);
+}
+
+#[test]
+fn only_a_whole_authority_is_an_authority_placement() {
+    let cases = [
+        ("https://${connectionConfig.a}.example.com/x", Placement::Host),
+        ("https://api.${connectionConfig.a}/x", Placement::Host),
+        ("https://${connectionConfig.a}:8443/x", Placement::Host),
+        ("${connectionConfig.a}/x", Placement::Origin),
+        ("https://example.com/${connectionConfig.a}", Placement::Path),
+    ];
+    for (template, placement) in cases {
+        assert_eq!(url_placeholders(template), vec![("a".to_owned(), placement)], "{template}");
+    }
+    let two = url_placeholders("https://${connectionConfig.a}${connectionConfig.b}/x");
+    assert_eq!(two, vec![("a".to_owned(), Placement::Host), ("b".to_owned(), Placement::Host)]);
 }

@@ -17,7 +17,10 @@ pub enum ConnectionError {
     #[error("provider `{0}` is not in the catalog")]
     UnknownProvider(String),
     #[error(
-        "the provider rejected the refresh token (invalid_grant): the connection must be authorised again"
+        "the connection needs re-authorisation (its refresh token was refused, or its refreshes failed for \
+         too long): run a flow for the same connection id (a popup, or a session from POST \
+         /connect/sessions/reconnect), or import new credentials with POST /connections; \
+         allow_stale=true reads the stored credentials meanwhile"
     )]
     NeedsReauth,
     /// A refresh that failed for a reason that may pass (network, 5xx, time-out, a malformed

@@ -4,6 +4,7 @@
 //! parameters; then the connection is saved like any other (sealed, upserted, auth webhook).
 
 use super::{save_new, ConnectionError, NewConnection, SavedConnection};
+use crate::catalog::hosts::AllowedHosts;
 use crate::credentials::Credentials;
 use crate::ids::{ConnectionId, IntegrationKey};
 use crate::json::JsonMap;
@@ -58,7 +59,9 @@ pub async fn import(
             given: import.credentials.auth_mode().as_str(),
         });
     }
-    crate::catalog::params::validate_connection_config(provider, &import.connection_config)
+    // The operator's `allowed_hosts` of the integration apply, as to a flow.
+    let allowed = AllowedHosts::of(integration.unique_key.as_str(), &integration.allowed_hosts);
+    crate::catalog::params::validate_connection_config(provider, &import.connection_config, &allowed)
         .map_err(|error| ImportError::InvalidConfig(error.to_string()))?;
     let connection_id = match import.connection_id {
         Some(id) => id,

@@ -89,6 +89,8 @@ mod tests {
             client_id: None,
             client_secret: None,
             scopes: vec![],
+            display_name: None,
+            allowed_hosts: vec![],
         };
         store.create_integration(environment.id, &input, 0).await.unwrap();
         let mut stored = key("u1");
@@ -98,6 +100,7 @@ mod tests {
             provider: "github".into(),
             connection_config: Default::default(),
             sealed_credentials: vec![1, 2, 3],
+            credentials_expires_at: None,
             end_user: None,
             tags: None,
             metadata: None,

@@ -7,7 +7,8 @@
 //! - `lookup`: load a connection or say which part is unknown; open its credentials.
 //! - `refresh`: fresh credentials, refreshing once across replicas when needed.
 //! - `token`: the requests to a provider's token endpoint (code exchange, refresh).
-//! - `status`: status changes of a connection.
+//! - `status`: the status machine (active, refresh_failing, needs_reauth) and its webhooks.
+//! - `proactive`: the background refresher of tokens about to expire.
 //! - `last_fetched`: `last_fetched_at` writes taken off the read path.
 //! - `tags`: the tags a connection keeps (its end user's fields, then the given tags).
 //! - `import`: connections made from credentials an app already has (`POST /connections`).
@@ -16,6 +17,7 @@ mod error;
 pub mod import;
 pub mod last_fetched;
 pub mod lookup;
+pub mod proactive;
 pub mod refresh;
 pub mod save;
 pub mod status;
@@ -24,5 +26,5 @@ pub mod token;
 
 pub use error::ConnectionError;
 pub use lookup::{load, open_credentials};
-pub use refresh::fresh_credentials;
+pub use refresh::{fresh_credentials, read_credentials, ReadOptions};
 pub use save::{save_new, NewConnection, SavedConnection};

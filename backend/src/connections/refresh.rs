@@ -3,21 +3,24 @@
 //! exactly one refresh, across replicas: the refresher claims a lock row in the database
 //! (`ConnectionStore::try_lock_refresh`); the others wait until the stored credentials change.
 //!
-//! Choices: a token that is past its expiry with no refresh token answers `refresh_failed`
-//! (one that is merely inside the buffer is returned as it is); the provider's `invalid_grant`
-//! marks the connection `needs_reauth` and answers 409 `connection_needs_reauth`, and later
-//! reads answer the same without calling the provider until a new authorisation (or a
-//! `force_refresh`); other failures answer 502 `refresh_failed`.
+//! What each outcome does to the connection's status is `status.rs`. Choices here: a token
+//! past its expiry with no refresh token answers `refresh_failed` (one merely inside the
+//! buffer is returned as it is); a `needs_reauth` connection answers 409
+//! `connection_needs_reauth` without calling the provider (a `force_refresh` tries again);
+//! a `refresh_failing` one is not retried before its back-off ends, and its token is returned
+//! while it has not expired; with `allow_stale` the stored credentials are returned instead
+//! of either error. An `invalid_grant` is re-checked once: when the stored refresh token
+//! changed meanwhile (another refresh won and rotated it), the refresh is tried again with it.
 
 use super::lookup::{integration, open_credentials};
+use super::status::{self, Attempt};
 use super::token::{self, OAuthErrorCode, TokenError};
-use super::{status, ConnectionError};
+use super::ConnectionError;
 use crate::credentials::Credentials;
 use crate::crypto::random;
 use crate::secret::Secret;
 use crate::state::AppState;
-use crate::store::{Connection, ConnectionKey, ConnectionStatus, Environment, FlowError};
-use crate::webhooks::{send_auth, AuthEvent, AuthOperation};
+use crate::store::{Connection, ConnectionKey, ConnectionStatus, Environment};
 use std::time::Duration;
 
 /// Refresh this long before expiry unless the provider says otherwise (SPEC §5: 15 min).
@@ -27,6 +30,15 @@ pub const DEFAULT_EXPIRATION_BUFFER_SECONDS: i64 = 900;
 const MIN_LOCK_TTL_SECONDS: i64 = 30;
 const WAIT_STEP: Duration = Duration::from_millis(50);
 
+/// How a read wants its credentials.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReadOptions {
+    /// Refresh now, whatever the expiry, status or back-off.
+    pub force: bool,
+    /// Answer the stored credentials rather than `connection_needs_reauth` / `refresh_failed`.
+    pub allow_stale: bool,
+}
+
 /// The connection's credentials, refreshed first when needed (see the module docs).
 pub async fn fresh_credentials(
     state: &AppState,
@@ -35,10 +47,26 @@ pub async fn fresh_credentials(
     force: bool,
     now: i64,
 ) -> Result<Credentials, ConnectionError> {
+    let options = ReadOptions { force, allow_stale: false };
+    read_credentials(state, environment, connection, options, now).await
+}
+
+/// `fresh_credentials` with every option.
+pub async fn read_credentials(
+    state: &AppState,
+    environment: &Environment,
+    connection: &Connection,
+    options: ReadOptions,
+    now: i64,
+) -> Result<Credentials, ConnectionError> {
     let credentials = open_credentials(state, connection)?;
     let Credentials::OAuth2 { expires_at, refresh_token, .. } = &credentials else {
         return Ok(credentials);
     };
+    let ReadOptions { force, allow_stale } = options;
+    if connection.status == ConnectionStatus::NeedsReauth && !force {
+        return if allow_stale { Ok(credentials) } else { Err(ConnectionError::NeedsReauth) };
+    }
     let buffer = state
         .catalog
         .get(&connection.provider)
@@ -47,9 +75,9 @@ pub async fn fresh_credentials(
     if !needs_refresh(*expires_at, buffer, force, now) {
         return Ok(credentials);
     }
+    let expired = expires_at.is_some_and(|at| at <= now);
     if refresh_token.is_none() {
-        let expired = expires_at.is_some_and(|at| at <= now);
-        return if force || expired {
+        return if (force || expired) && !allow_stale {
             Err(ConnectionError::refresh_failed(
                 "the token cannot be refreshed: the provider gave no refresh token",
             ))
@@ -57,10 +85,23 @@ pub async fn fresh_credentials(
             Ok(credentials)
         };
     }
-    if connection.status == ConnectionStatus::NeedsReauth && !force {
-        return Err(ConnectionError::NeedsReauth);
+    if let Some(next) = connection.health.next_refresh_at.filter(|at| *at > now && !force) {
+        // Waiting out the back-off of a failing refresh: the token while it still works.
+        return if !expired || allow_stale {
+            Ok(credentials)
+        } else {
+            let at = crate::time::rfc3339(next).unwrap_or_default();
+            Err(ConnectionError::refresh_failed(format!(
+                "refreshes of this connection are failing; the next try is at {at} (force_refresh=true tries now)"
+            )))
+        };
     }
-    refresh_once(state, environment, connection, now).await
+    match refresh_once(state, environment, connection, now).await {
+        Err(ConnectionError::NeedsReauth | ConnectionError::RefreshFailed { .. }) if allow_stale => {
+            Ok(credentials)
+        }
+        result => result,
+    }
 }
 
 /// Refresh when forced, or when the token expires within `buffer` seconds of `now`.
@@ -125,7 +166,7 @@ async fn refresh_once(
     }
 }
 
-async fn refresh_locked(
+pub(super) async fn refresh_locked(
     state: AppState,
     environment: Environment,
     connection: Connection,
@@ -135,6 +176,18 @@ async fn refresh_locked(
 ) -> Result<Credentials, ConnectionError> {
     let result = refresh_holding_lock(&state, &environment, &connection, &key, now).await;
     crate::metrics::refresh_ended(result.as_ref().err().map(ConnectionError::code));
+    match &result {
+        Ok(_) => {
+            tracing::info!(integration = %key.integration_key, connection = %key.connection_id, "token refreshed")
+        }
+        Err(error) => tracing::warn!(
+            integration = %key.integration_key,
+            connection = %key.connection_id,
+            code = error.code().as_str(),
+            %error,
+            "token refresh failed"
+        ),
+    }
     if let Err(error) = state.store.unlock_refresh(&key, &holder).await {
         tracing::warn!(%error, "could not release the refresh lock; it expires by itself");
     }
@@ -149,58 +202,91 @@ async fn refresh_holding_lock(
     now: i64,
 ) -> Result<Credentials, ConnectionError> {
     // Someone may have refreshed between our read and our claim: then theirs is fresh.
-    let current = reread(state, key).await?;
+    let mut current = reread(state, key).await?;
     if current.sealed_credentials != connection.sealed_credentials {
         return open_credentials(state, &current);
     }
-    let credentials = open_credentials(state, &current)?;
-    let refresh_token: Secret<String> = credentials
-        .refresh_token()
-        .cloned()
-        .ok_or_else(|| ConnectionError::refresh_failed("no refresh token"))?;
     let provider = state.catalog.get(&current.provider).ok_or_else(|| {
         ConnectionError::refresh_failed("the connection's provider is no longer in the catalog")
     })?;
     let integration = integration(state, key.environment_id, &key.integration_key).await?;
-    let answer =
-        token::refresh(&state.http, provider, &integration, &current.connection_config, &refresh_token, now)
-            .await;
-    let error = match answer {
-        Ok(token_set) => {
-            // Providers may drop the refresh token on refresh; keep the old one then.
-            let fresh = token_set.into_credentials(Some(refresh_token));
-            let sealed = fresh.seal(&state.cipher, &key.aad())?;
-            state.store.update_credentials(key, &sealed, now).await?;
-            return Ok(fresh);
-        }
-        Err(TokenError::Rejected { code: OAuthErrorCode::InvalidGrant, .. }) => {
-            status::set(state, key, ConnectionStatus::NeedsReauth, now).await?;
+    let mut retried = false;
+    loop {
+        let refresh_token: Secret<String> = open_credentials(state, &current)?
+            .refresh_token()
+            .cloned()
+            .ok_or_else(|| ConnectionError::refresh_failed("no refresh token"))?;
+        let answer = token::refresh(
+            &state.http,
+            provider,
+            &integration,
+            &current.connection_config,
+            &refresh_token,
+            now,
+        )
+        .await;
+        let (attempt, error) = match answer {
+            Ok(token_set) => {
+                // Providers may drop the refresh token on refresh; keep the old one then. A
+                // rotated one is stored before the new access token is handed out.
+                let fresh = token_set.into_credentials(Some(refresh_token));
+                let sealed = fresh.seal(&state.cipher, &key.aad())?;
+                let attempt = Attempt::Refreshed { sealed, expires_at: fresh.expires_at() };
+                status::record(state, environment, &current, attempt, now).await?;
+                return Ok(fresh);
+            }
+            Err(TokenError::Rejected { code: OAuthErrorCode::InvalidGrant, description }) => {
+                // A refresh elsewhere may have rotated the token while ours was in flight.
+                let latest = reread(state, key).await?;
+                if !retried && latest.sealed_credentials != current.sealed_credentials {
+                    retried = true;
+                    current = latest;
+                    continue;
+                }
+                let error = provider_error("invalid_grant", description.as_deref());
+                (Attempt::Revoked { error }, ConnectionError::NeedsReauth)
+            }
+            Err(error) => {
+                let described = match &error {
+                    TokenError::Rejected { code, description } => {
+                        provider_error(&code.to_string(), description.as_deref())
+                    }
+                    other => other.to_string(),
+                };
+                let message: std::borrow::Cow<'static, str> = match &error {
+                    TokenError::Rejected { code, .. } => {
+                        format!("the provider refused the refresh ({code})").into()
+                    }
+                    TokenError::Network(_) => "could not reach the provider's token endpoint".into(),
+                    TokenError::Malformed { .. } => "the provider's token answer was malformed".into(),
+                    TokenError::Configuration(_) => {
+                        "the provider's catalog entry cannot refresh this connection".into()
+                    }
+                    TokenError::Refused(_) => {
+                        "the provider's token endpoint is not allowed by the outbound policy".into()
+                    }
+                };
+                (
+                    Attempt::Failed { error: described },
+                    ConnectionError::RefreshFailed { message, source: Some(error) },
+                )
+            }
+        };
+        let stored = status::record(state, environment, &current, attempt, now).await?;
+        return Err(if stored.status == ConnectionStatus::NeedsReauth {
             ConnectionError::NeedsReauth
-        }
-        Err(error) => {
-            let message: std::borrow::Cow<'static, str> = match &error {
-                TokenError::Rejected { code, .. } => {
-                    format!("the provider refused the refresh ({code})").into()
-                }
-                TokenError::Network(_) => "could not reach the provider's token endpoint".into(),
-                TokenError::Malformed { .. } => "the provider's token answer was malformed".into(),
-                TokenError::Configuration(_) => {
-                    "the provider's catalog entry cannot refresh this connection".into()
-                }
-                TokenError::Refused(_) => {
-                    "the provider's token endpoint is not allowed by the outbound policy".into()
-                }
-            };
-            ConnectionError::RefreshFailed { message, source: Some(error) }
-        }
-    };
-    let failure = FlowError { code: error.code(), message: error.to_string() };
-    send_auth(
-        state,
-        environment,
-        AuthEvent::failure(AuthOperation::Refresh, key, &current.provider, failure),
-    );
-    Err(error)
+        } else {
+            error
+        });
+    }
+}
+
+/// `code: description` of a provider's OAuth error (no token is ever in either).
+fn provider_error(code: &str, description: Option<&str>) -> String {
+    match description {
+        Some(description) => format!("{code}: {description}"),
+        None => code.to_owned(),
+    }
 }
 
 /// The row as it is now (another request may have changed it).

@@ -48,6 +48,7 @@ pub async fn save_new(
         provider: new.provider,
         connection_config: new.connection_config,
         sealed_credentials,
+        credentials_expires_at: new.credentials.expires_at(),
         end_user: new.end_user,
         tags,
         metadata: new.metadata,

@@ -51,6 +51,8 @@ pub async fn ensure_demo_integration(state: &AppState) -> anyhow::Result<()> {
         client_id: Some(DEMO_CLIENT_ID.to_string()),
         client_secret: Some(Secret::new(random::hex_key(32))),
         scopes: DEMO_SCOPES.iter().map(|scope| scope.to_string()).collect(),
+        display_name: None,
+        allowed_hosts: Vec::new(),
     };
     match state.store.create_integration(environment.id, &input, crate::time::now()).await {
         // Another replica created it first: fine.

@@ -73,12 +73,14 @@ impl From<PathRejection> for ApiError {
 }
 
 mod auth;
+mod caller;
 mod connection;
 pub mod input;
 mod query;
 mod session;
 
 pub use auth::AuthedEnvironment;
+pub use caller::ApiCaller;
 pub use connection::{
     connection_key, integration_key_from, parse_connection_id, parse_integration_key, ConnectionTarget,
 };

@@ -92,13 +92,18 @@ metered!(ConnectionStore {
     fn merge_metadata(&self, key: &ConnectionKey, patch: &JsonMap, now: i64) -> StoreResult<Option<JsonMap>>;
     fn merge_connection_config(&self, key: &ConnectionKey, patch: &JsonMap, now: i64)
         -> StoreResult<Option<JsonMap>>;
-    fn update_credentials(&self, key: &ConnectionKey, sealed: &[u8], now: i64) -> StoreResult<bool>;
-    fn set_connection_status(&self, key: &ConnectionKey, status: ConnectionStatus, now: i64)
-        -> StoreResult<bool>;
     fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()>;
     fn try_lock_refresh(&self, key: &ConnectionKey, holder: &str, now: i64, ttl_seconds: i64)
         -> StoreResult<bool>;
     fn unlock_refresh(&self, key: &ConnectionKey, holder: &str) -> StoreResult<()>;
+});
+
+metered!(ConnectionHealthStore {
+    fn record_refresh(&self, key: &ConnectionKey, record: &RefreshRecord, now: i64)
+        -> StoreResult<Option<(Connection, Option<ConnectionStatus>)>>;
+    fn status_events(&self, key: &ConnectionKey, limit: u32) -> StoreResult<Vec<StatusEvent>>;
+    fn connections_due_for_refresh(&self, expiring_before: i64, now: i64, limit: u32)
+        -> StoreResult<Vec<Connection>>;
 });
 
 metered!(FlowStore {

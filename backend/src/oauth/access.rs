@@ -5,6 +5,7 @@
 //! The caller is an enum: the public key (+ HMAC), or a connect session token (SPEC §7), which
 //! also picks the connection id and may narrow the integrations and set defaults.
 
+use crate::catalog::hosts::AllowedHosts;
 use crate::catalog::params::validate_connection_config;
 use crate::catalog::{AuthMode, Provider};
 use crate::crypto::hmac::{constant_time_eq, verify_connect_digest};
@@ -203,7 +204,8 @@ async fn grant<'s>(
             (connection_id, params, authorization_params)
         }
     };
-    validate_connection_config(provider, &params)
+    let allowed_hosts = AllowedHosts::of(key.as_str(), &integration.allowed_hosts);
+    validate_connection_config(provider, &params, &allowed_hosts)
         .map_err(|error| ApiError::invalid_connection_config(error.to_string()))?;
     Ok(Granted { integration, provider, connection_id, params, authorization_params })
 }

@@ -1,12 +1,13 @@
 //! The provider's authorization URL (SPEC §2 step 3): placeholders filled, the standard
-//! parameters, the provider's defaults, then the call's `authorization_params` on top.
+//! parameters, the provider's defaults, then the call's `authorization_params` on top; last,
+//! the catalog's rewrites (`catalog::rewrites`: Nango's fragment and replacements).
 //!
 //! The call may override a default (`prompt`, `scope`, ...) but never the keys in `RESERVED`:
 //! `/oauth/connect` rejects such a call with `invalid_authorization_params` (see
 //! `reserved_key`), so a page cannot swap the state, redirect or PKCE challenge.
 
-use crate::catalog::template;
 use crate::catalog::Provider;
+use crate::catalog::{rewrites, template};
 use crate::store::JsonMap;
 use serde_json::Value;
 use url::Url;
@@ -36,7 +37,10 @@ pub struct AuthorizeRequest<'a> {
 
 #[derive(Debug, thiserror::Error)]
 pub enum AuthorizeUrlError {
-    #[error("the provider has no authorization_url")]
+    #[error(
+        "the provider has no authorization_url: its connections start on the provider's side \
+         (an app installation), which this server does not support"
+    )]
     NoUrl,
     /// A placeholder could not be filled (names the key, never a value of a secret).
     #[error("{0}")]
@@ -96,7 +100,8 @@ pub fn build(request: &AuthorizeRequest<'_>) -> Result<Url, AuthorizeUrlError> {
 
     url.set_query(None);
     url.query_pairs_mut().extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    Ok(url)
+    let rewritten = rewrites::rewrite_authorization_url(provider, &url);
+    Url::parse(&rewritten).map_err(|_| AuthorizeUrlError::InvalidUrl)
 }
 
 fn set(pairs: &mut Vec<(String, String)>, key: &str, value: String) {
@@ -118,9 +123,13 @@ mod tests {
             name: "example".into(),
             display_name: None,
             auth_mode: AuthMode::OAuth2,
+            categories: vec![],
+            logo_url: None,
             authorization_url: Some(
                 "https://${connectionConfig.subdomain}.example.com/oauth/authorize".into(),
             ),
+            authorization_url_fragment: None,
+            authorization_url_replacements: vec![],
             token_url: Some("https://${connectionConfig.subdomain}.example.com/oauth/token".into()),
             refresh_url: None,
             authorization_params: BTreeMap::from([

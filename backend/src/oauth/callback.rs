@@ -125,10 +125,17 @@ async fn exchange_and_save(
             callback_values.insert(name.clone(), Value::String(value.to_string()));
         }
     }
-    crate::catalog::params::validate_callback_values(provider, &callback_values)
-        .map_err(|error| ApiError::invalid_connection_config(error.to_string()))?;
     let mut connection_config: JsonMap = flow.params.clone();
-    connection_config.extend(callback_values);
+    connection_config.extend(callback_values.clone());
+    let allowed_hosts =
+        crate::catalog::hosts::AllowedHosts::of(integration.unique_key.as_str(), &integration.allowed_hosts);
+    crate::catalog::params::validate_callback_values(
+        provider,
+        &callback_values,
+        &connection_config,
+        &allowed_hosts,
+    )
+    .map_err(|error| ApiError::invalid_connection_config(error.to_string()))?;
 
     let verifier = flows::open_verifier(&state.cipher, flow).map_err(ApiError::internal)?;
     let exchange =

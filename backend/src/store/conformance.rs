@@ -14,11 +14,15 @@ use serde_json::json;
 mod connections;
 mod environment_variables;
 mod flows;
+mod health;
+mod integrations;
 mod sealing;
 mod sessions;
 pub(crate) mod webhooks;
 use connections::{connections_filters, connections_list, refresh_lock};
 use flows::{flow_notices, flows_outcome, flows_single_use};
+use health::connection_health;
+use integrations::{integration_rename_and_delete, integrations};
 use sessions::sessions_lifecycle;
 
 pub async fn run_all(store: &dyn Store) {
@@ -32,6 +36,7 @@ pub async fn run_all(store: &dyn Store) {
     connections_merge(store).await;
     connections_list(store).await;
     connections_filters(store).await;
+    connection_health(store).await;
     refresh_lock(store).await;
     flows_single_use(store).await;
     flows_outcome(store).await;
@@ -71,6 +76,8 @@ fn integration_input(key: &str) -> IntegrationInput {
         client_id: Some(format!("client-{key}")),
         client_secret: Some(Secret::new(format!("client-secret-{key}"))),
         scopes: vec!["read".into(), "write".into()],
+        display_name: None,
+        allowed_hosts: vec![],
     }
 }
 
@@ -88,6 +95,7 @@ fn upsert(key: &ConnectionKey, config: JsonMap, sealed: &[u8], now: i64) -> Upse
         provider: "demo".into(),
         connection_config: config,
         sealed_credentials: sealed.to_vec(),
+        credentials_expires_at: None,
         end_user: None,
         tags: None,
         metadata: None,
@@ -158,68 +166,6 @@ async fn environments(store: &dyn Store) {
     assert!(matches!(missing, Err(StoreError::NotFound)));
 }
 
-async fn integrations(store: &dyn Store) {
-    let env = new_environment(store, "env-int").await;
-    let other = new_environment(store, "env-int-other").await;
-    let created = store.create_integration(env.id, &integration_input("b-int"), NOW).await.unwrap();
-    assert_eq!(created.unique_key.as_str(), "b-int");
-    assert_eq!(created.client_secret.as_ref().unwrap().expose(), "client-secret-b-int");
-    assert_eq!(created.scopes, vec!["read", "write"]);
-    store.create_integration(env.id, &integration_input("a-int"), NOW).await.unwrap();
-    // The same key in another environment is fine; twice in one is a conflict.
-    store.create_integration(other.id, &integration_input("a-int"), NOW).await.unwrap();
-    let again = store.create_integration(env.id, &integration_input("a-int"), NOW).await;
-    assert!(matches!(again, Err(StoreError::Conflict)));
-
-    let listed = store.list_integrations(env.id).await.unwrap();
-    let keys: Vec<&str> = listed.iter().map(|i| i.unique_key.as_str()).collect();
-    assert_eq!(keys, ["a-int", "b-int"]);
-
-    let b = IntegrationKey::parse("b-int").unwrap();
-    let got = store.get_integration(env.id, &b).await.unwrap().unwrap();
-    assert_eq!((got.id, got.provider.as_str()), (created.id, "demo"));
-    assert!(store.get_integration(other.id, &b).await.unwrap().is_none());
-
-    let mut input = integration_input("b-int");
-    input.client_id = None;
-    input.client_secret = None;
-    input.scopes = vec![];
-    let updated = store.update_integration(env.id, &b, &input, NOW + 5).await.unwrap().unwrap();
-    assert_eq!((updated.client_id.as_deref(), updated.client_secret.is_none()), (None, true));
-    assert_eq!((updated.scopes.len(), updated.created_at, updated.updated_at), (0, NOW, NOW + 5));
-    let nope = IntegrationKey::parse("nope").unwrap();
-    assert!(store.update_integration(env.id, &nope, &input, NOW).await.unwrap().is_none());
-}
-
-async fn integration_rename_and_delete(store: &dyn Store) {
-    let (env, old_key) = with_connection(store, "env-rename").await;
-    store.create_integration(env.id, &integration_input("taken"), NOW).await.unwrap();
-    let int = IntegrationKey::parse("int").unwrap();
-    let onto_taken = store.update_integration(env.id, &int, &integration_input("taken"), NOW).await;
-    assert!(matches!(onto_taken, Err(StoreError::Conflict)));
-    assert!(store.get_connection(&old_key).await.unwrap().is_some());
-
-    // A rename carries the connections along.
-    let renamed = store.update_integration(env.id, &int, &integration_input("renamed"), NOW).await;
-    assert_eq!(renamed.unwrap().unwrap().unique_key.as_str(), "renamed");
-    assert!(store.get_integration(env.id, &int).await.unwrap().is_none());
-    assert!(store.get_connection(&old_key).await.unwrap().is_none());
-    let new_key = key(&env, "renamed", "conn");
-    assert!(store.get_connection(&new_key).await.unwrap().is_some());
-
-    // Deleting an integration deletes its connections, and only those.
-    let kept = key(&env, "taken", "conn");
-    store.upsert_connection(&upsert(&kept, JsonMap::new(), b"x", NOW)).await.unwrap();
-    let renamed_key = IntegrationKey::parse("renamed").unwrap();
-    assert!(store.delete_integration(env.id, &renamed_key).await.unwrap());
-    assert!(store.get_connection(&new_key).await.unwrap().is_none());
-    assert!(!store.delete_integration(env.id, &renamed_key).await.unwrap());
-    assert!(store.get_connection(&kept).await.unwrap().is_some());
-    // Re-creating the integration does not bring the old connections back.
-    store.create_integration(env.id, &integration_input("renamed"), NOW).await.unwrap();
-    assert!(store.get_connection(&new_key).await.unwrap().is_none());
-}
-
 async fn connections_upsert(store: &dyn Store) {
     let env = new_environment(store, "env-upsert").await;
     store.create_integration(env.id, &integration_input("int"), NOW).await.unwrap();
@@ -240,7 +186,12 @@ async fn connections_upsert(store: &dyn Store) {
 
     let metadata = map(json!({"plan": "pro", "seats": 3}));
     assert_eq!(store.replace_metadata(&key, &metadata, NOW + 1).await.unwrap(), Some(metadata.clone()));
-    assert!(store.set_connection_status(&key, ConnectionStatus::NeedsReauth, NOW + 2).await.unwrap());
+    let revoked = RefreshRecord {
+        credentials: None,
+        status: ConnectionStatus::NeedsReauth,
+        health: Default::default(),
+    };
+    assert!(store.record_refresh(&key, &revoked, NOW + 2).await.unwrap().is_some());
     assert_eq!(store.get_connection(&key).await.unwrap().unwrap().status, ConnectionStatus::NeedsReauth);
 
     // Upserting again replaces credentials + config, keeps metadata and created_at.
@@ -260,15 +211,19 @@ async fn connections_upsert(store: &dyn Store) {
     let (_, outcome) = store.upsert_connection(&upsert(&key, config2, b"new", NOW + 10)).await.unwrap();
     assert_eq!(outcome, UpsertOutcome::Overridden);
 
-    assert!(store.update_credentials(&key, b"refreshed", NOW + 20).await.unwrap());
+    let refreshed = RefreshRecord {
+        credentials: Some((b"refreshed".to_vec(), Some(NOW + 3600))),
+        status: ConnectionStatus::Active,
+        health: Default::default(),
+    };
+    assert!(store.record_refresh(&key, &refreshed, NOW + 20).await.unwrap().is_some());
     store.touch_last_fetched(&key, NOW + 21).await.unwrap();
     let got = store.get_connection(&key).await.unwrap().unwrap();
     assert_eq!(got.sealed_credentials, b"refreshed");
     assert_eq!((got.updated_at, got.last_fetched_at), (NOW + 20, Some(NOW + 21)));
 
     let missing = self::key(&env, "int", "missing");
-    assert!(!store.update_credentials(&missing, b"x", NOW).await.unwrap());
-    assert!(!store.set_connection_status(&missing, ConnectionStatus::Active, NOW).await.unwrap());
+    assert!(store.record_refresh(&missing, &refreshed, NOW).await.unwrap().is_none());
     assert!(store.replace_metadata(&missing, &metadata, NOW).await.unwrap().is_none());
     store.touch_last_fetched(&missing, NOW).await.unwrap();
 

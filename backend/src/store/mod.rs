@@ -174,14 +174,6 @@ pub trait ConnectionStore: Send + Sync {
         patch: &JsonMap,
         now: i64,
     ) -> StoreResult<Option<JsonMap>>;
-    /// Replace sealed credentials after a refresh; status back to `active`.
-    async fn update_credentials(&self, key: &ConnectionKey, sealed: &[u8], now: i64) -> StoreResult<bool>;
-    async fn set_connection_status(
-        &self,
-        key: &ConnectionKey,
-        status: ConnectionStatus,
-        now: i64,
-    ) -> StoreResult<bool>;
     async fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()>;
     /// Claim the refresh lock for `key` unless someone else holds an unexpired claim: a row
     /// claimed in the database, so one replica refreshes (SPEC §5).
@@ -193,6 +185,32 @@ pub trait ConnectionStore: Send + Sync {
         ttl_seconds: i64,
     ) -> StoreResult<bool>;
     async fn unlock_refresh(&self, key: &ConnectionKey, holder: &str) -> StoreResult<()>;
+}
+
+/// A connection's health (SPEC §11): what refreshes leave on it, its transitions, and the
+/// connections the proactive refresher should look at.
+#[async_trait]
+pub trait ConnectionHealthStore: Send + Sync {
+    /// Write what a refresh attempt left, and a status event when the status changes (one
+    /// transaction). The connection as it is now and the status it had before, when that
+    /// changed; `None` when the connection is gone.
+    async fn record_refresh(
+        &self,
+        key: &ConnectionKey,
+        record: &RefreshRecord,
+        now: i64,
+    ) -> StoreResult<Option<(Connection, Option<ConnectionStatus>)>>;
+    /// The last `limit` status transitions of a connection, oldest first.
+    async fn status_events(&self, key: &ConnectionKey, limit: u32) -> StoreResult<Vec<StatusEvent>>;
+    /// Connections of every environment whose credentials expire before `expiring_before`,
+    /// not waiting out a back-off at `now`, not needing re-authorisation and not being
+    /// refreshed: soonest expiry first, at most `limit`.
+    async fn connections_due_for_refresh(
+        &self,
+        expiring_before: i64,
+        now: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<Connection>>;
 }
 
 #[async_trait]
@@ -298,6 +316,7 @@ pub trait Store:
     + EnvironmentStore
     + IntegrationStore
     + ConnectionStore
+    + ConnectionHealthStore
     + FlowStore
     + FlowNotices
     + SessionStore
@@ -311,6 +330,7 @@ impl<
             + EnvironmentStore
             + IntegrationStore
             + ConnectionStore
+            + ConnectionHealthStore
             + FlowStore
             + FlowNotices
             + SessionStore

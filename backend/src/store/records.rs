@@ -68,6 +68,11 @@ pub struct Integration {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret<String>>,
     pub scopes: Vec<String>,
+    /// Set by the app; `None`: the provider's display name is shown.
+    pub display_name: Option<String>,
+    /// Host patterns a connecting user may choose for credential requests
+    /// (`catalog::hosts`); empty: none.
+    pub allowed_hosts: Vec<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -80,6 +85,8 @@ pub struct IntegrationInput {
     pub client_id: Option<String>,
     pub client_secret: Option<Secret<String>>,
     pub scopes: Vec<String>,
+    pub display_name: Option<String>,
+    pub allowed_hosts: Vec<String>,
 }
 
 // ---------------------------------------------------------------- connections
@@ -101,25 +108,67 @@ impl ConnectionKey {
     }
 }
 
-/// Where a connection stands (SPEC §5, §11).
+/// Where a connection stands (SPEC §11).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ConnectionStatus {
     Active,
-    /// The provider refused the refresh token (`invalid_grant`): a new authorisation is needed.
+    /// A refresh failed for a reason that may pass (network, 5xx, time-out); retried with
+    /// back-off.
+    RefreshFailing,
+    /// The provider refused the refresh token (`invalid_grant`), or refreshes failed for longer
+    /// than the grace period: a new authorisation is needed.
     NeedsReauth,
 }
 
 impl ConnectionStatus {
+    pub const ALL: [Self; 3] = [Self::Active, Self::RefreshFailing, Self::NeedsReauth];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Active => "active",
+            Self::RefreshFailing => "refresh_failing",
             Self::NeedsReauth => "needs_reauth",
         }
     }
 
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Active, Self::NeedsReauth].into_iter().find(|status| status.as_str() == text)
+        Self::ALL.into_iter().find(|status| status.as_str() == text)
     }
+}
+
+/// How a connection's refreshes have gone (SPEC §11): why its status is what it is, and the
+/// back-off of a failing refresh.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionHealth {
+    pub status_reason: Option<String>,
+    pub status_changed_at: Option<i64>,
+    pub last_refresh_at: Option<i64>,
+    /// The provider's error code and description, clipped; never a token.
+    pub last_refresh_error: Option<String>,
+    /// When the current run of failed refreshes began.
+    pub refresh_failing_since: Option<i64>,
+    /// Failed refreshes in a row.
+    pub refresh_failures: i64,
+    /// No refresh is tried before this (back-off), except a forced one.
+    pub next_refresh_at: Option<i64>,
+}
+
+/// What a refresh attempt leaves on a connection (`ConnectionHealthStore::record_refresh`).
+#[derive(Debug, Clone)]
+pub struct RefreshRecord {
+    /// New sealed credentials and their expiry, when the refresh succeeded.
+    pub credentials: Option<(Vec<u8>, Option<i64>)>,
+    pub status: ConnectionStatus,
+    pub health: ConnectionHealth,
+}
+
+/// One status transition of a connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusEvent {
+    pub at: i64,
+    pub from: ConnectionStatus,
+    pub to: ConnectionStatus,
+    pub reason: Option<String>,
 }
 
 /// A connection as stored. `sealed_credentials` opens with `Credentials::open` and
@@ -134,7 +183,10 @@ pub struct Connection {
     pub connection_config: JsonMap,
     pub metadata: JsonMap,
     pub sealed_credentials: Vec<u8>,
+    /// When the credentials expire (unix seconds), kept beside the sealed ones.
+    pub credentials_expires_at: Option<i64>,
     pub status: ConnectionStatus,
+    pub health: ConnectionHealth,
     /// The connect session's end user (with its `organization`), when one made the connection.
     pub end_user: Option<JsonMap>,
     pub tags: JsonMap,
@@ -161,6 +213,7 @@ pub struct UpsertConnection {
     pub provider: String,
     pub connection_config: JsonMap,
     pub sealed_credentials: Vec<u8>,
+    pub credentials_expires_at: Option<i64>,
     /// `None` keeps what an existing connection has (flows without a connect session).
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,

@@ -5,8 +5,8 @@
 
 use super::secrets;
 use super::{
-    ConnectSession, Connection, ConnectionStatus, ConsumedFlow, Environment, EnvironmentSettings, FlowError,
-    FlowOutcome, FlowRecord, Integration, JsonMap, StoreError, StoreResult,
+    ConnectSession, Connection, ConnectionHealth, ConnectionStatus, ConsumedFlow, Environment,
+    EnvironmentSettings, FlowError, FlowOutcome, FlowRecord, Integration, JsonMap, StoreError, StoreResult,
 };
 use crate::crypto::Cipher;
 use crate::error_code::ErrorCode;
@@ -22,15 +22,16 @@ macro_rules! environment_columns {
 }
 macro_rules! integration_columns {
     () => {
-        "id, environment_id, unique_key, provider, client_id, client_secret, scopes, created_at, \
-         updated_at"
+        "id, environment_id, unique_key, provider, client_id, client_secret, scopes, display_name, \
+         allowed_hosts, created_at, updated_at"
     };
 }
 macro_rules! connection_columns {
     () => {
         "id, environment_id, integration_key, connection_id, provider, connection_config, \
          metadata, credentials, status, auth_count, end_user, tags, webhook_url_override, created_at, \
-         updated_at, last_fetched_at"
+         updated_at, last_fetched_at, credentials_expires_at, status_reason, status_changed_at, \
+         last_refresh_at, last_refresh_error, refresh_failing_since, refresh_failures, next_refresh_at"
     };
 }
 macro_rules! flow_columns {
@@ -106,6 +107,8 @@ pub(crate) struct IntegrationRow {
     client_id: Option<String>,
     client_secret: Option<String>,
     scopes: String,
+    display_name: Option<String>,
+    allowed_hosts: String,
     created_at: i64,
     updated_at: i64,
 }
@@ -127,6 +130,8 @@ impl IntegrationRow {
             client_id: self.client_id,
             client_secret,
             scopes: parse_strings(&self.scopes, "scopes")?,
+            display_name: self.display_name,
+            allowed_hosts: parse_strings(&self.allowed_hosts, "allowed_hosts")?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -152,6 +157,14 @@ pub(crate) struct ConnectionRow {
     created_at: i64,
     updated_at: i64,
     last_fetched_at: Option<i64>,
+    credentials_expires_at: Option<i64>,
+    status_reason: Option<String>,
+    status_changed_at: Option<i64>,
+    last_refresh_at: Option<i64>,
+    last_refresh_error: Option<String>,
+    refresh_failing_since: Option<i64>,
+    refresh_failures: i64,
+    next_refresh_at: Option<i64>,
 }
 
 impl ConnectionRow {
@@ -165,7 +178,17 @@ impl ConnectionRow {
             connection_config: parse_map(&self.connection_config, "connection_config")?,
             metadata: parse_map(&self.metadata, "metadata")?,
             sealed_credentials: self.credentials,
+            credentials_expires_at: self.credentials_expires_at,
             status: ConnectionStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            health: ConnectionHealth {
+                status_reason: self.status_reason,
+                status_changed_at: self.status_changed_at,
+                last_refresh_at: self.last_refresh_at,
+                last_refresh_error: self.last_refresh_error,
+                refresh_failing_since: self.refresh_failing_since,
+                refresh_failures: self.refresh_failures,
+                next_refresh_at: self.next_refresh_at,
+            },
             end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
             tags: parse_map(&self.tags, "tags")?,
             webhook_url_override: self.webhook_url_override,

@@ -37,6 +37,7 @@ macro_rules! impl_store {
         $crate::store::sql::rotation_methods!($store);
         $crate::store::sql::session_store!($store);
         $crate::store::sql::environment_variable_store!($store);
+        $crate::store::sql::health_store!($store);
 
         #[async_trait]
         impl Schema for $store {
@@ -122,6 +123,7 @@ mod connections;
 mod environment_variables;
 mod environments;
 mod flows;
+pub(crate) mod health;
 mod integrations;
 mod rotation;
 mod sessions;
@@ -131,6 +133,7 @@ pub(crate) use connections::connection_store;
 pub(crate) use environment_variables::environment_variable_store;
 pub(crate) use environments::environment_store;
 pub(crate) use flows::flow_store;
+pub(crate) use health::{health_store, insert_status_event};
 pub(crate) use integrations::integration_store;
 pub(crate) use rotation::rotation_methods;
 pub(crate) use sessions::session_store;

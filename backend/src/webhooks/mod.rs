@@ -79,6 +79,8 @@ pub struct AuthEvent {
     pub provider: String,
     /// The connection's auth mode (Nango's `authMode`).
     pub auth_mode: AuthMode,
+    /// The connection's status after a refresh transition (our `status` field, SPEC §11).
+    pub status: Option<crate::store::ConnectionStatus>,
     /// The flow outcome's error when the attempt failed.
     pub error: Option<FlowError>,
     /// The connection's end user and tags (connect sessions, SPEC §7).
@@ -97,6 +99,7 @@ impl AuthEvent {
             connection_id: key.connection_id.clone(),
             provider: provider.to_owned(),
             auth_mode: AuthMode::OAuth2,
+            status: None,
             error: None,
             end_user: None,
             tags: crate::json::JsonMap::new(),
@@ -172,6 +175,9 @@ pub fn auth_body(environment_name: &str, event: &AuthEvent) -> Value {
         "endUser": event.end_user,
         "tags": event.tags,
     });
+    if let (Some(status), Some(object)) = (event.status, body.as_object_mut()) {
+        object.insert("status".into(), json!(status.as_str()));
+    }
     if let (Some(error), Some(object)) = (&event.error, body.as_object_mut()) {
         object.insert("error".into(), json!({ "type": error.code.as_str(), "description": error.message }));
     }

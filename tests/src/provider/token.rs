@@ -38,6 +38,16 @@ async fn token(shared: Shared, path: String, headers: HeaderMap, body: Bytes) ->
         params.as_ref().is_ok_and(|params| params.get("grant_type").is_some_and(|g| g == "refresh_token"));
     if is_refresh {
         wait_at_gate(&shared).await;
+        let delay = {
+            let mut inner = shared.lock();
+            inner.refreshes_in_flight += 1;
+            inner.max_refreshes_in_flight = inner.max_refreshes_in_flight.max(inner.refreshes_in_flight);
+            inner.settings.refresh_delay
+        };
+        if let Some(delay) = delay {
+            tokio::time::sleep(delay).await;
+        }
+        shared.lock().refreshes_in_flight -= 1;
     }
     let mut inner = shared.lock();
     let verdict = match &params {
@@ -160,13 +170,21 @@ fn check(
         }
         Some("refresh_token") => {
             let refresh = param("refresh_token").ok_or_else(|| request("missing refresh_token"))?;
-            if !inner.refresh_tokens.iter().any(|issued| issued == refresh) {
+            let issued = inner.refresh_tokens.iter().any(|issued| issued == refresh);
+            if !issued && !settings.accept_unknown_refresh_tokens {
                 return Err(grant("unknown or revoked refresh_token".into()));
             }
-            if let Some(rotated) = settings.refresh_response.get("refresh_token").and_then(Value::as_str) {
+            let mut answer = settings.refresh_response;
+            if settings.rotate_refresh_tokens {
+                inner.refresh_tokens.retain(|issued| issued != refresh);
+                let rotated = format!("fake-rotated-{}", crate::random_id(16));
+                inner.refresh_tokens.push(rotated.clone());
+                answer["refresh_token"] = Value::String(rotated);
+                answer["access_token"] = Value::String(format!("fake-refreshed-{}", crate::random_id(16)));
+            } else if let Some(rotated) = answer.get("refresh_token").and_then(Value::as_str) {
                 inner.refresh_tokens.push(rotated.to_string());
             }
-            Ok(settings.refresh_response)
+            Ok(answer)
         }
         other => Err(request(&format!("unsupported grant_type {other:?}"))),
     }

@@ -41,16 +41,23 @@ macro_rules! connection_store {
                     upsert: &UpsertConnection,
                 ) -> StoreResult<(Connection, UpsertOutcome)> {
                     // One statement; `auth_count` tells an insert (1) from a replacement (> 1).
-                    // The end-user columns follow `end_user` whenever it is given.
+                    // The end-user columns follow `end_user` whenever it is given. A new
+                    // authorisation makes the connection healthy again (SPEC §11).
                     const SQL: &str = concat!(
                         "INSERT INTO connections (environment_id, integration_key, connection_id, provider, ",
                         "connection_config, metadata, credentials, status, auth_count, end_user, tags, ",
-                        "end_user_id, end_user_organization_id, end_user_search, webhook_url_override, created_at, updated_at) ",
+                        "end_user_id, end_user_organization_id, end_user_search, webhook_url_override, ",
+                        "credentials_expires_at, status_changed_at, created_at, updated_at) ",
                         "VALUES ($1, $2, $3, $4, $5, COALESCE($10, '{}'), $6, 'active', 1, $8, COALESCE($9, '{}'), ",
-                        "$11, $12, $13, $14, $7, $7) ",
+                        "$11, $12, $13, $14, $15, $7, $7, $7) ",
                         "ON CONFLICT (environment_id, integration_key, connection_id) DO UPDATE SET ",
                         "provider = excluded.provider, connection_config = excluded.connection_config, ",
                         "credentials = excluded.credentials, status = 'active', ",
+                        "status_changed_at = CASE WHEN connections.status = 'active' THEN connections.status_changed_at ",
+                        "ELSE excluded.updated_at END, ",
+                        "status_reason = NULL, last_refresh_error = NULL, refresh_failing_since = NULL, ",
+                        "refresh_failures = 0, next_refresh_at = NULL, ",
+                        "credentials_expires_at = excluded.credentials_expires_at, ",
                         "metadata = COALESCE($10, connections.metadata), ",
                         "end_user = COALESCE(excluded.end_user, connections.end_user), ",
                         "tags = COALESCE($9, connections.tags), ",
@@ -64,7 +71,11 @@ macro_rules! connection_store {
                         "RETURNING ",
                         connection_columns!()
                     );
+                    const PREVIOUS: &str = by_key!("SELECT id, status FROM connections");
                     let (end_user_id, organization_id, search) = end_user_columns(upsert.end_user.as_ref());
+                    let mut tx = self.begin_write().await?;
+                    let previous: Option<(i64, String)> =
+                        bind_key!(sqlx::query_as(PREVIOUS), upsert.key).fetch_optional(&mut *tx).await?;
                     let row = bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), upsert.key)
                         .bind(&upsert.provider)
                         .bind(map_text(&upsert.connection_config))
@@ -77,8 +88,14 @@ macro_rules! connection_store {
                         .bind(organization_id)
                         .bind(search)
                         .bind(upsert.webhook_url_override.as_deref())
-                        .fetch_one(&self.writer)
+                        .bind(upsert.credentials_expires_at)
+                        .fetch_one(&mut *tx)
                         .await?;
+                    if let Some((id, status)) = previous.filter(|(_, status)| status != "active") {
+                        let reason = Some("authorised again");
+                        $crate::store::sql::insert_status_event!(tx, id, upsert.now, &status, "active", reason);
+                    }
+                    tx.commit().await?;
                     let outcome =
                         if row.auth_count > 1 { UpsertOutcome::Overridden } else { UpsertOutcome::Created };
                     Ok((row.into_connection()?, outcome))
@@ -223,23 +240,6 @@ macro_rules! connection_store {
                     let select = concat!(by_key!("SELECT connection_config FROM connections"), $lock);
                     let update = by_key!("UPDATE connections SET connection_config = $4, updated_at = $5");
                     self.merge_json(select, update, key, patch, now).await
-                }
-
-                async fn update_credentials(&self, key: &ConnectionKey, sealed: &[u8], now: i64) -> StoreResult<bool> {
-                    let sql = by_key!("UPDATE connections SET credentials = $4, status = 'active', updated_at = $5");
-                    let done = bind_key!(sqlx::query(sql), key).bind(sealed).bind(now).execute(&self.writer).await?;
-                    Ok(done.rows_affected() > 0)
-                }
-
-                async fn set_connection_status(
-                    &self,
-                    key: &ConnectionKey,
-                    status: ConnectionStatus,
-                    now: i64,
-                ) -> StoreResult<bool> {
-                    let sql = by_key!("UPDATE connections SET status = $4, updated_at = $5");
-                    let done = bind_key!(sqlx::query(sql), key).bind(status.as_str()).bind(now).execute(&self.writer).await?;
-                    Ok(done.rows_affected() > 0)
                 }
 
                 async fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()> {
