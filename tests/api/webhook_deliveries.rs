@@ -2,7 +2,9 @@
 //! paged), `POST /webhooks/deliveries/{id}/replay` (the same event again), `POST /webhooks/test`
 //! (a test event now, answering what the receiver said).
 
-use nango_tests::webhook_outbox::{attempt_statuses, deliveries, import_connection, outbox_app, wait_for_status};
+use nango_tests::webhook_outbox::{
+    attempt_statuses, deliveries, import_connection, outbox_app, wait_for_status,
+};
 use nango_tests::{Answer, ResponseExt, ScriptedReceiver, TestApp};
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -26,7 +28,9 @@ async fn the_list_shows_each_event_with_its_attempts_filtered_and_paged() {
     assert_eq!(first["provider_config_key"], "fake");
     assert_eq!(first["host"], "127.0.0.1");
     assert_eq!(first["body"]["connectionId"], "list-1");
-    assert!(first["attempts"][0]["attempted_at"].is_string() && first["attempts"][0]["latency_ms"].is_number());
+    assert!(
+        first["attempts"][0]["attempted_at"].is_string() && first["attempts"][0]["latency_ms"].is_number()
+    );
     assert!(!Value::Array(all.clone()).to_string().contains("path-token"), "hosts only");
 
     assert_eq!(deliveries(&app, "connection_id=list-2").await.len(), 1);
@@ -108,13 +112,55 @@ async fn the_test_webhook_answers_what_the_receiver_said() {
     let tests = deliveries(&app, "").await;
     assert_eq!(tests.len(), 2);
     assert_eq!((tests[0]["type"].as_str(), tests[0]["status"].as_str()), (Some("test"), Some("delivered")));
-    assert_eq!((tests[1]["status"].as_str(), tests[1]["connection_id"].clone()), (Some("failed"), Value::Null));
+    assert_eq!(
+        (tests[1]["status"].as_str(), tests[1]["connection_id"].clone()),
+        (Some("failed"), Value::Null)
+    );
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let closed = format!("http://{}/hook", listener.local_addr().unwrap());
     drop(listener);
     app.patch_environment(&json!({ "webhook_url": closed })).await.assert_success().await;
     let unreachable = answer(&app).await;
-    assert_eq!((unreachable["delivered"].as_bool(), unreachable["status_code"].clone()), (Some(false), Value::Null));
+    assert_eq!(
+        (unreachable["delivered"].as_bool(), unreachable["status_code"].clone()),
+        (Some(false), Value::Null)
+    );
     assert!(unreachable["error"].as_str().is_some_and(|error| error.contains("connect")), "{unreachable}");
+}
+
+/// `nango-server webhook-test`: the same test event from the command line, against the data
+/// of a running app; it fails unless the receiver accepted it.
+#[tokio::test]
+async fn the_cli_sends_a_test_webhook() {
+    let app = TestApp::spawn().await;
+    let receiver = ScriptedReceiver::spawn(Answer::status(200)).await;
+    receiver.then([Answer::status(500)]);
+    app.patch_environment(&json!({ "webhook_url": receiver.url() })).await.assert_success().await;
+    let data_dir = app.data_dir.clone();
+    let run = move || {
+        std::process::Command::new(nango_tests::cli::server_binary())
+            .arg("webhook-test")
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("RUST_LOG", "error")
+            .env("NANGO_DATA_DIR", &data_dir)
+            .env("NANGO_SECRET_KEY", nango_tests::SECRET_KEY)
+            .env("NANGO_PUBLIC_KEY", nango_tests::PUBLIC_KEY)
+            .env("NANGO_OUTBOUND_ALLOW", "127.0.0.0/8")
+            .output()
+            .unwrap()
+    };
+    let refused = tokio::task::spawn_blocking(run.clone()).await.unwrap();
+    assert!(!refused.status.success(), "a 500 is no success");
+    let answer: Value = serde_json::from_slice(&refused.stdout).unwrap();
+    assert_eq!((answer["delivered"].as_bool(), answer["status_code"].as_u64()), (Some(false), Some(500)));
+    let accepted = tokio::task::spawn_blocking(run).await.unwrap();
+    assert!(accepted.status.success(), "{}", String::from_utf8_lossy(&accepted.stderr));
+    let answer: Value = serde_json::from_slice(&accepted.stdout).unwrap();
+    assert_eq!(answer["delivered"], true);
+    let received = receiver.received();
+    assert_eq!(received.len(), 2);
+    assert_eq!(received[1].event_id(), answer["id"]);
+    assert_eq!(deliveries(&app, "").await.len(), 2, "the app lists the CLI's test events");
 }

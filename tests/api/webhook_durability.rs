@@ -2,9 +2,9 @@
 //! binary killed with SIGKILL while 100 events wait delivers all of them after a restart, each
 //! once; two replicas on one Postgres deliver each event exactly once.
 
+use nango_tests::app::TEST_ENCRYPTION_KEY;
 use nango_tests::server_process::ServerProcess;
 use nango_tests::webhook_outbox::{deliveries, import_connection, FAST_RETRIES};
-use nango_tests::app::TEST_ENCRYPTION_KEY;
 use nango_tests::{Answer, ResponseExt, ScriptedReceiver, TestApp, SECRET_KEY};
 use reqwest::Method;
 use serde_json::json;
@@ -31,14 +31,32 @@ async fn undelivered_events_survive_a_sigkill_and_arrive_once_after_the_restart(
         client.request(method, format!("{base}{path}")).bearer_auth(SECRET_KEY)
     };
     let environment = json!({ "webhook_url": receiver.url() });
-    api(&server.url, Method::PATCH, "/environment").json(&environment).send().await.unwrap().assert_success().await;
+    api(&server.url, Method::PATCH, "/environment")
+        .json(&environment)
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
     let integration = json!({ "unique_key": "github", "provider": "github", "credentials": {
         "type": "OAUTH2", "client_id": "client", "client_secret": "client-secret", "scopes": "repo" } });
-    api(&server.url, Method::POST, "/integrations").json(&integration).send().await.unwrap().assert_success().await;
+    api(&server.url, Method::POST, "/integrations")
+        .json(&integration)
+        .send()
+        .await
+        .unwrap()
+        .assert_success()
+        .await;
     for n in 0..N_EVENTS {
         let body = json!({ "provider_config_key": "github", "connection_id": format!("user-{n}"),
             "credentials": { "type": "OAUTH2", "access_token": format!("token-{n}") } });
-        api(&server.url, Method::POST, "/connections").json(&body).send().await.unwrap().assert_status(201).await;
+        api(&server.url, Method::POST, "/connections")
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .assert_status(201)
+            .await;
     }
     // Every event is written and tried (answered 503) before the crash.
     let pending = |base: String| {
@@ -70,8 +88,13 @@ async fn undelivered_events_survive_a_sigkill_and_arrive_once_after_the_restart(
     assert_eq!(events.len(), N_EVENTS);
     let accepted = receiver.accepted();
     assert!(accepted.values().all(|n| *n == 1), "an event was accepted twice: {accepted:?}");
-    let ids: std::collections::BTreeSet<&str> = events.iter().filter_map(|event| event["id"].as_str()).collect();
-    assert_eq!(ids, accepted.keys().map(String::as_str).collect(), "the events that arrived are the listed ones");
+    let ids: std::collections::BTreeSet<&str> =
+        events.iter().filter_map(|event| event["id"].as_str()).collect();
+    assert_eq!(
+        ids,
+        accepted.keys().map(String::as_str).collect(),
+        "the events that arrived are the listed ones"
+    );
     server.stop();
 }
 

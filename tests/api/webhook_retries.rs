@@ -85,7 +85,9 @@ async fn network_errors_are_retried_and_recorded_without_the_url() {
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     let event = loop {
         let events = nango_tests::webhook_outbox::deliveries(&app, "connection_id=unreachable").await;
-        if let Some(event) = events.first().filter(|event| event["attempts"].as_array().is_some_and(|a| a.len() >= 2)) {
+        if let Some(event) =
+            events.first().filter(|event| event["attempts"].as_array().is_some_and(|a| a.len() >= 2))
+        {
             break event.clone();
         }
         assert!(std::time::Instant::now() < deadline, "no retry: {events:#?}");

@@ -54,5 +54,8 @@ pub async fn wait_for_status(app: &TestApp, connection_id: &str, status: &str) -
 
 /// The statuses a delivery's attempts got, oldest first (`null` for no answer).
 pub fn attempt_statuses(event: &Value) -> Vec<Value> {
-    event["attempts"].as_array().map(|attempts| attempts.iter().map(|a| a["status_code"].clone()).collect()).unwrap_or_default()
+    event["attempts"]
+        .as_array()
+        .map(|attempts| attempts.iter().map(|a| a["status_code"].clone()).collect())
+        .unwrap_or_default()
 }

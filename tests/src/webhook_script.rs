@@ -103,7 +103,9 @@ impl ScriptedReceiver {
     /// How many times each event id was accepted (answered 2xx).
     pub fn accepted(&self) -> BTreeMap<String, usize> {
         let mut accepted = BTreeMap::new();
-        for request in lock(&self.shared).received.iter().filter(|request| (200..300).contains(&request.answered)) {
+        for request in
+            lock(&self.shared).received.iter().filter(|request| (200..300).contains(&request.answered))
+        {
             *accepted.entry(request.event_id().to_owned()).or_insert(0) += 1;
         }
         accepted

@@ -10,7 +10,9 @@
 
 use super::pagination::{decode_cursor, encode_cursor, invalid_query, parse_limit};
 use crate::error::{ApiError, ErrorCode};
-use crate::extract::{parse_connection_id, parse_integration_key, AuthedEnvironment, Json, Path, QueryParams};
+use crate::extract::{
+    parse_connection_id, parse_integration_key, AuthedEnvironment, Json, Path, QueryParams,
+};
 use crate::state::AppState;
 use crate::store::{WebhookEvent, WebhookEventFilter, WebhookStatus};
 use crate::time::rfc3339_millis;
@@ -21,8 +23,15 @@ use axum::routing::{get, post};
 use axum::Router;
 use serde_json::{json, Value};
 
-const LIST_PARAMETERS: &[&str] =
-    &["status", "connection_id", "connectionId", "provider_config_key", "providerConfigKey", "limit", "cursor"];
+const LIST_PARAMETERS: &[&str] = &[
+    "status",
+    "connection_id",
+    "connectionId",
+    "provider_config_key",
+    "providerConfigKey",
+    "limit",
+    "cursor",
+];
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -38,9 +47,10 @@ async fn list_deliveries(
 ) -> Result<Json<Value>, ApiError> {
     query.only(LIST_PARAMETERS)?;
     let status = match query.get(&["status"]) {
-        Some(text) => Some(WebhookStatus::parse(text.trim()).ok_or_else(|| {
-            invalid_query("status", "status must be one of pending, delivered, failed")
-        })?),
+        Some(text) => Some(
+            WebhookStatus::parse(text.trim())
+                .ok_or_else(|| invalid_query("status", "status must be one of pending, delivered, failed"))?,
+        ),
         None => None,
     };
     let limit = parse_limit(query.get(&["limit"]))?;
@@ -81,16 +91,7 @@ async fn send_test_webhook(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
 ) -> Result<Json<Value>, ApiError> {
-    let sent = actions::send_test(&state, &environment).await?;
-    let attempt = &sent.result.attempt;
-    Ok(Json(json!({
-        "id": sent.event_id.to_string(),
-        "host": sent.host,
-        "delivered": sent.delivered,
-        "status_code": attempt.status_code,
-        "latency_ms": attempt.latency_ms,
-        "error": attempt.error,
-    })))
+    Ok(Json(actions::send_test(&state, &environment).await?.to_json()))
 }
 
 /// An event as the list shows it; the body as the JSON it is.

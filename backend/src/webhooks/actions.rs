@@ -19,6 +19,21 @@ pub struct TestDelivery {
     pub result: AttemptResult,
 }
 
+impl TestDelivery {
+    /// `{id, host, delivered, status_code, latency_ms, error}`: the route's and the CLI's answer.
+    pub fn to_json(&self) -> serde_json::Value {
+        let attempt = &self.result.attempt;
+        json!({
+            "id": self.event_id.to_string(),
+            "host": self.host,
+            "delivered": self.delivered,
+            "status_code": attempt.status_code,
+            "latency_ms": attempt.latency_ms,
+            "error": attempt.error,
+        })
+    }
+}
+
 /// Send `{from: "nango", type: "test", ...}` to the environment's `webhook_url` once, right
 /// away, and answer what came back. The event is recorded with its attempt like any other
 /// (the deliveries list shows it) but never retried: the caller saw the answer.

@@ -48,7 +48,11 @@ struct Failure {
 }
 
 /// The receiver's status and `Retry-After` (429 and 503 only), or why no answer came.
-async fn send(http: &Outbound, delivery: &Delivery<'_>, now: i64) -> Result<(u16, Option<Duration>), Failure> {
+async fn send(
+    http: &Outbound,
+    delivery: &Delivery<'_>,
+    now: i64,
+) -> Result<(u16, Option<Duration>), Failure> {
     let refused = |message: String| Failure { message, verdict: Verdict::Fail };
     let request = match http.post(delivery.url) {
         Ok(request) => request,
@@ -76,7 +80,9 @@ async fn send(http: &Outbound, delivery: &Delivery<'_>, now: i64) -> Result<(u16
             message: format!("no answer within {} s", delivery.timeout.as_secs_f64()),
             verdict: Verdict::Retry { retry_after: None },
         }),
-        Err(error) => Err(Failure { message: describe(&error), verdict: Verdict::Retry { retry_after: None } }),
+        Err(error) => {
+            Err(Failure { message: describe(&error), verdict: Verdict::Retry { retry_after: None } })
+        }
     }
 }
 

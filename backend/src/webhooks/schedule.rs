@@ -15,7 +15,9 @@ pub const MAX_RETRY_AFTER: Duration = Duration::from_secs(3600);
 pub enum Verdict {
     Delivered,
     /// Worth another try; `retry_after` is what the receiver asked for, if anything.
-    Retry { retry_after: Option<Duration> },
+    Retry {
+        retry_after: Option<Duration>,
+    },
     /// The receiver (or our outbound policy) refused it for good.
     Fail,
 }

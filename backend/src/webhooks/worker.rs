@@ -89,7 +89,13 @@ pub async fn deliver_event(state: AppState, event: WebhookEvent) {
 }
 
 /// One line per attempt (host only: a URL's path may hold a token).
-pub fn log_outcome(event_id: &uuid::Uuid, url: &str, result: &AttemptResult, next: WebhookNext, attempt: i64) {
+pub fn log_outcome(
+    event_id: &uuid::Uuid,
+    url: &str,
+    result: &AttemptResult,
+    next: WebhookNext,
+    attempt: i64,
+) {
     let host = deliver::host_of(url);
     let status = result.attempt.status_code;
     let error = result.attempt.error.as_deref().unwrap_or_default();

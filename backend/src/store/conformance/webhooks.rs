@@ -13,14 +13,19 @@ use uuid::Uuid;
 /// transaction that commits or rolls back.
 #[async_trait]
 pub(crate) trait InTransaction {
-    async fn write_webhook_event_in_transaction(&self, event: &NewWebhookEvent, commit: bool) -> StoreResult<()>;
+    async fn write_webhook_event_in_transaction(
+        &self,
+        event: &NewWebhookEvent,
+        commit: bool,
+    ) -> StoreResult<()>;
 }
 
 fn event(env: &Environment, connection: Option<&str>, created_at: i64) -> NewWebhookEvent {
     NewWebhookEvent {
         id: Uuid::new_v4(),
         environment_id: env.id,
-        connection: connection.map(|id| (IntegrationKey::parse("int").unwrap(), ConnectionId::parse(id).unwrap())),
+        connection: connection
+            .map(|id| (IntegrationKey::parse("int").unwrap(), ConnectionId::parse(id).unwrap())),
         url: "https://hooks.example/in".into(),
         body: format!("{{\"n\":{created_at}}}"),
         created_at,
@@ -41,7 +46,12 @@ fn ids(events: &[WebhookEvent]) -> Vec<Uuid> {
 pub(super) async fn webhooks_outbox(store: &dyn Store) {
     const T: i64 = NOW * 1000;
     let env = new_environment(store, "env-webhooks").await;
-    let (a1, a2, b1, test) = (event(&env, Some("a"), T), event(&env, Some("a"), T + 1), event(&env, Some("b"), T + 2), event(&env, None, T + 3));
+    let (a1, a2, b1, test) = (
+        event(&env, Some("a"), T),
+        event(&env, Some("a"), T + 1),
+        event(&env, Some("b"), T + 2),
+        event(&env, None, T + 3),
+    );
     let mut later = event(&env, Some("c"), T + 4);
     later.next_attempt_at = T + 60_000;
     for new in [&a1, &a2, &b1, &test, &later] {
@@ -59,9 +69,18 @@ pub(super) async fn webhooks_outbox(store: &dyn Store) {
 
     // Only the holder records; the lease is freed then.
     let failed = attempt(T + 20, Some(503), None);
-    assert!(!store.record_webhook_attempt(&a1.id, "w2", &failed, WebhookNext::RetryAt(T + 500)).await.unwrap());
-    assert!(store.record_webhook_attempt(&a1.id, "w1", &failed, WebhookNext::RetryAt(T + 500)).await.unwrap());
-    assert!(!store.record_webhook_attempt(&a1.id, "w1", &failed, WebhookNext::Delivered).await.unwrap(), "lease gone");
+    assert!(!store
+        .record_webhook_attempt(&a1.id, "w2", &failed, WebhookNext::RetryAt(T + 500))
+        .await
+        .unwrap());
+    assert!(store
+        .record_webhook_attempt(&a1.id, "w1", &failed, WebhookNext::RetryAt(T + 500))
+        .await
+        .unwrap());
+    assert!(
+        !store.record_webhook_attempt(&a1.id, "w1", &failed, WebhookNext::Delivered).await.unwrap(),
+        "lease gone"
+    );
     let ok = attempt(T + 30, Some(200), None);
     assert!(store.record_webhook_attempt(&b1.id, "w1", &ok, WebhookNext::Delivered).await.unwrap());
     // `a1` waits for its retry and `a2` behind it; `b1` is done.
@@ -94,11 +113,20 @@ pub(super) async fn webhooks_outbox(store: &dyn Store) {
 
     // A replay makes a finished event pending and due again, its attempts kept.
     let replayed = store.replay_webhook_event(env.id, &a2.id, T + 800, T + 9_000).await.unwrap().unwrap();
-    assert_eq!((replayed.status, replayed.attempts_before_replay, replayed.finished_at), (WebhookStatus::Pending, 1, None));
-    assert_eq!((replayed.next_attempt_at, replayed.retry_until, replayed.attempt_log.len()), (T + 800, T + 9_000, 1));
+    assert_eq!(
+        (replayed.status, replayed.attempts_before_replay, replayed.finished_at),
+        (WebhookStatus::Pending, 1, None)
+    );
+    assert_eq!(
+        (replayed.next_attempt_at, replayed.retry_until, replayed.attempt_log.len()),
+        (T + 800, T + 9_000, 1)
+    );
     assert!(store.replay_webhook_event(other.id, &a2.id, T, T).await.unwrap().is_none());
     assert_eq!(ids(&store.claim_webhook_events("w5", T + 800, T + 900, 10).await.unwrap()), vec![a2.id]);
-    assert!(store.record_webhook_attempt(&a2.id, "w5", &attempt(T + 850, Some(204), None), WebhookNext::Delivered).await.unwrap());
+    assert!(store
+        .record_webhook_attempt(&a2.id, "w5", &attempt(T + 850, Some(204), None), WebhookNext::Delivered)
+        .await
+        .unwrap());
     let got = store.webhook_event(env.id, &a2.id).await.unwrap().unwrap();
     assert_eq!((got.status, got.attempts, got.attempt_log.len()), (WebhookStatus::Delivered, 2, 2));
 
@@ -109,18 +137,29 @@ pub(super) async fn webhooks_outbox(store: &dyn Store) {
     concurrent_claims(store, &other).await;
 }
 
-async fn webhooks_lists(store: &dyn Store, env: &Environment, [a1, a2, b1, test, later]: [&NewWebhookEvent; 5]) {
+async fn webhooks_lists(
+    store: &dyn Store,
+    env: &Environment,
+    [a1, a2, b1, test, later]: [&NewWebhookEvent; 5],
+) {
     let list = |filter: WebhookEventFilter| async move {
         ids(&store.list_webhook_events(env.id, &WebhookEventFilter { limit: 100, ..filter }).await.unwrap())
     };
     assert_eq!(list(WebhookEventFilter::default()).await, vec![later.id, test.id, b1.id, a2.id, a1.id]);
     let failed = WebhookEventFilter { status: Some(WebhookStatus::Failed), ..Default::default() };
     assert_eq!(list(failed).await, vec![test.id, a2.id]);
-    let of_a = WebhookEventFilter { connection_id: Some(ConnectionId::parse("a").unwrap()), ..Default::default() };
+    let of_a =
+        WebhookEventFilter { connection_id: Some(ConnectionId::parse("a").unwrap()), ..Default::default() };
     assert_eq!(list(of_a).await, vec![a2.id, a1.id]);
-    let of_int = WebhookEventFilter { integration_key: Some(IntegrationKey::parse("int").unwrap()), ..Default::default() };
+    let of_int = WebhookEventFilter {
+        integration_key: Some(IntegrationKey::parse("int").unwrap()),
+        ..Default::default()
+    };
     assert_eq!(list(of_int).await.len(), 4, "the test event has no integration");
-    let page = store.list_webhook_events(env.id, &WebhookEventFilter { limit: 2, ..Default::default() }).await.unwrap();
+    let page = store
+        .list_webhook_events(env.id, &WebhookEventFilter { limit: 2, ..Default::default() })
+        .await
+        .unwrap();
     assert_eq!(ids(&page), vec![later.id, test.id]);
     let next = WebhookEventFilter { before_seq: Some(page[1].seq), limit: 2, ..Default::default() };
     let next = store.list_webhook_events(env.id, &next).await.unwrap();
@@ -139,7 +178,8 @@ async fn concurrent_claims(store: &dyn Store, env: &Environment) {
     let claims = (0..8).map(|worker| async move {
         store.claim_webhook_events(&format!("worker-{worker}"), T, T + 1_000, 6).await.unwrap()
     });
-    let mut claimed: Vec<Uuid> = futures_util::future::join_all(claims).await.iter().flat_map(|events| ids(events)).collect();
+    let mut claimed: Vec<Uuid> =
+        futures_util::future::join_all(claims).await.iter().flat_map(|events| ids(events)).collect();
     // Claims skipping each other's rows may leave some: a last one takes the rest.
     claimed.extend(ids(&store.claim_webhook_events("worker-last", T, T + 1_000, 100).await.unwrap()));
     let n_claimed = claimed.len();
