@@ -12,10 +12,11 @@
 //! - `send_auth(state, environment, event)`: for callers that cannot wait; the event is handed
 //!   to the replica's `Outbox`, written within milliseconds in call order, and the worker woken.
 //! - `enqueue_auth(...)`: the same, awaited: the event is durable when it returns.
-//! - In a transaction of the SQL layer, `Store::write_webhook_event(&mut *tx, &event)`
-//!   (`store/sql/webhooks.rs`) writes the row of `new_auth_event(...)` beside the change it
-//!   reports, so both commit or neither does (SPEC §12); call `state.webhooks.wake()` after
-//!   the commit.
+//! - Inside a transaction of the SQL layer (a store macro in `store/sql/`),
+//!   `Self::write_webhook_event(&mut *tx, &event)` (`store/sql/webhooks.rs`, on both
+//!   `SqliteStore` and `PostgresStore`) writes the row `new_auth_event(...)` built, beside the
+//!   change it reports, so both commit or neither does (SPEC §12 "in the same transaction");
+//!   wake the worker with `state.webhooks.wake()` after the commit (it also polls each second).
 //!
 //! Delivery (`deliver.rs`, `signing.rs`): POST JSON through the outbound policy, signed with
 //! `X-Nango-Hmac-Sha256`, `X-Nango-Signature`, `Nango-Webhook-Id`, `Nango-Webhook-Signature`,

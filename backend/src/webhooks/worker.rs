@@ -76,7 +76,7 @@ pub async fn deliver_event(state: AppState, event: WebhookEvent) {
     );
     match state.store.record_webhook_attempt(&event.id, &holder, &result.attempt, next).await {
         Ok(true) => {
-            log_outcome(&event.id, &event.url, &result, next, event.attempts + 1);
+            log_outcome(&holder, &event.id, &event.url, &result, next, event.attempts + 1);
             match next {
                 WebhookNext::Delivered => crate::metrics::webhook_delivered(true),
                 WebhookNext::Failed => crate::metrics::webhook_delivered(false),
@@ -88,8 +88,10 @@ pub async fn deliver_event(state: AppState, event: WebhookEvent) {
     }
 }
 
-/// One line per attempt (host only: a URL's path may hold a token).
+/// One line per attempt (host only: a URL's path may hold a token), naming the replica's
+/// worker that made it.
 pub fn log_outcome(
+    worker: &str,
     event_id: &uuid::Uuid,
     url: &str,
     result: &AttemptResult,
@@ -101,14 +103,17 @@ pub fn log_outcome(
     let error = result.attempt.error.as_deref().unwrap_or_default();
     match next {
         WebhookNext::Delivered => {
-            tracing::info!(%event_id, %host, ?status, attempt, "webhook delivered");
+            tracing::info!(worker, %event_id, %host, ?status, attempt, "webhook delivered");
         }
         WebhookNext::Failed => {
-            tracing::warn!(%event_id, %host, ?status, attempt, error, "webhook failed; no more retries");
+            tracing::warn!(worker, %event_id, %host, ?status, attempt, error, "webhook failed; no more retries");
         }
         WebhookNext::RetryAt(at) => {
             let retry_in_ms = at.saturating_sub(crate::time::now_ms());
-            tracing::info!(%event_id, %host, ?status, attempt, error, retry_in_ms, "webhook attempt failed; will retry");
+            tracing::info!(
+                worker, %event_id, %host, ?status, attempt, error, retry_in_ms,
+                "webhook attempt failed; will retry"
+            );
         }
     }
 }
