@@ -20,6 +20,7 @@ mod hmac;
 mod input;
 mod integrations;
 mod lifecycle;
+mod lifecycle_replicas;
 mod limits;
 mod logs;
 mod metadata;

@@ -129,10 +129,19 @@ async fn refresh_once(
         let lock_now = now + i64::try_from(started.elapsed().as_secs()).unwrap_or(i64::MAX / 2);
         if state.store.try_lock_refresh(&key, &holder, lock_now, lock_ttl).await? {
             if waited_for_another {
-                // Another request held the lock and let go without new credentials: its
-                // refresh failed. Trying again would call a failing provider once more per
-                // waiter, each with its whole time-out; report the failure instead.
+                // Another request held the lock and let go: if it stored new credentials (we
+                // may not have polled since), they are the answer; if not, its refresh failed,
+                // and trying again would call a failing provider once more per waiter, each
+                // with its whole time-out: report the failure instead.
+                let current = reread(state, &key).await;
                 state.store.unlock_refresh(&key, &holder).await?;
+                let current = current?;
+                if current.sealed_credentials != connection.sealed_credentials {
+                    return open_credentials(state, &current);
+                }
+                if current.status == ConnectionStatus::NeedsReauth {
+                    return Err(ConnectionError::NeedsReauth);
+                }
                 return Err(ConnectionError::refresh_failed(
                     "a concurrent refresh of this connection failed; try again later",
                 ));
