@@ -144,6 +144,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         environments: Arc::new(EnvironmentCache::new(Duration::from_secs(1))),
         last_fetched: Arc::new(PendingLastFetched::default()),
         rate_limits: Arc::new(crate::rate_limit::RateLimits::new(rate_settings)),
+        webhooks: Arc::default(),
     })
 }
 

@@ -1,7 +1,7 @@
 //! The tasks every replica runs beside the server: purging expired flows and sessions,
-//! flushing `last_fetched_at`, listening for flows other replicas ended, and refreshing
-//! tokens about to expire (`connections::proactive`). They stop when
-//! `Tasks` is dropped.
+//! flushing `last_fetched_at`, listening for flows other replicas ended, refreshing tokens
+//! about to expire (`connections::proactive`), and delivering webhooks (`webhooks::worker`).
+//! They stop when `Tasks` is dropped.
 
 use crate::state::AppState;
 use std::time::Duration;
@@ -16,6 +16,7 @@ impl Tasks {
             tokio::spawn(flush_last_fetched(state.clone())),
             tokio::spawn(state.flow_watch.clone().listen(state.store.clone())),
             tokio::spawn(crate::connections::proactive::run(state.clone())),
+            tokio::spawn(crate::webhooks::worker::run(state.clone())),
         ])
     }
 }

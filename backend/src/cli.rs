@@ -1,4 +1,5 @@
-//! The command line: `serve` (default), `keys`, `hmac`, `migrate`, `rotate-key` (SPEC §6, §13).
+//! The command line: `serve` (default), `keys`, `hmac`, `migrate`, `rotate-key`, `webhook-test`
+//! (SPEC §6, §12, §13).
 
 use crate::app::{self, App};
 use crate::config::Config;
@@ -30,6 +31,9 @@ pub enum Command {
     /// Re-seal everything sealed under NANGO_ENCRYPTION_KEY_PREVIOUS with NANGO_ENCRYPTION_KEY.
     /// Safe while servers run (they open both keys) and resumable after a crash.
     RotateKey,
+    /// Send a test webhook to the default environment's `webhook_url` now and print what the
+    /// receiver answered; fails unless it accepted it (2xx).
+    WebhookTest,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -73,6 +77,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!(
                 "rotation done: {n_resealed} values re-sealed; NANGO_ENCRYPTION_KEY_PREVIOUS may be removed"
             );
+            Ok(())
+        }
+        Command::WebhookTest => {
+            let state = app::build_state(config).await?;
+            app::bootstrap_environment(&state).await?;
+            let environment = state.store.default_environment().await?;
+            let environment = environment.ok_or_else(|| anyhow::anyhow!("no default environment"))?;
+            let sent = crate::webhooks::actions::send_test(&state, &environment).await?;
+            println!("{}", serde_json::to_string_pretty(&sent.to_json())?);
+            if !sent.delivered {
+                anyhow::bail!("the receiver did not accept the test webhook");
+            }
             Ok(())
         }
     }

@@ -49,6 +49,8 @@ pub struct Config {
     pub refresh_policy: crate::connections::status::RefreshPolicy,
     /// The background refresher (SPEC §11 "Proactive refresh").
     pub proactive_refresh: crate::connections::proactive::ProactiveSettings,
+    /// `NANGO_WEBHOOK_*`: the outbox's retry schedule, time-out and concurrency (SPEC §12).
+    pub webhooks: crate::webhooks::WebhookSettings,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -92,6 +94,11 @@ struct FileConfig {
     refresh_interval_seconds: Option<u64>,
     refresh_batch_size: Option<u32>,
     refresh_concurrency: Option<usize>,
+    webhook_retry_base_ms: Option<u64>,
+    webhook_retry_max_ms: Option<u64>,
+    webhook_retry_hours: Option<u64>,
+    webhook_timeout_seconds: Option<u64>,
+    webhook_concurrency: Option<u64>,
 }
 
 impl Config {
@@ -249,6 +256,13 @@ impl Config {
                 batch_size: number(&var, "NANGO_REFRESH_BATCH_SIZE", file_config.refresh_batch_size, 100)?,
                 concurrency: number(&var, "NANGO_REFRESH_CONCURRENCY", file_config.refresh_concurrency, 8)?,
             },
+            webhooks: crate::webhooks::WebhookSettings::from_numbers(
+                number(&var, "NANGO_WEBHOOK_RETRY_BASE_MS", file_config.webhook_retry_base_ms, 5_000)?,
+                number(&var, "NANGO_WEBHOOK_RETRY_MAX_MS", file_config.webhook_retry_max_ms, 3_600_000)?,
+                number(&var, "NANGO_WEBHOOK_RETRY_HOURS", file_config.webhook_retry_hours, 24)?,
+                number(&var, "NANGO_WEBHOOK_TIMEOUT_SECONDS", file_config.webhook_timeout_seconds, 10)?,
+                number(&var, "NANGO_WEBHOOK_CONCURRENCY", file_config.webhook_concurrency, 16)?,
+            ),
             limits: crate::serve::Limits {
                 max_connections: number(&var, "NANGO_MAX_CONNECTIONS", file_config.max_connections, 4096)?,
                 header_read_timeout: std::time::Duration::from_secs(number(

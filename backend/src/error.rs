@@ -212,6 +212,17 @@ impl From<crate::integrations::IntegrationError> for ApiError {
     }
 }
 
+impl From<crate::webhooks::WebhookError> for ApiError {
+    fn from(error: crate::webhooks::WebhookError) -> Self {
+        use crate::webhooks::WebhookError;
+        match error {
+            WebhookError::NoWebhookUrl => Self::new(ErrorCode::WebhookUrlMissing, error.to_string()),
+            WebhookError::UnknownEvent => Self::new(ErrorCode::UnknownWebhookEvent, error.to_string()),
+            WebhookError::Store(store) => Self::internal(store),
+        }
+    }
+}
+
 /// The connection layer's errors: the code decides the status; internal failures keep their
 /// cause for the log and answer a bland message.
 impl From<ConnectionError> for ApiError {

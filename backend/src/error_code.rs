@@ -50,6 +50,8 @@ error_codes! {
     ProviderDenied = "provider_denied" => FORBIDDEN,
     UnknownIntegration = "unknown_integration" => NOT_FOUND,
     UnknownFlow = "unknown_flow" => NOT_FOUND,
+    /// No webhook event of the environment has this id (`/webhooks/deliveries/{id}`).
+    UnknownWebhookEvent = "unknown_webhook_event" => NOT_FOUND,
     /// A route, connection or integration the secret-key API does not have (Nango's name).
     NotFound = "not_found" => NOT_FOUND,
     /// The integration names a provider that the catalog does not have.
@@ -70,6 +72,8 @@ error_codes! {
     InvalidConnectSessionTokenFormat = "invalid_connect_session_token_format" => UNAUTHORIZED,
     UnknownConnectSessionToken = "unknown_connect_session_token" => UNAUTHORIZED,
     InvalidSettings = "invalid_settings" => BAD_REQUEST,
+    /// `POST /webhooks/test` for an environment without a `webhook_url`.
+    WebhookUrlMissing = "webhook_url_missing" => BAD_REQUEST,
     /// The provider has no proxy settings we can use for this request.
     ProxyNotSupported = "proxy_not_supported" => BAD_REQUEST,
     DuplicateIntegration = "duplicate_integration" => CONFLICT,

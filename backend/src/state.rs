@@ -25,4 +25,6 @@ pub struct AppState {
     pub last_fetched: Arc<PendingLastFetched>,
     /// The WebSocket result sockets of this replica, by flow id.
     pub flow_watch: Arc<crate::flows::watch::FlowWatch>,
+    /// This replica's handle on the webhook outbox: writes handed-over events, wakes the worker.
+    pub webhooks: Arc<crate::webhooks::Outbox>,
 }

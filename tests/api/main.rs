@@ -44,4 +44,7 @@ mod rotation;
 mod smoke;
 mod socket;
 mod state;
+mod webhook_deliveries;
+mod webhook_durability;
+mod webhook_retries;
 mod webhooks;

@@ -18,6 +18,8 @@ pub mod server_process;
 pub mod socket;
 pub mod upstream;
 pub mod webhook;
+pub mod webhook_outbox;
+pub mod webhook_script;
 
 pub use app::{TestApp, PUBLIC_KEY, SECRET_KEY};
 pub use flow::{Connect, FlowRun};
@@ -26,6 +28,7 @@ pub use redirector::Redirector;
 pub use response::ResponseExt;
 pub use socket::ResultSocket;
 pub use webhook::WebhookReceiver;
+pub use webhook_script::{Answer, ScriptedReceiver};
 
 /// A random string of `n_bytes` bytes, URL-safe; unique names for tests.
 pub fn random_id(n_bytes: usize) -> String {

@@ -89,6 +89,12 @@ impl ServerProcess {
         self.finish()
     }
 
+    /// SIGKILL (no shutdown at all: a crash), wait for the exit, and return the whole output.
+    pub fn kill(mut self) -> String {
+        let _ = self.child.kill();
+        self.finish()
+    }
+
     /// Reap the process and wait for both pipes to reach end of file.
     fn finish(&mut self) -> String {
         let _ = self.child.wait();

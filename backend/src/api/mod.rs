@@ -14,6 +14,7 @@ mod integrations;
 mod metadata;
 mod pagination;
 mod providers;
+mod webhook_deliveries;
 
 use crate::error::ApiError;
 use crate::json::JsonMap;
@@ -37,6 +38,7 @@ pub fn routes() -> Router<AppState> {
         .merge(compat::routes())
         .merge(connect_sessions::routes())
         .merge(providers::routes())
+        .merge(webhook_deliveries::routes())
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -134,3 +134,16 @@ metered!(FlowNotices {
     fn announce_flow_end(&self, flow_id: &FlowId) -> StoreResult<()>;
     fn flow_end_notices(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<FlowId>>>;
 });
+
+metered!(WebhookStore {
+    fn insert_webhook_event(&self, event: &NewWebhookEvent) -> StoreResult<()>;
+    fn claim_webhook_events(&self, holder: &str, now: i64, lease_until: i64, limit: u32)
+        -> StoreResult<Vec<WebhookEvent>>;
+    fn record_webhook_attempt(&self, event_id: &uuid::Uuid, holder: &str, attempt: &WebhookAttempt, next: WebhookNext)
+        -> StoreResult<bool>;
+    fn webhook_event(&self, env: EnvironmentId, id: &uuid::Uuid) -> StoreResult<Option<WebhookEvent>>;
+    fn list_webhook_events(&self, env: EnvironmentId, filter: &WebhookEventFilter) -> StoreResult<Vec<WebhookEvent>>;
+    fn replay_webhook_event(&self, env: EnvironmentId, id: &uuid::Uuid, now: i64, retry_until: i64)
+        -> StoreResult<Option<WebhookEvent>>;
+    fn purge_webhook_events(&self, finished_before: i64) -> StoreResult<u64>;
+});

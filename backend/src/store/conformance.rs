@@ -18,6 +18,7 @@ mod health;
 mod integrations;
 mod sealing;
 mod sessions;
+pub(crate) mod webhooks;
 use connections::{connections_filters, connections_list, refresh_lock};
 use flows::{flow_notices, flows_outcome, flows_single_use};
 use health::connection_health;
@@ -41,6 +42,7 @@ pub async fn run_all(store: &dyn Store) {
     flows_outcome(store).await;
     sessions_lifecycle(store).await;
     environment_variables::environment_variables(store).await;
+    webhooks::webhooks_outbox(store).await;
 }
 
 const NOW: i64 = 1_700_000_000;
@@ -281,6 +283,7 @@ mod tests {
         let store = sqlite::SqliteStore::open(&dir.path().join("nango.db"), test_cipher()).await.unwrap();
         run_all(&store).await;
         flow_notices(&store, false).await;
+        webhooks::webhooks_in_transaction(&store).await;
         // Reopening the file keeps the data.
         drop(store);
         let store = sqlite::SqliteStore::open(&dir.path().join("nango.db"), test_cipher()).await.unwrap();
@@ -300,6 +303,7 @@ mod tests {
             .unwrap_or_else(|error| panic!("Postgres at DATABASE_URL is unreachable: {error}"));
         run_all(&store).await;
         flow_notices(&store, true).await;
+        webhooks::webhooks_in_transaction(&store).await;
         drop(store);
         use sqlx::Connection as _;
         let mut connection = sqlx::PgConnection::connect(&url).await.unwrap();

@@ -1,5 +1,5 @@
 //! Storage: one trait per concern (`EnvironmentStore`, `IntegrationStore`, `ConnectionStore`,
-//! `FlowStore`, `EnvironmentVariableStore`, plus `Schema`), all implemented by `sqlite.rs`
+//! `FlowStore`, `EnvironmentVariableStore`, `WebhookStore`, plus `Schema`), all implemented by `sqlite.rs`
 //! (embedded default) and `postgres.rs` (several replicas); `Store` is all of them. Callers
 //! never see SQL (STYLE §5). The records are in `records.rs`.
 //!
@@ -19,9 +19,12 @@ mod rows;
 pub mod secrets;
 mod sql;
 pub mod sqlite;
+mod webhook_records;
+mod webhook_rows;
 
 pub use crate::json::JsonMap;
 pub use records::*;
+pub use webhook_records::*;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -246,6 +249,54 @@ pub trait SessionStore: Send + Sync {
     async fn purge_sessions(&self, older_than: i64) -> StoreResult<u64>;
 }
 
+/// The webhook outbox (SPEC §12). Times are unix milliseconds. Inside a transaction of the SQL
+/// layer, `write_webhook_event(&mut *tx, &event)` writes the same row as `insert_webhook_event`
+/// (`sql/webhooks.rs`), so a change and the event reporting it commit together.
+#[async_trait]
+pub trait WebhookStore: Send + Sync {
+    /// Write a pending event in its own statement. `Conflict` when the id exists.
+    async fn insert_webhook_event(&self, event: &NewWebhookEvent) -> StoreResult<()>;
+    /// Lease to `holder` until `lease_until` at most `limit` events that are pending, due at
+    /// `now`, not leased (or whose lease ran out), and the oldest pending event of their
+    /// connection (SPEC §12: order per connection). While a lease holds, no other claim, on
+    /// any replica, returns the event. Oldest first.
+    async fn claim_webhook_events(
+        &self,
+        holder: &str,
+        now: i64,
+        lease_until: i64,
+        limit: u32,
+    ) -> StoreResult<Vec<WebhookEvent>>;
+    /// Record an attempt and what follows it, and free the lease, if `holder` still holds it;
+    /// `false` (nothing written) when it does not.
+    async fn record_webhook_attempt(
+        &self,
+        event_id: &uuid::Uuid,
+        holder: &str,
+        attempt: &WebhookAttempt,
+        next: WebhookNext,
+    ) -> StoreResult<bool>;
+    /// One event of `env`, with its attempts.
+    async fn webhook_event(&self, env: EnvironmentId, id: &uuid::Uuid) -> StoreResult<Option<WebhookEvent>>;
+    /// Events of `env`, newest first, each with its attempts.
+    async fn list_webhook_events(
+        &self,
+        env: EnvironmentId,
+        filter: &WebhookEventFilter,
+    ) -> StoreResult<Vec<WebhookEvent>>;
+    /// Make an event pending again, due at `now`, retried until `retry_until`, its back-off
+    /// started afresh; its attempts are kept. `None` when `env` has no such event.
+    async fn replay_webhook_event(
+        &self,
+        env: EnvironmentId,
+        id: &uuid::Uuid,
+        now: i64,
+        retry_until: i64,
+    ) -> StoreResult<Option<WebhookEvent>>;
+    /// Delete events that finished before `finished_before`, with their attempts.
+    async fn purge_webhook_events(&self, finished_before: i64) -> StoreResult<u64>;
+}
+
 /// Word between replicas that a flow has ended (SPEC §8: the replica holding a result socket
 /// learns the outcome of a flow another replica finished). Postgres: `NOTIFY`/`LISTEN`;
 /// SQLite serves one process, whose own wake-ups suffice.
@@ -270,6 +321,7 @@ pub trait Store:
     + FlowNotices
     + SessionStore
     + EnvironmentVariableStore
+    + WebhookStore
 {
 }
 
@@ -282,7 +334,8 @@ impl<
             + FlowStore
             + FlowNotices
             + SessionStore
-            + EnvironmentVariableStore,
+            + EnvironmentVariableStore
+            + WebhookStore,
     > Store for T
 {
 }

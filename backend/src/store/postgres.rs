@@ -66,6 +66,8 @@ impl PostgresStore {
 
 // Replicas write concurrently: a merge locks its row until it commits.
 super::sql::impl_store!(PostgresStore, lock = " FOR UPDATE", tag = ("(tags::jsonb ->> ", ")"));
+// Replicas claim at once: each skips the events another is claiming.
+super::sql::webhook_store!(PostgresStore, db = Postgres, claim_lock = " FOR UPDATE OF e SKIP LOCKED");
 
 /// The `NOTIFY` channel that carries the ids of ended flows between replicas.
 const FLOW_END_CHANNEL: &str = "nango_flow_ends";

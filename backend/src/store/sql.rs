@@ -127,6 +127,7 @@ pub(crate) mod health;
 mod integrations;
 mod rotation;
 mod sessions;
+mod webhooks;
 
 pub(crate) use connections::connection_store;
 pub(crate) use environment_variables::environment_variable_store;
@@ -136,4 +137,5 @@ pub(crate) use health::{health_store, insert_status_event};
 pub(crate) use integrations::integration_store;
 pub(crate) use rotation::rotation_methods;
 pub(crate) use sessions::session_store;
+pub(crate) use webhooks::webhook_store;
 pub(crate) use {bind_key, by_key, impl_store};

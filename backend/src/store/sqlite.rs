@@ -64,6 +64,8 @@ impl SqliteStore {
 // The writer connection is the only writer, so a read-modify-write needs no row lock.
 // A tag's value: `json_extract` with the key quoted in the path (tag keys hold no `"`).
 super::sql::impl_store!(SqliteStore, lock = "", tag = ("json_extract(tags, '$.\"' || ", " || '\"')"));
+// One writer: a claim runs alone, so it needs no row lock.
+super::sql::webhook_store!(SqliteStore, db = Sqlite, claim_lock = "");
 
 // One process serves a SQLite file: the flows module's own wake-ups reach every socket.
 #[async_trait]
