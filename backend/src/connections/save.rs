@@ -1,6 +1,7 @@
 //! Saving a new or renewed connection, the same way for every route that creates one (the OAuth
 //! callback, the API-key and basic POSTs): seal the credentials with the row's AAD, upsert
-//! (existing metadata is kept), tell created from overridden, send the auth webhook.
+//! (existing metadata is kept), tell created from overridden, and write the auth webhook to
+//! the outbox in the same transaction.
 
 use super::ConnectionError;
 use crate::credentials::Credentials;
@@ -55,16 +56,24 @@ pub async fn save_new(
         webhook_url_override: new.webhook_url_override,
         now,
     };
-    let (connection, outcome) = state.store.upsert_connection(&upsert).await?;
-    let operation = match outcome {
+    // The auth webhook is written in the upsert's transaction (SPEC §12).
+    let now_ms = crate::time::now_ms();
+    let report = |connection: &Connection, outcome: UpsertOutcome| {
+        let mut event = AuthEvent::success(operation_of(outcome), &connection.key(), &connection.provider);
+        event.auth_mode = auth_mode;
+        event.end_user = connection.end_user.clone();
+        event.tags = connection.tags.clone();
+        event.webhook_url_override = connection.webhook_url_override.clone();
+        webhooks::new_auth_event(&state.config.webhooks, environment, &event, now_ms)
+    };
+    let (connection, outcome) = state.store.upsert_connection_reporting(&upsert, &report).await?;
+    state.webhooks.wake();
+    Ok(SavedConnection { connection, operation: operation_of(outcome) })
+}
+
+fn operation_of(outcome: UpsertOutcome) -> AuthOperation {
+    match outcome {
         UpsertOutcome::Created => AuthOperation::Creation,
         UpsertOutcome::Overridden => AuthOperation::Override,
-    };
-    let mut event = AuthEvent::success(operation, &upsert.key, &connection.provider);
-    event.auth_mode = auth_mode;
-    event.end_user = connection.end_user.clone();
-    event.tags = connection.tags.clone();
-    event.webhook_url_override = connection.webhook_url_override.clone();
-    webhooks::send_auth(state, environment, event);
-    Ok(SavedConnection { connection, operation })
+    }
 }

@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::store::{
     Connection, ConnectionHealth, ConnectionKey, ConnectionStatus, Environment, FlowError, RefreshRecord,
 };
-use crate::webhooks::{send_auth, AuthEvent, AuthOperation};
+use crate::webhooks::{self, AuthEvent, AuthOperation};
 
 /// The longest back-off between two tries of a failing refresh.
 const MAX_BACKOFF_SECONDS: i64 = 3600;
@@ -107,8 +107,8 @@ pub fn next(health: &ConnectionHealth, attempt: Attempt, policy: &RefreshPolicy,
     }
 }
 
-/// Store what `attempt` leaves on `connection`; when the status changed, log it and send the
-/// auth webhook (`operation: refresh`). The connection as stored now.
+/// Store what `attempt` leaves on `connection`; when the status changed, log it and write
+/// the auth webhook (`operation: refresh`) in the same transaction. The connection as stored.
 pub async fn record(
     state: &AppState,
     environment: &Environment,
@@ -118,48 +118,59 @@ pub async fn record(
 ) -> Result<Connection, ConnectionError> {
     let key = connection.key();
     let record = next(&connection.health, attempt, &state.config.refresh_policy, now);
+    let now_ms = crate::time::now_ms();
+    let report = |stored: &Connection, _from: ConnectionStatus| {
+        webhooks::new_auth_event(&state.config.webhooks, environment, &transition_event(stored), now_ms)
+    };
     let (stored, changed_from) = state
         .store
-        .record_refresh(&key, &record, now)
+        .record_refresh(&key, &record, now, &report)
         .await?
         .ok_or_else(|| ConnectionError::UnknownConnection(key.clone()))?;
     if let Some(from) = changed_from {
-        announce(state, environment, &key, &stored, from);
+        state.webhooks.wake();
+        log_transition(&key, &stored, from);
     }
     Ok(stored)
 }
 
-/// The log line and webhook of a transition of `connection` from `from`.
-fn announce(
-    state: &AppState,
-    environment: &Environment,
-    key: &ConnectionKey,
-    connection: &Connection,
-    from: ConnectionStatus,
-) {
+fn log_transition(key: &ConnectionKey, connection: &Connection, from: ConnectionStatus) {
     let reason = connection.health.status_reason.as_deref().unwrap_or("");
+    let (integration, id, to) = (&key.integration_key, &key.connection_id, connection.status.as_str());
     if connection.status == ConnectionStatus::Active {
-        tracing::info!(integration = %key.integration_key, connection = %key.connection_id, from = from.as_str(), to = "active", "connection status changed");
+        tracing::info!(%integration, connection = %id, from = from.as_str(), to, "connection status changed");
     } else {
-        tracing::warn!(integration = %key.integration_key, connection = %key.connection_id, from = from.as_str(), to = connection.status.as_str(), reason, "connection status changed");
+        tracing::warn!(%integration, connection = %id, from = from.as_str(), to, reason, "connection status changed");
     }
+}
+
+/// The auth webhook of a transition to `connection`'s status: `success` for `active`, else the
+/// failure with `connection_needs_reauth` or `refresh_failed`; our `status` field either way.
+fn transition_event(connection: &Connection) -> AuthEvent {
+    let key = connection.key();
     let mut event = match connection.status {
-        ConnectionStatus::Active => AuthEvent::success(AuthOperation::Refresh, key, &connection.provider),
+        ConnectionStatus::Active => AuthEvent::success(AuthOperation::Refresh, &key, &connection.provider),
         status => {
             let code = if status == ConnectionStatus::NeedsReauth {
                 crate::error_code::ErrorCode::ConnectionNeedsReauth
             } else {
                 crate::error_code::ErrorCode::RefreshFailed
             };
-            let message = connection.health.last_refresh_error.clone().unwrap_or_else(|| reason.to_owned());
-            AuthEvent::failure(AuthOperation::Refresh, key, &connection.provider, FlowError { code, message })
+            let reason = connection.health.status_reason.clone().unwrap_or_default();
+            let message = connection.health.last_refresh_error.clone().unwrap_or(reason);
+            AuthEvent::failure(
+                AuthOperation::Refresh,
+                &key,
+                &connection.provider,
+                FlowError { code, message },
+            )
         }
     };
     event.status = Some(connection.status);
     event.end_user = connection.end_user.clone();
     event.tags = connection.tags.clone();
     event.webhook_url_override = connection.webhook_url_override.clone();
-    send_auth(state, environment, event);
+    event
 }
 
 fn clip(text: &str) -> String {

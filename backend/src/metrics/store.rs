@@ -81,7 +81,8 @@ metered!(IntegrationStore {
 });
 
 metered!(ConnectionStore {
-    fn upsert_connection(&self, upsert: &UpsertConnection) -> StoreResult<(Connection, UpsertOutcome)>;
+    fn upsert_connection_reporting(&self, upsert: &UpsertConnection, event: UpsertEvent<'_>)
+        -> StoreResult<(Connection, UpsertOutcome)>;
     fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>>;
     fn list_connections(&self, env: EnvironmentId, filter: &ConnectionFilter) -> StoreResult<Vec<Connection>>;
     fn delete_connection(&self, key: &ConnectionKey) -> StoreResult<bool>;
@@ -99,7 +100,7 @@ metered!(ConnectionStore {
 });
 
 metered!(ConnectionHealthStore {
-    fn record_refresh(&self, key: &ConnectionKey, record: &RefreshRecord, now: i64)
+    fn record_refresh(&self, key: &ConnectionKey, record: &RefreshRecord, now: i64, event: TransitionEvent<'_>)
         -> StoreResult<Option<(Connection, Option<ConnectionStatus>)>>;
     fn status_events(&self, key: &ConnectionKey, limit: u32) -> StoreResult<Vec<StatusEvent>>;
     fn connections_due_for_refresh(&self, expiring_before: i64, now: i64, limit: u32)

@@ -104,7 +104,10 @@ async fn finish(
         let mut event =
             AuthEvent::failure(AuthOperation::Creation, key, &integration.provider, error.to_flow_error());
         event.webhook_url_override = flow.webhook_url_override.clone();
-        webhooks::send_auth(state, &environment, event);
+        // Durable before the result page answers: the outbox row is written now.
+        if let Err(store_error) = webhooks::enqueue_auth(state, &environment, event).await {
+            tracing::error!(error = %store_error, "could not write the failed flow's auth webhook");
+        }
     }
     result
 }

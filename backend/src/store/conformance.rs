@@ -191,7 +191,7 @@ async fn connections_upsert(store: &dyn Store) {
         status: ConnectionStatus::NeedsReauth,
         health: Default::default(),
     };
-    assert!(store.record_refresh(&key, &revoked, NOW + 2).await.unwrap().is_some());
+    assert!(store.record_refresh(&key, &revoked, NOW + 2, &|_, _| None).await.unwrap().is_some());
     assert_eq!(store.get_connection(&key).await.unwrap().unwrap().status, ConnectionStatus::NeedsReauth);
 
     // Upserting again replaces credentials + config, keeps metadata and created_at.
@@ -216,14 +216,14 @@ async fn connections_upsert(store: &dyn Store) {
         status: ConnectionStatus::Active,
         health: Default::default(),
     };
-    assert!(store.record_refresh(&key, &refreshed, NOW + 20).await.unwrap().is_some());
+    assert!(store.record_refresh(&key, &refreshed, NOW + 20, &|_, _| None).await.unwrap().is_some());
     store.touch_last_fetched(&key, NOW + 21).await.unwrap();
     let got = store.get_connection(&key).await.unwrap().unwrap();
     assert_eq!(got.sealed_credentials, b"refreshed");
     assert_eq!((got.updated_at, got.last_fetched_at), (NOW + 20, Some(NOW + 21)));
 
     let missing = self::key(&env, "int", "missing");
-    assert!(store.record_refresh(&missing, &refreshed, NOW).await.unwrap().is_none());
+    assert!(store.record_refresh(&missing, &refreshed, NOW, &|_, _| None).await.unwrap().is_none());
     assert!(store.replace_metadata(&missing, &metadata, NOW).await.unwrap().is_none());
     store.touch_last_fetched(&missing, NOW).await.unwrap();
 

@@ -44,6 +44,14 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Builds the outbox row of the webhook reporting an upsert, from the connection as stored and
+/// how it was stored; `None`: no webhook.
+pub type UpsertEvent<'a> = &'a (dyn Fn(&Connection, UpsertOutcome) -> Option<NewWebhookEvent> + Send + Sync);
+/// Builds the outbox row of the webhook reporting a status transition, from the connection as
+/// it is now and the status it had; `None`: no webhook.
+pub type TransitionEvent<'a> =
+    &'a (dyn Fn(&Connection, ConnectionStatus) -> Option<NewWebhookEvent> + Send + Sync);
+
 // ---------------------------------------------------------------- the traits
 
 /// The schema (migrations of this dialect) and the server's own metadata.
@@ -137,7 +145,16 @@ pub trait IntegrationStore: Send + Sync {
 pub trait ConnectionStore: Send + Sync {
     /// Insert, or replace credentials + connection_config of an existing connection,
     /// keeping its metadata and created_at; status goes back to `active`.
-    async fn upsert_connection(&self, upsert: &UpsertConnection) -> StoreResult<(Connection, UpsertOutcome)>;
+    async fn upsert_connection(&self, upsert: &UpsertConnection) -> StoreResult<(Connection, UpsertOutcome)> {
+        self.upsert_connection_reporting(upsert, &|_, _| None).await
+    }
+    /// `upsert_connection`, writing the webhook event `event` builds from the result in the
+    /// same transaction (SPEC §12): both commit or neither does.
+    async fn upsert_connection_reporting(
+        &self,
+        upsert: &UpsertConnection,
+        event: UpsertEvent<'_>,
+    ) -> StoreResult<(Connection, UpsertOutcome)>;
     async fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>>;
     async fn list_connections(
         &self,
@@ -194,11 +211,14 @@ pub trait ConnectionHealthStore: Send + Sync {
     /// Write what a refresh attempt left, and a status event when the status changes (one
     /// transaction). The connection as it is now and the status it had before, when that
     /// changed; `None` when the connection is gone.
+    /// When the status changed, the webhook event `event` builds (from the connection as it is
+    /// now and the status it had) is written in the same transaction (SPEC §12).
     async fn record_refresh(
         &self,
         key: &ConnectionKey,
         record: &RefreshRecord,
         now: i64,
+        event: TransitionEvent<'_>,
     ) -> StoreResult<Option<(Connection, Option<ConnectionStatus>)>>;
     /// The last `limit` status transitions of a connection, oldest first.
     async fn status_events(&self, key: &ConnectionKey, limit: u32) -> StoreResult<Vec<StatusEvent>>;

@@ -21,7 +21,8 @@ pub(super) async fn connection_health(store: &dyn Store) {
             status_changed_at: None,
         },
     };
-    let (stored, changed) = store.record_refresh(&key, &failing, NOW + 1).await.unwrap().unwrap();
+    let (stored, changed) =
+        store.record_refresh(&key, &failing, NOW + 1, &|_, _| None).await.unwrap().unwrap();
     assert_eq!(changed, Some(ConnectionStatus::Active));
     assert_eq!(stored.status, ConnectionStatus::RefreshFailing);
     assert_eq!(stored.sealed_credentials, b"sealed", "a failure keeps the credentials");
@@ -34,7 +35,8 @@ pub(super) async fn connection_health(store: &dyn Store) {
         health: ConnectionHealth { refresh_failures: 2, ..failing.health.clone() },
         ..failing.clone()
     };
-    let (stored, changed) = store.record_refresh(&key, &again, NOW + 40).await.unwrap().unwrap();
+    let (stored, changed) =
+        store.record_refresh(&key, &again, NOW + 40, &|_, _| None).await.unwrap().unwrap();
     assert_eq!(
         (changed, stored.health.refresh_failures, stored.health.status_changed_at),
         (None, 2, Some(NOW + 1))
@@ -45,7 +47,8 @@ pub(super) async fn connection_health(store: &dyn Store) {
         status: ConnectionStatus::Active,
         health: ConnectionHealth { last_refresh_at: Some(NOW + 50), ..ConnectionHealth::default() },
     };
-    let (stored, changed) = store.record_refresh(&key, &recovered, NOW + 50).await.unwrap().unwrap();
+    let (stored, changed) =
+        store.record_refresh(&key, &recovered, NOW + 50, &|_, _| None).await.unwrap().unwrap();
     assert_eq!(changed, Some(ConnectionStatus::RefreshFailing));
     assert_eq!(
         (stored.sealed_credentials.as_slice(), stored.credentials_expires_at),
@@ -61,7 +64,7 @@ pub(super) async fn connection_health(store: &dyn Store) {
             ..ConnectionHealth::default()
         },
     };
-    store.record_refresh(&key, &revoked, NOW + 60).await.unwrap();
+    store.record_refresh(&key, &revoked, NOW + 60, &|_, _| None).await.unwrap();
     // A new authorisation makes it active again, with its own event, and clears the health.
     let (renewed, _) =
         store.upsert_connection(&upsert(&key, JsonMap::new(), b"renewed", NOW + 70)).await.unwrap();
@@ -99,7 +102,7 @@ pub(super) async fn connection_health(store: &dyn Store) {
         health: ConnectionHealth { next_refresh_at: Some(NOW + 500), ..failing.health.clone() },
         ..failing.clone()
     };
-    store.record_refresh(&self::key(&env, "int", "sooner"), &backing_off, NOW).await.unwrap();
+    store.record_refresh(&self::key(&env, "int", "sooner"), &backing_off, NOW, &|_, _| None).await.unwrap();
     assert!(store.try_lock_refresh(&self::key(&env, "int", "soon"), "other-replica", NOW, 30).await.unwrap());
     assert!(store.connections_due_for_refresh(NOW + 1000, NOW, 10).await.unwrap().is_empty());
     assert_eq!(

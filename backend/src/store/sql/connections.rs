@@ -36,9 +36,10 @@ macro_rules! connection_store {
 
             #[async_trait]
             impl ConnectionStore for $store {
-                async fn upsert_connection(
+                async fn upsert_connection_reporting(
                     &self,
                     upsert: &UpsertConnection,
+                    event: UpsertEvent<'_>,
                 ) -> StoreResult<(Connection, UpsertOutcome)> {
                     // One statement; `auth_count` tells an insert (1) from a replacement (> 1).
                     // The end-user columns follow `end_user` whenever it is given. A new
@@ -95,10 +96,14 @@ macro_rules! connection_store {
                         let reason = Some("authorised again");
                         $crate::store::sql::insert_status_event!(tx, id, upsert.now, &status, "active", reason);
                     }
-                    tx.commit().await?;
                     let outcome =
                         if row.auth_count > 1 { UpsertOutcome::Overridden } else { UpsertOutcome::Created };
-                    Ok((row.into_connection()?, outcome))
+                    let connection = row.into_connection()?;
+                    if let Some(webhook) = event(&connection, outcome) {
+                        Self::write_webhook_event(&mut *tx, &webhook).await?;
+                    }
+                    tx.commit().await?;
+                    Ok((connection, outcome))
                 }
 
                 async fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>> {

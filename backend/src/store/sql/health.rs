@@ -36,6 +36,7 @@ macro_rules! health_store {
                     key: &ConnectionKey,
                     record: &RefreshRecord,
                     now: i64,
+                    event: TransitionEvent<'_>,
                 ) -> StoreResult<Option<(Connection, Option<ConnectionStatus>)>> {
                     const PREVIOUS: &str = by_key!("SELECT id, status FROM connections");
                     const SQL: &str = concat!(
@@ -76,12 +77,16 @@ macro_rules! health_store {
                     let changed_from = (previous_status != record.status.as_str())
                         .then(|| ConnectionStatus::parse(&previous_status))
                         .flatten();
-                    if changed_from.is_some() {
+                    let connection = row.into_connection()?;
+                    if let Some(from) = changed_from {
                         let reason = health.status_reason.as_deref();
                         insert_status_event!(tx, id, now, &previous_status, record.status.as_str(), reason);
+                        if let Some(webhook) = event(&connection, from) {
+                            Self::write_webhook_event(&mut *tx, &webhook).await?;
+                        }
                     }
                     tx.commit().await?;
-                    Ok(Some((row.into_connection()?, changed_from)))
+                    Ok(Some((connection, changed_from)))
                 }
 
                 async fn status_events(&self, key: &ConnectionKey, limit: u32) -> StoreResult<Vec<StatusEvent>> {
