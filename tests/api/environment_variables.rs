@@ -165,7 +165,15 @@ async fn values_are_sealed_in_postgres() {
 /// Nango's own Node client reads what the API set.
 #[tokio::test]
 async fn the_nango_node_client_reads_the_variables() {
-    let app = TestApp::spawn().await;
+    the_nango_node_client_reads_the_variables_on(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn the_nango_node_client_reads_the_variables_on_postgres() {
+    the_nango_node_client_reads_the_variables_on(TestApp::with_postgres().await).await;
+}
+
+async fn the_nango_node_client_reads_the_variables_on(app: TestApp) {
     let answer = run_node("environment-variables.mjs", &app.url, SECRET_KEY, &[]).await;
     assert_eq!(answer, json!({"ok": true, "value": []}));
     let variables = json!([{"name": "A_TOKEN", "value": "secret-a"}, {"name": "B", "value": "line\nbreak"}]);

@@ -39,7 +39,15 @@ fn first_path(error: &Value) -> Value {
 
 #[tokio::test]
 async fn the_node_client_manages_integrations() {
-    let app = TestApp::spawn().await;
+    the_node_client_manages_integrations_on(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn the_node_client_manages_integrations_on_postgres() {
+    the_node_client_manages_integrations_on(TestApp::with_postgres().await).await;
+}
+
+async fn the_node_client_manages_integrations_on(app: TestApp) {
     let credentials = json!({"type": "OAUTH2", "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET, "scopes": "read,write"});
     let crm = json!({"unique_key": "crm", "provider": "fake-oauth", "display_name": "CRM", "credentials": credentials});
     let results = run(
@@ -118,7 +126,15 @@ async fn the_node_client_manages_integrations() {
 
 #[tokio::test]
 async fn the_node_client_reads_providers_with_a_secret_key_or_a_session_token() {
-    let app = TestApp::spawn().await;
+    the_node_client_reads_providers_with_a_secret_key_or_a_session_token_on(TestApp::spawn().await).await;
+}
+
+#[tokio::test]
+async fn the_node_client_reads_providers_with_a_secret_key_or_a_session_token_on_postgres() {
+    the_node_client_reads_providers_with_a_secret_key_or_a_session_token_on(TestApp::with_postgres().await).await;
+}
+
+async fn the_node_client_reads_providers_with_a_secret_key_or_a_session_token_on(app: TestApp) {
     app.integration("one", "fake-oauth").await;
     let calls = json!([
         ["listProviders"],

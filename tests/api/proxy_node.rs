@@ -33,9 +33,18 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 
 #[tokio::test]
 async fn the_node_clients_proxy_options_are_honoured() {
+    proxy_options(TestApp::builder()).await;
+}
+
+#[tokio::test]
+async fn the_node_clients_proxy_options_are_honoured_on_postgres() {
+    proxy_options(TestApp::builder().postgres()).await;
+}
+
+async fn proxy_options(builder: nango_tests::app::Builder) {
     let upstream = Upstream::spawn().await;
     let other = Upstream::spawn().await;
-    let app = connected_app(TestApp::builder(), &format!("{}/v1", upstream.url)).await;
+    let app = connected_app(builder, &format!("{}/v1", upstream.url)).await;
     let items = json!({ "items": [{ "id": 1 }, { "id": 2 }] });
     let compressed = || {
         Canned::status(200)
