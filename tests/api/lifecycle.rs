@@ -142,3 +142,56 @@ async fn failing_for_longer_than_the_grace_needs_reauth() {
     let read = connection(&app, "&allow_stale=true").await;
     assert!(read["status_reason"].as_str().unwrap_or_default().contains("grace"), "{read}");
 }
+
+/// Mark `user-1` as needing re-authorisation (its refresh token refused).
+async fn revoked(app: &TestApp, receiver: &WebhookReceiver) {
+    app.provider.revoke_refresh_tokens();
+    assert_eq!(forced_refresh_error(app, 409).await, "connection_needs_reauth");
+    assert_eq!(webhook(receiver).await["status"], "needs_reauth");
+}
+
+#[tokio::test]
+async fn a_reconnect_session_and_an_import_make_a_connection_active_again_with_its_id_and_metadata() {
+    let (app, receiver) = connected(TestApp::builder()).await;
+    app.post_json("/connection/user-1/metadata?provider_config_key=fake", &json!({"seats": 3}))
+        .await
+        .assert_success()
+        .await;
+
+    revoked(&app, &receiver).await;
+    let body = json!({"connection_id": "user-1", "integration_id": "fake"});
+    let session = app.post_json("/connect/sessions/reconnect", &body).await.assert_success().await;
+    let token = session["data"]["token"].as_str().unwrap_or_default().to_owned();
+    let run = app.connect("fake", "ignored").session_token(&token).run().await;
+    run.assert_success();
+    assert_eq!(run.status["connectionId"], "user-1", "the reconnect session keeps the id");
+    let read = connection(&app, "").await;
+    assert_eq!(
+        (read["status"].as_str(), read["metadata"]["seats"].as_i64()),
+        (Some("active"), Some(3)),
+        "{read}"
+    );
+    assert_eq!(webhook(&receiver).await["operation"], "override");
+
+    revoked(&app, &receiver).await;
+    let import = json!({
+        "provider_config_key": "fake",
+        "connection_id": "user-1",
+        "credentials": {"type": "OAUTH2", "access_token": "imported-token", "expires_at": "2100-01-01T00:00:00Z"},
+    });
+    app.post_json("/connections", &import).await.assert_status(201).await;
+    let read = connection(&app, "").await;
+    assert_eq!(read["status"], "active", "{read}");
+    assert_eq!(
+        (read["credentials"]["access_token"].as_str(), read["metadata"]["seats"].as_i64()),
+        (Some("imported-token"), Some(3))
+    );
+    let hook = webhook(&receiver).await;
+    assert_eq!(
+        (hook["operation"].as_str(), hook["success"].as_bool()),
+        (Some("override"), Some(true)),
+        "{hook}"
+    );
+    let to_states: Vec<String> = steps(&app).await.into_iter().map(|(_, to)| to).collect();
+    assert_eq!(to_states, ["needs_reauth", "active", "needs_reauth", "active"]);
+}

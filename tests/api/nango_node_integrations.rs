@@ -131,7 +131,8 @@ async fn the_node_client_reads_providers_with_a_secret_key_or_a_session_token() 
 
 #[tokio::test]
 async fn the_node_client_reads_providers_with_a_secret_key_or_a_session_token_on_postgres() {
-    the_node_client_reads_providers_with_a_secret_key_or_a_session_token_on(TestApp::with_postgres().await).await;
+    the_node_client_reads_providers_with_a_secret_key_or_a_session_token_on(TestApp::with_postgres().await)
+        .await;
 }
 
 async fn the_node_client_reads_providers_with_a_secret_key_or_a_session_token_on(app: TestApp) {
