@@ -220,6 +220,19 @@ async fn the_node_client_sees_nangos_codes_for_a_wrong_key_and_unknown_query_key
     assert_eq!(answer[0]["status"], 401, "{answer}");
     assert_eq!(answer[0]["body"]["error"]["code"], "unknown_account", "{answer}");
 
+    // Syncs, actions, records and functions are not served here: Nango's 404 `not_found`.
+    let out_of_scope = [
+        ("getProviderTemplates", json!([{"provider": "fake-oauth"}])),
+        ("listRecords", json!([{"providerConfigKey": "github", "connectionId": "c", "model": "Issue"}])),
+        ("triggerAction", json!(["github", "c", "create-issue", {}])),
+        ("triggerSync", json!(["github", ["issues"], "c"])),
+        ("listFunctions", json!([{"uniqueKey": "github"}])),
+    ];
+    for (index, result) in calls(&app, &out_of_scope).await.iter().enumerate() {
+        assert_eq!(result["status"], 404, "{}: {result}", out_of_scope[index].0);
+        assert_eq!(result["body"]["error"]["code"], "not_found", "{}: {result}", out_of_scope[index].0);
+    }
+
     let body = app.get("/connections?connectionId=a&nope=1&also=2").await.assert_json(400).await;
     assert_eq!(body["error"]["code"], "invalid_query_params", "{body}");
     let paths: Vec<&Value> =
