@@ -107,6 +107,7 @@ async fn get_openapi(State(state): State<AppState>) -> Response {
         (name = "metadata", description = "A connection's metadata (secret key)"),
         (name = "environment", description = "The environment's settings (secret key)"),
         (name = "connect sessions", description = "Short-lived tokens that let a browser start flows"),
+        (name = "webhooks", description = "The webhook outbox: events, their deliveries, replays and test events (secret key)"),
         (name = "oauth", description = "The browser's flows: connect, callback, outcomes, credentials"),
         (name = "proxy", description = "Calls to a provider's API with a connection's credentials"),
         (name = "server", description = "Health, static files and this document"),

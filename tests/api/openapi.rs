@@ -1,13 +1,15 @@
 //! `GET /openapi.json` (SPEC §9): the document is valid OpenAPI 3.1 (checked by a real
 //! validator), lists exactly the routes the router serves, and every documented operation
 //! answers a real server's requests (with real data: integrations, connections made by real
-//! flows, connect sessions) with a status, content type and body the document gives.
+//! flows, connect sessions, webhook events sent to a real receiver) with a status, content
+//! type and body the document gives.
 
 mod checker;
 mod routes;
 mod validator;
 mod walk_api;
 mod walk_browser;
+mod walk_webhooks;
 
 use checker::Checker;
 use nango_tests::{ResponseExt, TestApp};
@@ -154,5 +156,6 @@ async fn every_documented_operation_answers_as_documented() {
     walk_api::proxy(&app, &mut check).await;
     walk_browser::demo(&app, &mut check).await;
     walk_api::deletions(&app, &mut check).await;
+    walk_webhooks::webhooks(&app, &mut check).await;
     check.finish(SKIPPED);
 }

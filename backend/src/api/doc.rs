@@ -39,5 +39,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     super::connect_sessions::post_reconnect_session,
     super::connect_sessions::get_session,
     super::connect_sessions::delete_session,
+    super::webhook_deliveries::list_deliveries,
+    super::webhook_deliveries::replay_delivery,
+    super::webhook_deliveries::send_test_webhook,
 ))]
 struct Paths;

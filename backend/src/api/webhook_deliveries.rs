@@ -40,6 +40,25 @@ pub fn routes() -> Router<AppState> {
         .route("/webhooks/test", post(send_test_webhook))
 }
 
+/// `{deliveries, next_cursor}`: the environment's events newest first, each with its attempts.
+#[utoipa::path(
+    get,
+    path = "/webhooks/deliveries",
+    tag = "webhooks",
+    summary = "List webhook events with their attempts, newest first",
+    security(("secretKey" = [])),
+    params(
+        ("status" = Option<crate::schemas::webhooks::WebhookStatus>, Query, description = "Only events in this state"),
+        ("connection_id" = Option<String>, Query, description = "Only this connection's events (alias `connectionId`)"),
+        ("provider_config_key" = Option<String>, Query, description = "Only the events of this integration's connections (alias `providerConfigKey`)"),
+        ("limit" = Option<u32>, Query, description = "Page size, 1 to 1000 (default 100; more counts as 1000)"),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "A page of events", body = crate::schemas::webhooks::WebhookDeliveryList),
+        crate::schemas::errors::WebhookListErrors,
+    )
+)]
 async fn list_deliveries(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -76,6 +95,22 @@ async fn list_deliveries(
     Ok(Json(json!({ "deliveries": deliveries, "next_cursor": next_cursor })))
 }
 
+/// The same event (id and body) again, due now, with a fresh retry window.
+#[utoipa::path(
+    post,
+    path = "/webhooks/deliveries/{id}/replay",
+    tag = "webhooks",
+    summary = "Send a webhook event again",
+    description = "The event becomes pending again with the same id (`Nango-Webhook-Id`) and body, \
+        due now, with a fresh retry window; its earlier attempts stay in its list. Any event can be \
+        replayed, a delivered one too: receivers dedupe by id.",
+    security(("secretKey" = [])),
+    params(("id" = String, Path, description = "The event's id (`Nango-Webhook-Id`)")),
+    responses(
+        (status = 202, description = "The event, pending again", body = crate::schemas::webhooks::WebhookDelivery),
+        crate::schemas::errors::WebhookReplayErrors,
+    )
+)]
 async fn replay_delivery(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,
@@ -87,6 +122,21 @@ async fn replay_delivery(
     Ok((StatusCode::ACCEPTED, Json(event_json(&event)?)))
 }
 
+/// One test event to the environment's `webhook_url`, now, and what the receiver answered.
+#[utoipa::path(
+    post,
+    path = "/webhooks/test",
+    tag = "webhooks",
+    summary = "Send a test event to the environment's webhook URL",
+    description = "Sends `{from: \"nango\", type: \"test\", environment, message}`, signed like every \
+        event, once and right away, and answers what the receiver said. The event is in the \
+        deliveries list with its one attempt; it is never retried.",
+    security(("secretKey" = [])),
+    responses(
+        (status = 200, description = "What the receiver answered", body = crate::schemas::webhooks::TestWebhookResult),
+        crate::schemas::errors::WebhookTestErrors,
+    )
+)]
 async fn send_test_webhook(
     State(state): State<AppState>,
     AuthedEnvironment(environment): AuthedEnvironment,

@@ -176,6 +176,13 @@ error_set! {
         [C::ConnectionNeedsReauth, C::RefreshFailed, C::ProxyNotSupported, C::PayloadTooLarge],
         [C::ProxyFailed, C::ProxyTimeout],
     ];
+    /// `GET /webhooks/deliveries`: a bad `connection_id` (a bad `status`, `limit` or `cursor`
+    /// is `invalid_query_params`, a bad `provider_config_key` `invalid_request`).
+    WebhookListErrors = [SECRET_KEY, [C::InvalidConnectionId]];
+    /// `POST /webhooks/deliveries/{id}/replay`: no event of the environment has the id.
+    WebhookReplayErrors = [SECRET_KEY, [C::UnknownWebhookEvent]];
+    /// `POST /webhooks/test`: the environment has no `webhook_url`.
+    WebhookTestErrors = [SECRET_KEY, [C::WebhookUrlMissing]];
     /// `GET /health/ready`.
     ReadyErrors = [[C::Unavailable]];
     /// The WebSocket result channel on `GET /`.

@@ -15,6 +15,7 @@ pub mod params;
 pub mod providers;
 pub mod sessions;
 pub mod status;
+pub mod webhooks;
 
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::RefOr;
