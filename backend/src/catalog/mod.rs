@@ -156,3 +156,5 @@ mod load_tests;
 #[cfg(test)]
 #[path = "nango_catalog_tests.rs"]
 mod nango_catalog_tests;
+#[cfg(test)]
+mod readme_table;
