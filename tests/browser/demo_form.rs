@@ -56,7 +56,8 @@ async fn approve_in_popup(browser: &Browser, page: &str) {
 #[tokio::test]
 async fn demo_page_says_how_to_build_a_missing_sdk() {
     let empty = tempfile::tempdir().unwrap();
-    let app = TestApp::builder().demo().var("NANGO_SDK_DIR", &empty.path().display().to_string()).spawn().await;
+    let app =
+        TestApp::builder().demo().var("NANGO_SDK_DIR", &empty.path().display().to_string()).spawn().await;
     let browser = Browser::start().await;
     browser.goto(&format!("{}/", app.url)).await;
 
