@@ -1,8 +1,8 @@
 // The demo page: loads the SDK like any app would, runs `nango.auth()`, shows the outcome.
 // Every string from the server or the user is rendered with textContent, never innerHTML.
-// The default export is the SDK class; `init()` only preloads the wasm (and tells us early
-// when the package is not built).
-import Nango, { AuthError, init } from "/sdk/nango.js";
+// The SDK is imported dynamically: a static import that fails (package not built, or not
+// served) would stop this script before it could say so. Its default export is the SDK
+// class; `init()` only preloads the wasm.
 
 const $ = (id) => document.getElementById(id);
 
@@ -29,6 +29,71 @@ function showFailure(type, message) {
   setStatus("failed", "The connection was not made.");
 }
 
+/// The package is missing: say so on the page, with the server's own words when it has some.
+async function showSdkMissing(error) {
+  let detail = String(error && error.message ? error.message : error);
+  try {
+    const response = await fetch("/sdk/nango.js");
+    const body = await response.json();
+    if (body.error && body.error.message) detail = body.error.message;
+  } catch {
+    // Not our JSON error: keep the browser's message.
+  }
+  $("sdk-missing-detail").textContent = detail;
+  $("sdk-missing").hidden = false;
+  setStatus("failed", "The browser SDK did not load, so Connect cannot run yet.");
+}
+
+/// A catalog pattern the browser can check (`pattern` compiles with the `v` flag; one that
+/// does not is left to the server, which checks every value anyway).
+function browserPattern(pattern) {
+  if (!pattern) return null;
+  try {
+    new RegExp(pattern, "v");
+    return pattern;
+  } catch {
+    return null;
+  }
+}
+
+/// The picked integration's declared connection-config parameters, as form inputs.
+function showFields(integration) {
+  const box = $("fields");
+  box.replaceChildren();
+  const fields = (integration && integration.fields) || [];
+  $("fields-box").hidden = fields.length === 0;
+  for (const field of fields) {
+    const id = `field-${field.key}`;
+    const label = document.createElement("label");
+    label.htmlFor = id;
+    label.textContent = field.title || field.key;
+    const tag = document.createElement("span");
+    tag.className = "optional";
+    tag.textContent = field.optional ? " optional" : " required";
+    label.append(tag);
+    const input = document.createElement("input");
+    input.id = id;
+    input.dataset.key = field.key;
+    input.spellcheck = false;
+    input.required = !field.optional;
+    const pattern = browserPattern(field.pattern);
+    if (pattern) input.pattern = pattern;
+    if (field.example) input.placeholder = field.example;
+    if (field.allowed_values && field.allowed_values.length) {
+      input.setAttribute("list", `${id}-values`);
+      const list = document.createElement("datalist");
+      list.id = `${id}-values`;
+      for (const value of field.allowed_values) list.append(new Option(value, value));
+      box.append(list);
+    }
+    box.append(label, input);
+    const hint = document.createElement("p");
+    hint.className = "hint";
+    hint.textContent = [field.description, `key: ${field.key}`].filter(Boolean).join(" · ");
+    box.append(hint);
+  }
+}
+
 function addParamRow(key = "", value = "") {
   const row = $("param-row").content.firstElementChild.cloneNode(true);
   row.querySelector(".param-key").value = key;
@@ -39,6 +104,9 @@ function addParamRow(key = "", value = "") {
 
 function readParams() {
   const params = {};
+  for (const input of $("fields").querySelectorAll("input")) {
+    if (input.value.trim()) params[input.dataset.key] = input.value.trim();
+  }
   for (const row of $("params").querySelectorAll(".param-row")) {
     const key = row.querySelector(".param-key").value.trim();
     if (key) params[key] = row.querySelector(".param-value").value;
@@ -58,7 +126,27 @@ function json(value) {
   return value && Object.keys(value).length ? JSON.stringify(value) : "—";
 }
 
-async function showConnection(integration, connectionId) {
+/// What the app's backend runs to read the connection: the secret key stays a shell variable.
+function showCurl(host, connectionId, integration) {
+  const query = new URLSearchParams({ provider_config_key: integration });
+  const url = `${host.replace(/\/$/, "")}/connections/${encodeURIComponent(connectionId)}?${query}`;
+  $("curl").textContent = `curl -H "Authorization: Bearer $NANGO_SECRET_KEY" \\\n  "${url}"`;
+}
+
+async function copyCurl() {
+  const button = $("copy-curl");
+  try {
+    await navigator.clipboard.writeText($("curl").textContent);
+    button.textContent = "Copied";
+  } catch {
+    // No clipboard access (permissions): select the text for Ctrl+C instead.
+    getSelection().selectAllChildren($("curl"));
+    button.textContent = "Press Ctrl+C";
+  }
+  setTimeout(() => { button.textContent = "Copy"; }, 2000);
+}
+
+async function showConnection(host, integration, connectionId) {
   const query = new URLSearchParams({ integration });
   const response = await fetch(`/demo/connection/${encodeURIComponent(connectionId)}?${query}`);
   const body = await response.json();
@@ -74,6 +162,7 @@ async function showConnection(integration, connectionId) {
   detail(list, "Connection config", json(body.connection_config));
   detail(list, "Metadata", json(body.metadata));
   detail(list, "Created at", body.created_at);
+  showCurl(host, body.connection_id, body.provider_config_key);
   $("failure").hidden = true;
   $("success").hidden = false;
   setStatus("connected", `“${body.connection_id}” is connected to ${body.provider_config_key}.`);
@@ -83,14 +172,25 @@ async function main() {
   setStatus("loading", "Loading the SDK and the server's settings…");
   $("connection-id").value = `user-${Math.random().toString(36).slice(2, 8)}`;
   $("add-param").addEventListener("click", () => addParamRow());
+  $("copy-curl").addEventListener("click", copyCurl);
+
+  let sdk;
+  try {
+    sdk = await import("/sdk/nango.js");
+    await sdk.init();
+  } catch (error) {
+    await showSdkMissing(error);
+    return;
+  }
+  const { default: Nango, AuthError } = sdk;
 
   let config;
   try {
-    const [, response] = await Promise.all([init(), fetch("/demo/config")]);
+    const response = await fetch("/demo/config");
     config = await response.json();
     if (!response.ok) throw new Error(config.error ? config.error.message : `HTTP ${response.status}`);
   } catch (error) {
-    showFailure("page_not_ready", `${error.message || error}. Is the SDK built (cargo xtask build-sdk)?`);
+    showFailure("page_not_ready", `${error.message || error}. Is the server started with NANGO_DEMO=true?`);
     return;
   }
 
@@ -105,6 +205,9 @@ async function main() {
   if (config.integrations.some((i) => i.unique_key === config.defaultIntegration)) {
     select.value = config.defaultIntegration;
   }
+  const picked = () => config.integrations.find((i) => i.unique_key === select.value);
+  showFields(picked());
+  select.addEventListener("change", () => showFields(picked()));
   select.disabled = config.integrations.length === 0;
   $("connect").disabled = config.integrations.length === 0;
   setStatus("idle", config.integrations.length
@@ -154,7 +257,7 @@ async function main() {
     setStatus("waiting", "Approve access in the popup window. It closes by itself when done.");
     try {
       const result = await flow;
-      await showConnection(result.providerConfigKey, result.connectionId);
+      await showConnection(config.host, result.providerConfigKey, result.connectionId);
     } catch (error) {
       if (error instanceof AuthError) showFailure(error.type, error.message);
       else showFailure("unexpected_error", String(error && error.message ? error.message : error));

@@ -33,6 +33,7 @@ const DEMO_JS: &str = include_str!("../../www-demo/demo.js");
 
 pub fn routes(config: &Config) -> Router<AppState> {
     let sdk_dir = config.sdk_dir.clone().unwrap_or_else(|| PathBuf::from(DEFAULT_SDK_DIR));
+    warn_without_sdk(config, &sdk_dir);
     let missing_dir = sdk_dir.clone();
     // Missing files answer our JSON error; a missing package says how to build it.
     let sdk = ServeDir::new(&sdk_dir)
@@ -174,6 +175,21 @@ fn text(body: &'static str, content_type: &'static str) -> Response {
         body,
     )
         .into_response()
+}
+
+/// The demo page (and any app importing `/sdk/nango.js`) needs the built package: say so at
+/// start, with the path looked at, rather than only in the browser.
+fn warn_without_sdk(config: &Config, sdk_dir: &std::path::Path) {
+    let wanted = config.demo || config.sdk_dir.is_some();
+    if wanted && !sdk_dir.join("nango.js").is_file() {
+        let looked_at = std::path::absolute(sdk_dir).unwrap_or_else(|_| sdk_dir.to_path_buf());
+        tracing::warn!(
+            sdk_dir = %looked_at.display(),
+            "NANGO_SDK_DIR: no SDK package (nango.js) at {}; /sdk/ and the demo page's Connect button \
+             will not work until it is built with `cargo xtask build-sdk` or NANGO_SDK_DIR points at a built package",
+            looked_at.display()
+        );
+    }
 }
 
 async fn sdk_not_found(sdk_dir: PathBuf) -> ApiError {

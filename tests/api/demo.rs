@@ -203,7 +203,13 @@ async fn demo_routes_never_read_another_integration() {
     assert_eq!(body, missing_body, "the answer must not tell which ids exist");
     let config = app.client.get(format!("{}/demo/config", app.url)).send().await.unwrap();
     let config: Value = config.json().await.unwrap();
-    assert_eq!(config["integrations"], json!([{"unique_key": "demo", "provider": "demo"}]), "{config}");
+    let integrations: Vec<(Value, Value)> = config["integrations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|integration| (integration["unique_key"].clone(), integration["provider"].clone()))
+        .collect();
+    assert_eq!(integrations, [(json!("demo"), json!("demo"))], "{config}");
 }
 
 /// Finding 9: the demo consent page accepts only its registered redirect URI (the server's
@@ -266,4 +272,23 @@ async fn demo_connect_session_is_minted_for_the_demo_integration_only() {
     assert_eq!(outside.error_code(), "integration_not_allowed");
     // Demo only: a GET or a body choosing anything is not a way in.
     app.client.get(&url).send().await.unwrap().assert_status(405).await;
+}
+
+/// Started where the default `sdk-wasm/pkg` is not (or with `NANGO_SDK_DIR` pointing at no
+/// package), the server says so at start, naming the setting and the directory it looked at.
+#[tokio::test]
+async fn a_missing_sdk_package_is_a_start_up_warning() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("no-sdk-here");
+    std::fs::create_dir(&empty).unwrap();
+    let server = nango_tests::server_process::ServerProcess::start(&[
+        ("NANGO_DATA_DIR", dir.path().join("data").display().to_string()),
+        ("NANGO_DEMO", "true".into()),
+        ("NANGO_SDK_DIR", empty.display().to_string()),
+    ]);
+    let output = server.stop();
+    let warning = output.lines().find(|line| line.contains("WARN") && line.contains("NANGO_SDK_DIR"));
+    let warning = warning.unwrap_or_else(|| panic!("no warning about NANGO_SDK_DIR:\n{output}"));
+    assert!(warning.contains(&empty.display().to_string()), "{warning}");
+    assert!(warning.contains("cargo xtask build-sdk"), "{warning}");
 }

@@ -7,6 +7,7 @@
 
 mod assets;
 mod channels;
+mod demo_form;
 mod demo_page;
 mod errors;
 mod nango_frontend;

@@ -41,10 +41,14 @@ pub fn sdk_dir() -> PathBuf {
 
 impl Session {
     pub async fn start() -> Self {
+        Self::start_with(TestApp::builder()).await
+    }
+
+    /// Like `start`, on an app with more settings or catalog entries (`.providers(..)`).
+    pub async fn start_with(builder: nango_tests::app::Builder) -> Self {
         let sdk_dir = sdk_dir();
         // The demo page and its provider are part of what the suite clicks through.
-        let app =
-            TestApp::builder().demo().var("NANGO_SDK_DIR", &sdk_dir.display().to_string()).spawn().await;
+        let app = builder.demo().var("NANGO_SDK_DIR", &sdk_dir.display().to_string()).spawn().await;
         let page = AppPage::spawn().await;
         let provider_pages = ProviderPages::spawn(app.callback_url()).await;
         let browser = Browser::start().await;
