@@ -68,3 +68,12 @@ async fn doctor_accepts_a_custom_callback_that_redirects_keeping_the_query() {
     assert!(run.success, "{}\n{}", run.stdout, run.stderr);
     assert!(line(&run.stdout, "callback URL").contains("redirects to /oauth/callback"), "{}", run.stdout);
 }
+
+#[tokio::test]
+async fn doctor_passes_on_postgres() {
+    let app = TestApp::with_postgres().await;
+    let run = app.run_cli_with(&["doctor"], &[]);
+    assert!(run.success, "{}\n{}", run.stdout, run.stderr);
+    assert!(line(&run.stdout, "database").contains("Postgres at 127.0.0.1:5432"), "{}", run.stdout);
+    assert!(line(&run.stdout, "encryption key").starts_with("✓ "), "{}", run.stdout);
+}

@@ -44,3 +44,19 @@ fn bad_values_name_the_setting() {
     let error = Config::from_sources(None, &vars(&[("NANGO_METRICS", "public")])).unwrap_err();
     assert!(error.to_string().starts_with("NANGO_METRICS"));
 }
+
+#[test]
+fn database_url_must_be_postgres_and_is_never_echoed() {
+    for url in ["postgres://u:pw@db/nango", "postgresql://u:pw@db:5433/nango"] {
+        let config = Config::from_sources(None, &vars(&[("DATABASE_URL", url)])).unwrap();
+        assert_eq!(config.database_url.unwrap().expose(), url);
+    }
+    for url in ["garbage-hunter2", "mysql://u:hunter2@db/nango", "sqlite://hunter2.db", "postgres:///hunter2"]
+    {
+        let error = Config::from_sources(None, &vars(&[("DATABASE_URL", url)])).unwrap_err().to_string();
+        assert!(error.starts_with("DATABASE_URL"), "{url}: {error}");
+        assert!(error.contains("SQLite"), "{url}: {error}");
+        assert!(!error.contains("hunter2"), "{url}: {error}");
+    }
+    assert_eq!(database_address("postgres://u:pw@db.internal/nango"), "db.internal:5432");
+}
