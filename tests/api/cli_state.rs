@@ -28,3 +28,14 @@ fn migrate_creates_the_database_and_keys_then_reads_it() {
     assert!(run.success, "{}", run.stderr);
     assert!(run.stdout.contains("secret-key-0123456789abcdef"), "{}", run.stdout);
 }
+
+#[test]
+fn doctor_in_an_empty_directory_fails_without_creating_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let expected = std::path::absolute(dir.path().join("data").join("nango.db")).unwrap();
+    let run = run_binary(dir.path(), &["doctor"], &[]);
+    assert!(!run.success, "{}", run.stdout);
+    let database = run.stdout.lines().find(|line| line.contains("database:")).unwrap_or_default();
+    assert!(database.starts_with("✗ ") && database.contains(expected.to_str().unwrap()), "{}", run.stdout);
+    assert!(!dir.path().join("data").exists(), "doctor created ./data");
+}

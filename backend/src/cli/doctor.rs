@@ -70,11 +70,14 @@ async fn check_database(config: &Config, report: &mut Report) -> bool {
             migration_status::postgres(url.expose()).await
         }
         None => {
-            if let Err(error) = super::require_existing_state(config, "doctor") {
-                report.fail("database", error, "doctor checks an existing setup");
+            let file = config.data_dir.join(crate::store::SQLITE_FILE);
+            if !file.is_file() {
+                let problem = format!("no SQLite database at {}", crate::startup::absolute(&file));
+                let fix = "run doctor from the directory the server runs in, or point it at the server's \
+                           data: NANGO_DATA_DIR=/path/to/data nango-server doctor (or set DATABASE_URL)";
+                report.fail("database", problem, fix);
                 return false;
             }
-            let file = config.data_dir.join(crate::store::SQLITE_FILE);
             report.pass("database", format!("SQLite at {}", crate::startup::absolute(&file)));
             migration_status::sqlite(&file).await
         }
