@@ -54,7 +54,7 @@ fn subcommand_help_describes_arguments_and_settings() {
     assert!(text.contains("NANGO_DATA_DIR"), "settings missing from subcommand help:\n{text}");
     for command in ["serve", "keys", "migrate", "rotate-key", "webhook-test", "doctor"] {
         let text = help(&[command, "--help"], &[]);
-        assert!(text.contains("NANGO_PORT"), "{command}:\n{text}");
+        assert!(text.contains("NANGO_PORT") && text.contains("Configuration table"), "{command}:\n{text}");
     }
 }
 

@@ -36,10 +36,13 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (default).
+    #[command(after_help = settings::AFTER_HELP)]
     Serve,
     /// Print the default environment's keys as JSON.
+    #[command(after_help = settings::AFTER_HELP)]
     Keys,
     /// Print the HMAC digest for `nango.auth(integration, connection_id, {hmac})`.
+    #[command(after_help = settings::AFTER_HELP)]
     Hmac {
         /// The integration's unique key (`provider_config_key`), e.g. `github`.
         integration: String,
@@ -47,15 +50,19 @@ pub enum Command {
         connection_id: String,
     },
     /// Run database migrations and exit.
+    #[command(after_help = settings::AFTER_HELP)]
     Migrate,
     /// Re-seal everything sealed under NANGO_ENCRYPTION_KEY_PREVIOUS with NANGO_ENCRYPTION_KEY.
     /// Safe while servers run (they open both keys) and resumable after a crash.
+    #[command(after_help = settings::AFTER_HELP)]
     RotateKey,
     /// Check the configuration, database, migrations, encryption key, callback URL, catalog
     /// and SDK package without changing anything; fails when a check fails.
+    #[command(after_help = settings::AFTER_HELP)]
     Doctor,
     /// Send a test webhook to the default environment's `webhook_url` now and print what the
     /// receiver answered; fails unless it accepted it (2xx).
+    #[command(after_help = settings::AFTER_HELP)]
     WebhookTest,
 }
 

@@ -1,5 +1,8 @@
 //! `Config::load`: an optional TOML file plus `NANGO_*` environment variables (env wins),
-//! validated once. The only reader of the process environment (SPEC §6).
+//! validated once. The only reader of the process environment (SPEC §6) that validates: the
+//! command line's flags (`cli/settings.rs`) reach it through `load_with` as the variables they
+//! stand for. clap reads those variables too (to show them in `--help`, and as a flag's text
+//! when the flag is absent, which is then the variable's own text) but never interprets them.
 
 mod database;
 mod file;
