@@ -78,39 +78,8 @@ impl App {
 
 /// Open storage, the cipher, the catalog and the HTTP client.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
-    // SPEC §13 "At rest": replicas sharing a database must share the key; a key generated into
-    // one replica's data directory would make every other replica's credentials unreadable.
-    if config.database_url.is_some() && config.encryption_key.is_none() {
-        anyhow::bail!(
-            "NANGO_ENCRYPTION_KEY must be set when DATABASE_URL is: every replica needs the same key \
-             (base64 of 32 random bytes, e.g. `openssl rand -base64 32`)"
-        );
-    }
-    std::fs::create_dir_all(&config.data_dir).map_err(|error| {
-        anyhow::anyhow!("NANGO_DATA_DIR: cannot create {}: {error}", config.data_dir.display())
-    })?;
-    let cipher = match &config.encryption_key {
-        Some(key) => {
-            Cipher::from_base64(key).map_err(|error| anyhow::anyhow!("NANGO_ENCRYPTION_KEY: {error}"))?
-        }
-        None => {
-            let (cipher, generated) = Cipher::load_or_generate(&config.data_dir)
-                .map_err(|error| anyhow::anyhow!("NANGO_ENCRYPTION_KEY unset and {error}"))?;
-            if generated {
-                tracing::warn!(
-                    dir = %config.data_dir.display(),
-                    "NANGO_ENCRYPTION_KEY is not set: generated a key into the data directory; back it up, or set NANGO_ENCRYPTION_KEY"
-                );
-            }
-            cipher
-        }
-    };
-    let cipher = match &config.encryption_key_previous {
-        Some(previous) => cipher
-            .with_previous(previous)
-            .map_err(|error| anyhow::anyhow!("NANGO_ENCRYPTION_KEY_PREVIOUS: {error}"))?,
-        None => cipher,
-    };
+    crate::startup::preflight(&config).await?;
+    let cipher = crate::startup::load_cipher(&config)?;
     let store = store::open(config.database_url.as_ref(), &config.data_dir, cipher.clone()).await?;
     let store = crate::metrics::store::metered(store);
     check_encryption_key(store.as_ref(), &cipher).await?;
@@ -153,7 +122,7 @@ const KEY_CHECK_PLAINTEXT: &[u8] = b"nango-server encryption key check";
 
 /// The first start stores a value sealed with the key; every later start (every replica) must
 /// open it, so a wrong key is a clear start-up error instead of a 500 on the first read.
-async fn check_encryption_key(store: &dyn store::Store, cipher: &Cipher) -> anyhow::Result<()> {
+pub async fn check_encryption_key(store: &dyn store::Store, cipher: &Cipher) -> anyhow::Result<()> {
     let aad = KEY_CHECK.as_bytes();
     let sealed = cipher.seal(KEY_CHECK_PLAINTEXT, aad)?;
     let stored = store.init_server_meta(KEY_CHECK, &sealed, crate::time::now()).await?;

@@ -47,6 +47,7 @@ pub mod schemas;
 pub mod secret;
 pub mod serve;
 pub mod sessions;
+pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;

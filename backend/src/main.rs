@@ -4,12 +4,13 @@ use clap::Parser;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    nango_backend::telemetry::init("info", std::io::stderr);
     let cli = nango_backend::cli::Cli::parse();
+    // RUST_LOG (read by the filter) or `--log-level`.
+    nango_backend::telemetry::init(cli.settings.log_level.as_deref().unwrap_or("info"), std::io::stderr);
     match nango_backend::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            eprintln!("error: {}", nango_backend::cli::describe(&error));
             std::process::ExitCode::FAILURE
         }
     }

@@ -5,6 +5,10 @@
 
 mod callback;
 mod callback_url;
+mod cli_config;
+mod cli_doctor;
+mod cli_help;
+mod cli_state;
 mod compat;
 mod connect;
 mod connect_sessions;

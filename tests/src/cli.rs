@@ -1,8 +1,8 @@
 //! Running the real `nango-server` binary (its subcommands) against a test app's data dir.
 
 use crate::app::{TestApp, PUBLIC_KEY, SECRET_KEY};
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 /// `target/<profile>/nango-server` next to this test binary. Built (or found up to date) once
@@ -45,6 +45,13 @@ impl TestApp {
     /// Run `nango-server <args>` with this app's data dir, keys and providers file (and
     /// nothing else from the environment); returns stdout, panics on failure.
     pub fn run_cli(&self, args: &[&str]) -> String {
+        let run = self.run_cli_with(args, &[]);
+        assert!(run.success, "nango-server {args:?} failed: {}\n{}", run.stdout, run.stderr);
+        run.stdout
+    }
+
+    /// Like `run_cli` with `vars` added (they win), returning how it went.
+    pub fn run_cli_with(&self, args: &[&str], vars: &[(&str, &str)]) -> CliRun {
         let config = &self.state().config;
         let mut command = Command::new(server_binary());
         command
@@ -64,10 +71,42 @@ impl TestApp {
         if let Some(key) = &config.encryption_key {
             command.env("NANGO_ENCRYPTION_KEY", key.expose());
         }
-        let output = command.output().expect("run nango-server");
-        let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        assert!(output.status.success(), "nango-server {args:?} failed: {stdout}\n{stderr}");
-        stdout
+        for (key, value) in vars {
+            command.env(key, value);
+        }
+        command.output().expect("run nango-server").into()
     }
+}
+
+/// What a run of the binary left: its exit status and everything it wrote.
+pub struct CliRun {
+    pub success: bool,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for CliRun {
+    fn from(output: Output) -> Self {
+        Self {
+            success: output.status.success(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// `nango-server <args>` in `dir` with only `PATH`, `RUST_LOG=error` and `vars` in its
+/// environment.
+pub fn run_binary(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> CliRun {
+    let mut command = Command::new(server_binary());
+    command
+        .args(args)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("RUST_LOG", "error");
+    for (key, value) in vars {
+        command.env(key, value);
+    }
+    command.output().expect("run nango-server").into()
 }

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 #[cfg(test)]
 pub(crate) mod conformance;
 mod filter_columns;
+pub mod migration_status;
 pub mod postgres;
 mod records;
 mod rows;
@@ -360,6 +361,9 @@ impl<
 {
 }
 
+/// The SQLite database's file name inside the data directory.
+pub const SQLITE_FILE: &str = "nango.db";
+
 /// Open the configured store and run migrations: Postgres when `database_url` is set,
 /// else SQLite in `data_dir/nango.db`.
 pub async fn open(
@@ -369,7 +373,7 @@ pub async fn open(
 ) -> StoreResult<std::sync::Arc<dyn Store>> {
     let store: std::sync::Arc<dyn Store> = match database_url {
         Some(url) => std::sync::Arc::new(postgres::PostgresStore::connect(url.expose(), cipher).await?),
-        None => std::sync::Arc::new(sqlite::SqliteStore::open(&data_dir.join("nango.db"), cipher).await?),
+        None => std::sync::Arc::new(sqlite::SqliteStore::open(&data_dir.join(SQLITE_FILE), cipher).await?),
     };
     store.migrate().await?;
     Ok(store)

@@ -17,6 +17,12 @@ pub struct PostgresStore {
     cipher: crate::crypto::Cipher,
 }
 
+/// Open and close one connection: whether the database answers (`startup.rs` bounds the wait).
+pub async fn try_connect(url: &str) -> Result<(), sqlx::Error> {
+    let connection = sqlx::PgConnection::connect_with(&PgConnectOptions::from_str(url)?).await?;
+    connection.close().await
+}
+
 impl PostgresStore {
     pub async fn connect(url: &str, cipher: crate::crypto::Cipher) -> StoreResult<Self> {
         Self::with_options(PgConnectOptions::from_str(url)?, cipher).await

@@ -1,8 +1,17 @@
 //! `Config::load`: an optional TOML file plus `NANGO_*` environment variables (env wins),
-//! validated once. The only reader of the process environment (SPEC §6).
+//! validated once. The only reader of the process environment (SPEC §6) that validates: the
+//! command line's flags (`cli/settings.rs`) reach it through `load_with` as the variables they
+//! stand for. clap reads those variables too (to show them in `--help`, and as a flag's text
+//! when the flag is absent, which is then the variable's own text) but never interprets them.
+
+mod database;
+mod file;
+mod numbers;
+
+pub use database::database_address;
+use numbers::{default_server_url, number, validate_base_url};
 
 use crate::secret::Secret;
-use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
@@ -55,64 +64,35 @@ pub struct Config {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
-    Read { path: String, source: std::io::Error },
-    #[error("config file {path} is not valid TOML: {message}")]
+    #[error(
+        "--config / NANGO_CONFIG: cannot read the config file {path}: {reason} — check the path, \
+         or leave the setting out to configure with environment variables only"
+    )]
+    Read { path: String, reason: String },
+    #[error("--config / NANGO_CONFIG: the config file {path} is not valid TOML: {message}")]
     Parse { path: String, message: String },
     #[error("{setting}: {message}")]
     Invalid { setting: &'static str, message: String },
 }
 
-/// The keys a TOML file may set; same names as the env variables without `NANGO_`, lowercase.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileConfig {
-    host: Option<String>,
-    port: Option<u16>,
-    data_dir: Option<PathBuf>,
-    server_url: Option<String>,
-    database_url: Option<Secret<String>>,
-    encryption_key: Option<Secret<String>>,
-    encryption_key_previous: Option<Secret<String>>,
-    secret_key: Option<Secret<String>>,
-    public_key: Option<String>,
-    providers_file: Option<PathBuf>,
-    sdk_dir: Option<PathBuf>,
-    flow_ttl_seconds: Option<i64>,
-    provider_timeout_seconds: Option<u64>,
-    demo: Option<bool>,
-    max_connections: Option<usize>,
-    outbound_allow: Option<String>,
-    rate_limit_browser_per_minute: Option<u32>,
-    rate_limit_wrong_secret_keys_per_minute: Option<u32>,
-    max_pending_flows: Option<u64>,
-    max_result_sockets: Option<usize>,
-    header_timeout_seconds: Option<u64>,
-    metrics: Option<String>,
-    refresh_grace_seconds: Option<i64>,
-    refresh_retry_base_seconds: Option<i64>,
-    refresh_interval_seconds: Option<u64>,
-    refresh_batch_size: Option<u32>,
-    refresh_concurrency: Option<usize>,
-    webhook_retry_base_ms: Option<u64>,
-    webhook_retry_max_ms: Option<u64>,
-    webhook_retry_hours: Option<u64>,
-    webhook_timeout_seconds: Option<u64>,
-    webhook_concurrency: Option<u64>,
-}
-
 impl Config {
     /// Load from an optional TOML file and the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
-        let vars: Vec<(String, String)> = std::env::vars().collect();
+        Self::load_with(file, &[])
+    }
+
+    /// Like `load`, with `overrides` (command-line flags, as the variables they stand for)
+    /// winning over the environment.
+    pub fn load_with(file: Option<&Path>, overrides: &[(String, String)]) -> Result<Self, ConfigError> {
+        let vars: Vec<(String, String)> = overrides.iter().cloned().chain(std::env::vars()).collect();
         Self::from_sources(file, &vars)
     }
 
     /// Load from a file and an explicit list of variables (tests pass their own).
     pub fn from_sources(file: Option<&Path>, vars: &[(String, String)]) -> Result<Self, ConfigError> {
         let file_config = match file {
-            Some(path) => read_file(path)?,
-            None => FileConfig::default(),
+            Some(path) => file::read_file(path)?,
+            None => file::FileConfig::default(),
         };
         let var = |name: &str| {
             vars.iter().find(|(key, _)| key == name).map(|(_, value)| value.clone()).filter(|v| !v.is_empty())
@@ -183,13 +163,17 @@ impl Config {
                 });
             }
         }
+        let database_url = var("DATABASE_URL").map(Secret::new).or(file_config.database_url);
+        if let Some(url) = &database_url {
+            database::validate_database_url(url.expose())?;
+        }
         Ok(Self {
             host,
             port,
             data_dir,
             server_url,
             explicit_server_url,
-            database_url: var("DATABASE_URL").map(Secret::new).or(file_config.database_url),
+            database_url,
             encryption_key: var("NANGO_ENCRYPTION_KEY").map(Secret::new).or(file_config.encryption_key),
             encryption_key_previous: var("NANGO_ENCRYPTION_KEY_PREVIOUS")
                 .map(Secret::new)
@@ -291,106 +275,5 @@ impl Config {
     }
 }
 
-/// A positive whole number from the environment, else the file, else `default`.
-fn number<T>(
-    var: &dyn Fn(&str) -> Option<String>,
-    setting: &'static str,
-    from_file: Option<T>,
-    default: T,
-) -> Result<T, ConfigError>
-where
-    T: std::str::FromStr + PartialOrd + Default + Copy,
-{
-    let value = match var(setting) {
-        Some(text) => text.parse().map_err(|_| ConfigError::Invalid {
-            setting,
-            message: format!("`{text}` is not a whole number"),
-        })?,
-        None => from_file.unwrap_or(default),
-    };
-    if value <= T::default() {
-        return Err(ConfigError::Invalid { setting, message: "must be positive".into() });
-    }
-    Ok(value)
-}
-
-/// `http://localhost:PORT` for a loopback or unspecified host, else `http://HOST:PORT`.
-fn default_server_url(host: IpAddr, port: u16) -> String {
-    let host = if host.is_loopback() || host.is_unspecified() {
-        "localhost".to_string()
-    } else if host.is_ipv6() {
-        format!("[{host}]")
-    } else {
-        host.to_string()
-    };
-    format!("http://{host}:{port}")
-}
-
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|source| ConfigError::Read { path: path.display().to_string(), source })?;
-    toml::from_str(&text)
-        .map_err(|error| ConfigError::Parse { path: path.display().to_string(), message: error.to_string() })
-}
-
-fn validate_base_url(setting: &'static str, raw: &str) -> Result<String, ConfigError> {
-    let parsed = url::Url::parse(raw)
-        .map_err(|error| ConfigError::Invalid { setting, message: format!("`{raw}`: {error}") })?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-        return Err(ConfigError::Invalid {
-            setting,
-            message: format!("`{raw}` must be an absolute http(s) URL"),
-        });
-    }
-    Ok(raw.trim_end_matches('/').to_string())
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn vars(list: &[(&str, &str)]) -> Vec<(String, String)> {
-        list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
-    }
-
-    #[test]
-    fn defaults() {
-        let config = Config::from_sources(None, &[]).unwrap();
-        assert_eq!(config.port, 3003);
-        assert_eq!(config.server_url, "http://localhost:3003");
-        assert_eq!(config.default_callback_url(), "http://localhost:3003/oauth/callback");
-        assert_eq!(config.flow_ttl_seconds, 600);
-        assert!(!config.demo, "the demo is off unless asked for");
-        assert!(Config::from_sources(None, &vars(&[("NANGO_DEMO", "true")])).unwrap().demo);
-        assert!(Config::from_sources(None, &vars(&[("NANGO_DEMO", "yes")])).is_err());
-    }
-
-    #[test]
-    fn server_url_follows_the_bound_port_unless_configured() {
-        let config = Config::from_sources(None, &vars(&[("NANGO_PORT", "0")])).unwrap();
-        assert_eq!(config.with_bound_port(4321).server_url, "http://localhost:4321");
-        let fixed = vars(&[("NANGO_PORT", "0"), ("NANGO_SERVER_URL", "https://auth.example")]);
-        let config = Config::from_sources(None, &fixed).unwrap();
-        assert_eq!(config.with_bound_port(4321).server_url, "https://auth.example");
-    }
-
-    #[test]
-    fn env_wins_over_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nango.toml");
-        std::fs::write(&path, "port = 4000\ndata_dir = \"/tmp/x\"\n").unwrap();
-        let config = Config::from_sources(Some(&path), &vars(&[("NANGO_PORT", "5000")])).unwrap();
-        assert_eq!(config.port, 5000);
-        assert_eq!(config.data_dir, PathBuf::from("/tmp/x"));
-    }
-
-    #[test]
-    fn bad_values_name_the_setting() {
-        let error = Config::from_sources(None, &vars(&[("NANGO_PORT", "x")])).unwrap_err();
-        assert!(error.to_string().starts_with("NANGO_PORT"));
-        let error = Config::from_sources(None, &vars(&[("NANGO_SERVER_URL", "ftp://x")])).unwrap_err();
-        assert!(error.to_string().starts_with("NANGO_SERVER_URL"));
-        let error = Config::from_sources(None, &vars(&[("NANGO_METRICS", "public")])).unwrap_err();
-        assert!(error.to_string().starts_with("NANGO_METRICS"));
-    }
-}
+mod tests;

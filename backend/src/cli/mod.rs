@@ -8,12 +8,27 @@ use crate::ids::{ConnectionId, IntegrationKey};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
+mod doctor;
+mod settings;
+
+pub use settings::Settings;
+
 #[derive(Debug, Parser)]
-#[command(name = "nango-server", version, about = "OAuth connection broker")]
+#[command(
+    name = "nango-server",
+    version,
+    about = "OAuth connection broker, compatible with Nango's clients",
+    long_about = "OAuth connection broker, compatible with Nango's clients.\n\n\
+                  Without a subcommand it serves (`serve`). Configure it with the flags below, \
+                  their environment variables, or a TOML file (--config).",
+    after_help = settings::AFTER_HELP
+)]
 pub struct Cli {
-    /// Optional TOML config file; NANGO_* environment variables win over it.
-    #[arg(long, global = true, env = "NANGO_CONFIG")]
+    /// Optional TOML config file; flags and environment variables win over it [default: none]
+    #[arg(long, global = true, env = "NANGO_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    #[command(flatten)]
+    pub settings: Settings,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -21,26 +36,49 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the server (default).
+    #[command(after_help = settings::AFTER_HELP)]
     Serve,
     /// Print the default environment's keys as JSON.
+    #[command(after_help = settings::AFTER_HELP)]
     Keys,
     /// Print the HMAC digest for `nango.auth(integration, connection_id, {hmac})`.
-    Hmac { integration: String, connection_id: String },
+    #[command(after_help = settings::AFTER_HELP)]
+    Hmac {
+        /// The integration's unique key (`provider_config_key`), e.g. `github`.
+        integration: String,
+        /// The connection id the frontend will pass to `nango.auth`.
+        connection_id: String,
+    },
     /// Run database migrations and exit.
+    #[command(after_help = settings::AFTER_HELP)]
     Migrate,
     /// Re-seal everything sealed under NANGO_ENCRYPTION_KEY_PREVIOUS with NANGO_ENCRYPTION_KEY.
     /// Safe while servers run (they open both keys) and resumable after a crash.
+    #[command(after_help = settings::AFTER_HELP)]
     RotateKey,
+    /// Check the configuration, database, migrations, encryption key, callback URL, catalog
+    /// and SDK package without changing anything; fails when a check fails.
+    #[command(after_help = settings::AFTER_HELP)]
+    Doctor,
     /// Send a test webhook to the default environment's `webhook_url` now and print what the
     /// receiver answered; fails unless it accepted it (2xx).
+    #[command(after_help = settings::AFTER_HELP)]
     WebhookTest,
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let config = Config::load(cli.config.as_deref())?;
-    match cli.command.unwrap_or(Command::Serve) {
+    let loaded = Config::load_with(cli.config.as_deref(), &cli.settings.as_vars());
+    let command = cli.command.unwrap_or(Command::Serve);
+    // Doctor reports a configuration error as one of its checks; the others stop on it.
+    let config = match (&command, loaded) {
+        (Command::Doctor, loaded) => return doctor::run(loaded).await,
+        (_, loaded) => loaded?,
+    };
+    match command {
+        Command::Doctor => doctor::run(Ok(config)).await,
         Command::Serve => serve(config).await,
         Command::Keys => {
+            require_existing_state(&config, "keys")?;
             let environment = default_environment(config).await?;
             let keys = serde_json::json!({
                 "environment": environment.name,
@@ -53,6 +91,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Hmac { integration, connection_id } => {
             let integration = IntegrationKey::parse(integration).map_err(anyhow::Error::msg)?;
             let connection_id = ConnectionId::parse(connection_id).map_err(anyhow::Error::msg)?;
+            require_existing_state(&config, "hmac")?;
             let environment = default_environment(config).await?;
             let Some(key) = environment.settings.hmac_key.as_ref() else {
                 anyhow::bail!("no HMAC key is set: PATCH /environment with `hmac_key` first");
@@ -113,8 +152,40 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `keys` and `hmac` read an existing server's state: pointed at the wrong directory they would
+/// otherwise create an empty database there and print keys nobody uses.
+pub fn require_existing_state(config: &Config, command: &str) -> anyhow::Result<()> {
+    if config.database_url.is_some() {
+        return Ok(());
+    }
+    let file = config.data_dir.join(crate::store::SQLITE_FILE);
+    if file.is_file() {
+        return Ok(());
+    }
+    let shown = crate::startup::absolute(&file);
+    anyhow::bail!(
+        "NANGO_DATA_DIR: no database at {shown}; `{command}` reads the state of an existing server and \
+         does not create one — run it from the directory the server runs in, or point it at the \
+         server's data directory: NANGO_DATA_DIR=/path/to/data nango-server {command} (or set \
+         DATABASE_URL for Postgres)"
+    )
+}
+
 async fn default_environment(config: Config) -> anyhow::Result<crate::store::Environment> {
     let state = app::build_state(config).await?;
     app::bootstrap_environment(&state).await?;
     state.store.default_environment().await?.ok_or_else(|| anyhow::anyhow!("no default environment"))
+}
+
+/// The error and its causes on one line, each cause once: many errors already include their
+/// source's text, which `{:#}` would repeat.
+pub fn describe(error: &anyhow::Error) -> String {
+    let mut message = error.to_string();
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            message = format!("{message}: {text}");
+        }
+    }
+    message
 }
