@@ -63,6 +63,11 @@ pub enum ConfigError {
     Invalid { setting: &'static str, message: String },
 }
 
+/// `NANGO_LOG_FORMAT` alone: the logger starts before `Config::load` (see `telemetry`).
+pub fn log_format_var() -> Option<String> {
+    std::env::var_os("NANGO_LOG_FORMAT").map(|value| value.to_string_lossy().into_owned())
+}
+
 /// The keys a TOML file may set; same names as the env variables without `NANGO_`, lowercase.
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -348,7 +353,6 @@ fn validate_base_url(setting: &'static str, raw: &str) -> Result<String, ConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
-
     fn vars(list: &[(&str, &str)]) -> Vec<(String, String)> {
         list.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
