@@ -86,6 +86,13 @@ async fn trace_logs_of_a_whole_flow_hold_no_secret() {
         .await;
 
     let log = server.stop();
+    // The operator's flow lines are part of what is checked below.
+    for line in ["flow started", "flow ended"] {
+        assert!(
+            log.contains(&format!("{line} integration=fake connection_id=user-1 flow_id={}", run.flow)),
+            "{log}"
+        );
+    }
     // The key the server generated for encrypting credentials at rest.
     let encryption_key = std::fs::read_to_string(dir.path().join("data/encryption.key")).unwrap();
     let encryption_key = encryption_key.trim();

@@ -19,6 +19,7 @@ mod demo;
 mod encryption;
 mod environment;
 mod environment_variables;
+mod flow_logs;
 mod hardening;
 mod hmac;
 mod input;

@@ -75,6 +75,11 @@ pub enum ConfigError {
     Invalid { setting: &'static str, message: String },
 }
 
+/// `NANGO_LOG_FORMAT` alone: the logger starts before `Config::load` (see `telemetry`).
+pub fn log_format_var() -> Option<String> {
+    std::env::var_os("NANGO_LOG_FORMAT").map(|value| value.to_string_lossy().into_owned())
+}
+
 impl Config {
     /// Load from an optional TOML file and the process environment.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {

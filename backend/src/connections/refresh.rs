@@ -187,11 +187,11 @@ pub(super) async fn refresh_locked(
     crate::metrics::refresh_ended(result.as_ref().err().map(ConnectionError::code));
     match &result {
         Ok(_) => {
-            tracing::info!(integration = %key.integration_key, connection = %key.connection_id, "token refreshed")
+            tracing::info!(integration = %key.integration_key, connection_id = %key.connection_id, "token refreshed")
         }
         Err(error) => tracing::warn!(
             integration = %key.integration_key,
-            connection = %key.connection_id,
+            connection_id = %key.connection_id,
             code = error.code().as_str(),
             %error,
             "token refresh failed"

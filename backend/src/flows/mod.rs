@@ -3,6 +3,7 @@
 //! channels (the WebSocket result channel, the redirect mode) join as readers of `state`;
 //! `watch` tells the waiters of this replica and of the others when an outcome is recorded.
 
+pub mod logging;
 pub mod watch;
 
 use crate::crypto::cipher::lookup_hash;
@@ -98,7 +99,8 @@ fn verifier_aad(flow_id: &FlowId) -> Vec<u8> {
     crate::store::secrets::pkce_verifier_aad(flow_id.as_str())
 }
 
-/// pending → success | error. A failure to record is logged: the popup message still goes out.
+/// pending → success | error, with the `flow ended` line. A failure to record is logged: the
+/// popup message still goes out.
 pub async fn finish(
     store: &dyn Store,
     watch: &FlowWatch,
@@ -107,6 +109,15 @@ pub async fn finish(
     now: i64,
 ) {
     crate::metrics::flow_ended(outcome);
+    // The start is stored in whole seconds.
+    let duration_ms = now.saturating_sub(flow.created_at).max(0).saturating_mul(1000);
+    logging::ended(
+        Some(&flow.integration_key),
+        Some(&flow.connection_id),
+        Some(&flow.flow_id),
+        outcome,
+        duration_ms,
+    );
     match store.finish_flow(&flow.flow_id, outcome, now).await {
         Ok(()) => announce(store, watch, &flow.flow_id).await,
         Err(error) => tracing::error!(%error, "could not record the flow outcome"),

@@ -5,6 +5,7 @@
 //! CORS is answered here because it depends on the environment the public key names: its
 //! `allowed_origins` when set, else any origin (mirrored; no cookies are involved). A request
 //! whose `Origin` the environment does not allow is refused with `invalid_origin` as well.
+//! Each POST is a flow of its own that ends at once: one `flow ended` line, without a flow id.
 
 use super::access::{self, Denied};
 use super::query::BrowserQuery;
@@ -13,9 +14,11 @@ use crate::connections::{self, NewConnection};
 use crate::credentials::Credentials;
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
+use crate::flows;
+use crate::ids::IntegrationKey;
 use crate::secret::Secret;
 use crate::state::AppState;
-use crate::store::{ConnectionKey, Environment};
+use crate::store::{ConnectionKey, Environment, FlowOutcome};
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -139,12 +142,15 @@ async fn save(
     credentials: Result<Credentials, ApiError>,
 ) -> Response {
     let now = crate::time::now();
+    let began = std::time::Instant::now();
     let query = BrowserQuery::parse(raw_query);
     let origin = headers.get(header::ORIGIN);
     let request = query.access_request(integration, auth_mode);
+    let mut connection_id = None;
     let (result, environment) = match access::check(state, request).await {
         Err(Denied { error, environment }) => (Err(error), environment),
         Ok(access) => {
+            connection_id = Some(access.connection_id.clone());
             let environment = access.environment.clone();
             let result = match credentials {
                 Err(error) => Err(error),
@@ -156,9 +162,23 @@ async fn save(
             (result, Some(environment))
         }
     };
+    let integration = IntegrationKey::parse(integration).ok();
+    let duration_ms = i64::try_from(began.elapsed().as_millis()).unwrap_or(i64::MAX);
+    let log = |outcome: FlowOutcome| {
+        flows::logging::ended(integration.as_ref(), connection_id.as_ref(), None, &outcome, duration_ms)
+    };
     let mut response = match result {
-        Ok(body) => (StatusCode::OK, axum::Json(body)).into_response(),
-        Err(error) => error.into_response(),
+        Ok((body, key)) => {
+            log(FlowOutcome::Success {
+                integration_key: key.integration_key,
+                connection_id: key.connection_id,
+            });
+            (StatusCode::OK, axum::Json(body)).into_response()
+        }
+        Err(error) => {
+            log(FlowOutcome::Error(error.to_flow_error()));
+            error.into_response()
+        }
     };
     if let Some(allowed) = allowed_origin(origin, environment.as_ref()) {
         response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
@@ -172,7 +192,7 @@ async fn store(
     access: &access::Access<'_>,
     credentials: Credentials,
     now: i64,
-) -> Result<serde_json::Value, ApiError> {
+) -> Result<(serde_json::Value, ConnectionKey), ApiError> {
     let key = ConnectionKey {
         environment_id: access.environment.id,
         integration_key: access.integration.unique_key.clone(),
@@ -190,7 +210,9 @@ async fn store(
     };
     let saved = connections::save_new(state, &access.environment, new, now).await?;
     let connection = &saved.connection;
-    Ok(json!({ "providerConfigKey": connection.integration_key, "connectionId": connection.connection_id }))
+    let body =
+        json!({ "providerConfigKey": connection.integration_key, "connectionId": connection.connection_id });
+    Ok((body, connection.key()))
 }
 
 /// SPEC §2: the environment's `allowed_origins` when set, else any origin (mirrored).

@@ -7,6 +7,8 @@
 //! them too. A missing `flow` is allowed (older clients): the server picks one, nobody polls it.
 //! With `ws_client_id` (SPEC §8, `@nangohq/frontend`) that id is the flow id, no origin is
 //! needed, and the outcome goes to the WebSocket holding it: the result page posts nothing.
+//! The `flow started` line is logged once the record is stored; an error before that logs
+//! `flow ended` at once (`flows::logging`).
 
 use super::access::{self, Denied};
 use super::authorize_url::{self, AuthorizeRequest};
@@ -17,7 +19,7 @@ use crate::crypto::pkce::PkceVerifier;
 use crate::crypto::random;
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::{self, StartError};
-use crate::ids::FlowId;
+use crate::ids::{FlowId, IntegrationKey};
 use crate::state::AppState;
 use crate::store::{FlowOutcome, NewFlow};
 use axum::extract::{RawQuery, State};
@@ -49,6 +51,7 @@ pub async fn get_connect(
     RawQuery(raw_query): RawQuery,
 ) -> Response {
     let now = crate::time::now();
+    let began = std::time::Instant::now();
     let query = BrowserQuery::parse(raw_query.as_deref());
     let socket = query.ws_client_id.is_some();
     let flow = match query.ws_client_id.as_deref().or(query.flow.as_deref()) {
@@ -57,6 +60,8 @@ pub async fn get_connect(
     };
     let origin = query.origin.as_deref().and_then(parse_origin);
     let reply = if socket { Reply::Socket } else { Reply::opener(origin.as_deref()) };
+    let integration_key =
+        integration.as_ref().ok().and_then(|path| IntegrationKey::parse(path.0.as_str()).ok());
     let started = match integration {
         Ok(crate::extract::Path(integration)) => {
             start(&state, &integration, &query, flow.as_ref(), reply, now).await
@@ -88,6 +93,8 @@ pub async fn get_connect(
                 reply => reply,
             };
             let outcome = FlowOutcome::Error(failure);
+            let duration_ms = i64::try_from(began.elapsed().as_millis()).unwrap_or(i64::MAX);
+            flows::logging::ended(integration_key.as_ref(), None, flow.as_ref(), &outcome, duration_ms);
             ResultPage { flow: flow.as_ref(), reply, outcome: &outcome }.into_response()
         }
     }
@@ -182,7 +189,10 @@ async fn start(
         expires_at: now + state.config.flow_ttl_seconds,
     };
     match flows::start(state.store.as_ref(), &new_flow, state.config.max_pending_flows).await {
-        Ok(()) => Ok(url.into()),
+        Ok(()) => {
+            flows::logging::started(&new_flow.integration_key, &new_flow.connection_id, flow);
+            Ok(url.into())
+        }
         Err(error @ StartError::TooManyPending) => {
             Err(deny(ApiError::new(ErrorCode::TooManyPendingFlows, error.to_string())))
         }

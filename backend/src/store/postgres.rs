@@ -5,7 +5,7 @@
 
 use super::*;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection as _, PgPool, Postgres, Transaction};
+use sqlx::{ConnectOptions as _, Connection as _, PgPool, Postgres, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -55,7 +55,8 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+            // Every statement at `RUST_LOG=debug` would drown the server's own lines.
+            .connect_with(options.log_statements(log::LevelFilter::Trace))
             .await?;
         Ok(Self { writer: pool.clone(), reader: pool, cipher })
     }

@@ -339,6 +339,8 @@ pub struct ConsumedFlow {
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,
     pub webhook_url_override: Option<String>,
+    /// When the flow started (unix seconds).
+    pub created_at: i64,
 }
 
 /// How a flow ended: the one type every channel renders (the result page, `/oauth/flows`,

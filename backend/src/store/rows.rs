@@ -45,7 +45,7 @@ macro_rules! flow_columns {
 macro_rules! consumed_flow_columns {
     () => {
         "flow_id, environment_id, integration_key, connection_id, pkce_verifier, params, origin, \
-         redirect_uri, end_user, tags, webhook_url_override"
+         redirect_uri, end_user, tags, webhook_url_override, created_at"
     };
 }
 pub(crate) use {
@@ -213,6 +213,7 @@ pub(crate) struct FlowRow {
     end_user: Option<String>,
     tags: Option<String>,
     webhook_url_override: Option<String>,
+    created_at: i64,
 }
 
 impl FlowRow {
@@ -235,6 +236,7 @@ impl FlowRow {
             end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
             tags: self.tags.map(|text| parse_map(&text, "tags")).transpose()?,
             webhook_url_override: self.webhook_url_override,
+            created_at: self.created_at,
         })
     }
 }

@@ -8,7 +8,7 @@
 
 use super::*;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{ConnectOptions as _, Sqlite, SqlitePool, Transaction};
 use std::time::Duration;
 
 pub struct SqliteStore {
@@ -32,7 +32,9 @@ impl SqliteStore {
             // 2 MiB of page cache per connection; no memory-mapped I/O: each connection would
             // map the file on its own and resident memory would grow with the database (SPEC
             // budget: under 64 MiB).
-            .pragma("cache_size", "-2048");
+            .pragma("cache_size", "-2048")
+            // Every statement at `RUST_LOG=debug` would drown the server's own lines.
+            .log_statements(log::LevelFilter::Trace);
         // The writer opens the file first so it exists (and is in WAL mode) for the readers.
         // An embedded file cannot go stale like a network connection: skip sqlx's ping before
         // every acquire, a round trip to the connection's worker thread per query.

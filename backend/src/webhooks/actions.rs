@@ -73,7 +73,7 @@ pub async fn send_test(state: &AppState, environment: &Environment) -> Result<Te
     let delivered = result.verdict == Verdict::Delivered;
     let next = if delivered { WebhookNext::Delivered } else { WebhookNext::Failed };
     state.store.record_webhook_attempt(&event.id, holder, &result.attempt, next).await?;
-    super::worker::log_outcome(holder, &event.id, &event.url, &result, next, 1);
+    super::worker::log_outcome(holder, &event.id, event.connection.as_ref(), &event.url, &result, next, 1);
     Ok(TestDelivery { event_id: event.id, host: deliver::host_of(&event.url), delivered, result })
 }
 

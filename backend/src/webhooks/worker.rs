@@ -7,10 +7,12 @@
 
 use super::deliver::{self, AttemptResult, Delivery};
 use super::schedule;
+use crate::ids::{ConnectionId, IntegrationKey};
 use crate::state::AppState;
 use crate::store::{WebhookEvent, WebhookNext};
 use std::time::{Duration, Instant};
 use tokio::task::JoinSet;
+use tracing::field::display;
 
 /// How often the store is asked for due events when nothing woke the worker.
 const POLL: Duration = Duration::from_secs(1);
@@ -76,7 +78,15 @@ pub async fn deliver_event(state: AppState, event: WebhookEvent) {
     );
     match state.store.record_webhook_attempt(&event.id, &holder, &result.attempt, next).await {
         Ok(true) => {
-            log_outcome(&holder, &event.id, &event.url, &result, next, event.attempts + 1);
+            log_outcome(
+                &holder,
+                &event.id,
+                event.connection.as_ref(),
+                &event.url,
+                &result,
+                next,
+                event.attempts + 1,
+            );
             match next {
                 WebhookNext::Delivered => crate::metrics::webhook_delivered(true),
                 WebhookNext::Failed => crate::metrics::webhook_delivered(false),
@@ -89,10 +99,11 @@ pub async fn deliver_event(state: AppState, event: WebhookEvent) {
 }
 
 /// One line per attempt (host only: a URL's path may hold a token), naming the replica's
-/// worker that made it.
+/// worker that made it and the event's connection (none for a test event).
 pub fn log_outcome(
     worker: &str,
     event_id: &uuid::Uuid,
+    connection: Option<&(IntegrationKey, ConnectionId)>,
     url: &str,
     result: &AttemptResult,
     next: WebhookNext,
@@ -101,17 +112,22 @@ pub fn log_outcome(
     let host = deliver::host_of(url);
     let status = result.attempt.status_code;
     let error = result.attempt.error.as_deref().unwrap_or_default();
+    let integration = connection.map(|(key, _)| display(key.as_str()));
+    let connection_id = connection.map(|(_, id)| display(id.as_str()));
     match next {
         WebhookNext::Delivered => {
-            tracing::info!(worker, %event_id, %host, ?status, attempt, "webhook delivered");
+            tracing::info!(worker, %event_id, integration, connection_id, %host, ?status, attempt, "webhook delivered");
         }
         WebhookNext::Failed => {
-            tracing::warn!(worker, %event_id, %host, ?status, attempt, error, "webhook failed; no more retries");
+            tracing::warn!(
+                worker, %event_id, integration, connection_id, %host, ?status, attempt, error,
+                "webhook failed; no more retries"
+            );
         }
         WebhookNext::RetryAt(at) => {
             let retry_in_ms = at.saturating_sub(crate::time::now_ms());
             tracing::info!(
-                worker, %event_id, %host, ?status, attempt, error, retry_in_ms,
+                worker, %event_id, integration, connection_id, %host, ?status, attempt, error, retry_in_ms,
                 "webhook attempt failed; will retry"
             );
         }

@@ -47,6 +47,7 @@ pub(super) async fn flows_single_use(store: &dyn Store) {
     assert_eq!(consumed.params, expected.params);
     assert_eq!((&consumed.origin, &consumed.redirect_uri), (&expected.origin, &expected.redirect_uri));
     assert_eq!(consumed.webhook_url_override, expected.webhook_url_override);
+    assert_eq!(consumed.created_at, expected.created_at);
     // Single use.
     assert!(store.consume_flow("state-a", NOW + 2).await.unwrap().is_none());
     assert!(store.consume_flow("unknown-state", NOW).await.unwrap().is_none());
