@@ -73,11 +73,12 @@ pub(super) async fn get_connection(
     let include_refresh_token = query.flag("refresh_token")?;
     let mut connection = connections::load(&state, &key).await?;
     let now = crate::time::now();
-    let credentials = connections::read_credentials(&state, &environment, &connection, options, now).await?;
-    if options.force || credentials.expires_at() != connection.credentials_expires_at {
-        // Refreshed (or tried): answer the status fields as they are now.
+    let read = connections::read_credentials(&state, &environment, &connection, options, now).await?;
+    if read.refreshed {
+        // A refresh was tried: answer the status fields as they are now.
         connection = connections::load(&state, &key).await?;
     }
+    let credentials = read.credentials;
     let last_fetched_at = record_read(&state, &key, &connection, now);
     Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)?))
 }

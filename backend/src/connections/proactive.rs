@@ -12,7 +12,9 @@
 //! refreshed nothing new (everything left is not due yet or held elsewhere).
 
 use super::lookup::open_credentials;
-use super::refresh::{needs_refresh, refresh_locked, DEFAULT_EXPIRATION_BUFFER_SECONDS};
+use super::refresh::{
+    expiration_buffer, lock_ttl, needs_refresh, refresh_locked, DEFAULT_EXPIRATION_BUFFER_SECONDS,
+};
 use crate::crypto::random;
 use crate::state::AppState;
 use crate::store::Connection;
@@ -101,7 +103,7 @@ pub async fn pass(state: &AppState, now: i64) -> Result<PassReport, crate::store
 
 /// Refresh `connection` if its provider's buffer says so and nobody else is refreshing it.
 async fn refresh_if_due(state: &AppState, connection: Connection, now: i64) -> Outcome {
-    let buffer = buffer_of(state, &connection.provider);
+    let buffer = expiration_buffer(state, &connection.provider);
     let Ok(credentials) = open_credentials(state, &connection) else { return Outcome::Failed };
     if credentials.refresh_token().is_none() || !needs_refresh(credentials.expires_at(), buffer, false, now) {
         return Outcome::Skipped;
@@ -112,9 +114,7 @@ async fn refresh_if_due(state: &AppState, connection: Connection, now: i64) -> O
     };
     let key = connection.key();
     let holder = random::token(16);
-    let lock_ttl =
-        30_i64.max(i64::try_from(state.config.provider_timeout_seconds).unwrap_or(30).saturating_add(5));
-    match state.store.try_lock_refresh(&key, &holder, now, lock_ttl).await {
+    match state.store.try_lock_refresh(&key, &holder, now, lock_ttl(state)).await {
         Ok(true) => {}
         _ => return Outcome::Skipped,
     }
@@ -122,14 +122,6 @@ async fn refresh_if_due(state: &AppState, connection: Connection, now: i64) -> O
         Ok(_) => Outcome::Refreshed,
         Err(_) => Outcome::Failed,
     }
-}
-
-fn buffer_of(state: &AppState, provider: &str) -> i64 {
-    state
-        .catalog
-        .get(provider)
-        .and_then(|provider| provider.token_expiration_buffer)
-        .unwrap_or(DEFAULT_EXPIRATION_BUFFER_SECONDS)
 }
 
 /// The largest expiration buffer of any catalog entry: how far ahead a batch looks.

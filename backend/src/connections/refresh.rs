@@ -48,7 +48,15 @@ pub async fn fresh_credentials(
     now: i64,
 ) -> Result<Credentials, ConnectionError> {
     let options = ReadOptions { force, allow_stale: false };
-    read_credentials(state, environment, connection, options, now).await
+    Ok(read_credentials(state, environment, connection, options, now).await?.credentials)
+}
+
+/// What a read answers: the credentials, and whether a refresh was tried for them (then the
+/// stored connection, its status fields included, may have changed).
+#[derive(Debug)]
+pub struct Read {
+    pub credentials: Credentials,
+    pub refreshed: bool,
 }
 
 /// `fresh_credentials` with every option.
@@ -58,22 +66,19 @@ pub async fn read_credentials(
     connection: &Connection,
     options: ReadOptions,
     now: i64,
-) -> Result<Credentials, ConnectionError> {
+) -> Result<Read, ConnectionError> {
+    let stored = |credentials| Read { credentials, refreshed: false };
     let credentials = open_credentials(state, connection)?;
     let Credentials::OAuth2 { expires_at, refresh_token, .. } = &credentials else {
-        return Ok(credentials);
+        return Ok(stored(credentials));
     };
     let ReadOptions { force, allow_stale } = options;
     if connection.status == ConnectionStatus::NeedsReauth && !force {
-        return if allow_stale { Ok(credentials) } else { Err(ConnectionError::NeedsReauth) };
+        return if allow_stale { Ok(stored(credentials)) } else { Err(ConnectionError::NeedsReauth) };
     }
-    let buffer = state
-        .catalog
-        .get(&connection.provider)
-        .and_then(|provider| provider.token_expiration_buffer)
-        .unwrap_or(DEFAULT_EXPIRATION_BUFFER_SECONDS);
+    let buffer = expiration_buffer(state, &connection.provider);
     if !needs_refresh(*expires_at, buffer, force, now) {
-        return Ok(credentials);
+        return Ok(stored(credentials));
     }
     let expired = expires_at.is_some_and(|at| at <= now);
     if refresh_token.is_none() {
@@ -82,13 +87,13 @@ pub async fn read_credentials(
                 "the token cannot be refreshed: the provider gave no refresh token",
             ))
         } else {
-            Ok(credentials)
+            Ok(stored(credentials))
         };
     }
     if let Some(next) = connection.health.next_refresh_at.filter(|at| *at > now && !force) {
         // Waiting out the back-off of a failing refresh: the token while it still works.
         return if !expired || allow_stale {
-            Ok(credentials)
+            Ok(stored(credentials))
         } else {
             let at = crate::time::rfc3339(next).unwrap_or_default();
             Err(ConnectionError::refresh_failed(format!(
@@ -96,12 +101,29 @@ pub async fn read_credentials(
             )))
         };
     }
-    match refresh_once(state, environment, connection, now).await {
+    let credentials = match refresh_once(state, environment, connection, now).await {
         Err(ConnectionError::NeedsReauth | ConnectionError::RefreshFailed { .. }) if allow_stale => {
-            Ok(credentials)
+            credentials
         }
-        result => result,
-    }
+        result => result?,
+    };
+    Ok(Read { credentials, refreshed: true })
+}
+
+/// The provider's `token_expiration_buffer`, else the default.
+pub(super) fn expiration_buffer(state: &AppState, provider: &str) -> i64 {
+    state
+        .catalog
+        .get(provider)
+        .and_then(|provider| provider.token_expiration_buffer)
+        .unwrap_or(DEFAULT_EXPIRATION_BUFFER_SECONDS)
+}
+
+/// How long a refresh claim lasts: the provider time-out and some, at least
+/// `MIN_LOCK_TTL_SECONDS`.
+pub(super) fn lock_ttl(state: &AppState) -> i64 {
+    let provider_timeout = i64::try_from(state.config.provider_timeout_seconds).unwrap_or(i64::MAX / 2);
+    MIN_LOCK_TTL_SECONDS.max(provider_timeout.saturating_add(5))
 }
 
 /// Refresh when forced, or when the token expires within `buffer` seconds of `now`.
@@ -119,8 +141,7 @@ async fn refresh_once(
 ) -> Result<Credentials, ConnectionError> {
     let key = connection.key();
     let holder = random::token(16);
-    let provider_timeout = i64::try_from(state.config.provider_timeout_seconds).unwrap_or(i64::MAX / 2);
-    let lock_ttl = MIN_LOCK_TTL_SECONDS.max(provider_timeout.saturating_add(5));
+    let lock_ttl = lock_ttl(state);
     // Waiters give the refresher its whole provider time-out before giving up.
     let wait_limit = Duration::from_secs(state.config.provider_timeout_seconds.saturating_add(2));
     let started = tokio::time::Instant::now();
