@@ -14,9 +14,17 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let cli = nango_backend::cli::Cli::parse();
-    // RUST_LOG (read by the filter) or `--log-level`; colour only on a terminal.
-    let level = cli.settings.log_level.as_deref().unwrap_or("info");
-    telemetry::init(level, format, std::io::stderr().is_terminal(), std::io::stderr);
+    // `--log-level`, else RUST_LOG (clap reads it), else info; colour only on a terminal.
+    let filter = match telemetry::parse_filter(
+        cli.settings.log_level.as_deref().filter(|f| !f.trim().is_empty()).unwrap_or("info"),
+    ) {
+        Ok(filter) => filter,
+        Err(error) => {
+            eprintln!("error: {error}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    telemetry::init(filter, format, std::io::stderr().is_terminal(), std::io::stderr);
     match nango_backend::cli::run(cli).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

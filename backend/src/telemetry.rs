@@ -5,9 +5,10 @@
 //! starts before `Config::load` so that everything after it can log, so this one setting is
 //! not part of `Config`: `config::log_format_var` reads it (config stays the only reader of
 //! `NANGO_*` variables) and `LogFormat::parse` checks it here; `main` stops with an error
-//! naming the setting when it is neither. `RUST_LOG` is read by tracing-subscriber's
-//! `EnvFilter`, as usual. Colour (ANSI escapes) only when the caller says its output is a
-//! terminal, never into a pipe or a file.
+//! naming the setting when it is neither. The filter is the caller's: `main` passes
+//! `--log-level`, else `RUST_LOG` (clap resolves the flag over the variable), else `info`; a
+//! filter tracing cannot parse is an error naming both. Colour (ANSI escapes) only when the
+//! caller says its output is a terminal, never into a pipe or a file.
 
 use crate::config::ConfigError;
 use tracing_subscriber::fmt::MakeWriter;
@@ -40,13 +41,22 @@ impl LogFormat {
     }
 }
 
-/// Install a global subscriber; `RUST_LOG` overrides `default_filter`. `ansi`: colour, for a
+/// The filter of `--log-level` / `RUST_LOG`, or an error naming them.
+pub fn parse_filter(filter: &str) -> Result<EnvFilter, ConfigError> {
+    EnvFilter::try_new(filter).map_err(|error| ConfigError::Invalid {
+        setting: "--log-level / RUST_LOG",
+        message: format!(
+            "`{filter}` is not a log filter ({error}); use a level such as `info` or `nango_backend=debug`"
+        ),
+    })
+}
+
+/// Install a global subscriber with `filter` (see `parse_filter`). `ansi`: colour, for a
 /// terminal only. A second call is a no-op.
-pub fn init<W>(default_filter: &str, format: LogFormat, ansi: bool, writer: W)
+pub fn init<W>(filter: EnvFilter, format: LogFormat, ansi: bool, writer: W)
 where
     W: for<'a> MakeWriter<'a> + Send + Sync + 'static,
 {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(writer).with_target(false);
     let _ = match format {
         LogFormat::Text => builder.with_ansi(ansi).try_init(),
@@ -66,5 +76,16 @@ mod tests {
         assert_eq!(LogFormat::parse(Some("json")).unwrap(), LogFormat::Json);
         let error = LogFormat::parse(Some("xml")).unwrap_err().to_string();
         assert!(error.starts_with("NANGO_LOG_FORMAT") && error.contains("xml"), "{error}");
+    }
+
+    #[test]
+    fn a_bad_filter_names_both_settings() {
+        assert!(parse_filter("info").is_ok());
+        assert!(parse_filter("nango_backend=debug,warn").is_ok());
+        let error = parse_filter("nango_backend=loud").unwrap_err().to_string();
+        assert!(
+            error.contains("--log-level") && error.contains("RUST_LOG") && error.contains("loud"),
+            "{error}"
+        );
     }
 }

@@ -62,3 +62,23 @@ fn an_unwritable_data_dir_is_named() {
     let run = run_binary(dir.path(), &["migrate"], &[("NANGO_DATA_DIR", data_dir.to_str().unwrap())]);
     assert_one_error(&run, "NANGO_DATA_DIR", &[data_dir.to_str().unwrap(), "writable directory"]);
 }
+
+#[test]
+fn a_bad_log_filter_is_named_once() {
+    let (_dir, run) = migrate(&[("RUST_LOG", "nango_backend=loud")]);
+    assert_one_error(&run, "--log-level / RUST_LOG", &["`nango_backend=loud`", "use a level such as"]);
+}
+
+#[test]
+fn the_log_level_flag_wins_over_rust_log() {
+    // `run_binary` sets RUST_LOG=error, under which a second `migrate` writes nothing to stderr.
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let vars = [("NANGO_DATA_DIR", data_dir.to_str().unwrap())];
+    let quiet = run_binary(dir.path(), &["migrate"], &vars);
+    assert!(quiet.success && quiet.stderr.trim().is_empty(), "{}", quiet.stderr);
+    // At trace the migrations' SQL statements are logged.
+    let loud = run_binary(dir.path(), &["--log-level", "trace", "migrate"], &vars);
+    assert!(loud.success, "{}", loud.stderr);
+    assert!(loud.stderr.contains("TRACE"), "no line at trace: {}", loud.stderr);
+}

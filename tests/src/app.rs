@@ -262,11 +262,11 @@ async fn build_on_port_zero(vars: &[(String, String)]) -> (App, u16) {
 }
 
 fn init_logs() {
-    use nango_backend::telemetry::LogFormat;
+    use nango_backend::telemetry::{init, parse_filter, LogFormat};
     if std::env::var_os("TEST_LOG").is_some() {
-        nango_backend::telemetry::init("debug", LogFormat::Text, false, std::io::stderr);
+        init(parse_filter("debug").expect("filter"), LogFormat::Text, false, std::io::stderr);
     } else {
-        nango_backend::telemetry::init("info", LogFormat::Text, false, std::io::sink);
+        init(parse_filter("info").expect("filter"), LogFormat::Text, false, std::io::sink);
     }
 }
 
