@@ -143,7 +143,7 @@ pub(super) async fn flow_notices(store: &dyn Store, expect_channel: bool) {
     let notices = store.flow_end_notices().await.unwrap();
     assert_eq!(notices.is_some(), expect_channel);
     let Some(mut notices) = notices else { return };
-    let id = FlowId::parse(format!("flow-notice-{}", std::process::id())).unwrap();
+    let id = FlowId::parse(format!("flow-notice-{:010}", std::process::id())).unwrap();
     store.announce_flow_end(&id).await.unwrap();
     // Other suites share the database's channel: wait for this id among theirs.
     let received = tokio::time::timeout(std::time::Duration::from_secs(10), async {
