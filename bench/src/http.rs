@@ -6,7 +6,7 @@ use anyhow::Context;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
-use hyper::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, HOST};
+use hyper::header::{HeaderMap, HeaderValue, AUTHORIZATION, CONTENT_TYPE, COOKIE, HOST, SET_COOKIE};
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
@@ -31,6 +31,12 @@ impl Answer {
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|value| value.to_str().ok())
     }
+
+    /// The `name=value` of the first `Set-Cookie`, ready to send back as `Cookie`.
+    pub fn set_cookie(&self) -> Option<HeaderValue> {
+        let cookie = self.headers.get(SET_COOKIE)?.to_str().ok()?;
+        HeaderValue::from_str(cookie.split(';').next()?.trim()).ok()
+    }
 }
 
 /// A keep-alive connection to one server.
@@ -38,6 +44,8 @@ pub struct Conn {
     sender: SendRequest<Full<Bytes>>,
     host: HeaderValue,
     bearer: Option<HeaderValue>,
+    /// Sent as `Cookie` while set (the peer's session; our server sets none).
+    pub cookie: Option<HeaderValue>,
 }
 
 impl Conn {
@@ -48,11 +56,16 @@ impl Conn {
         tokio::spawn(connection);
         let host = HeaderValue::from_str(&addr.to_string())?;
         let bearer = bearer.map(|key| HeaderValue::from_str(&format!("Bearer {key}"))).transpose()?;
-        Ok(Self { sender, host, bearer })
+        Ok(Self { sender, host, bearer, cookie: None })
     }
 
     pub async fn get(&mut self, path: &str) -> anyhow::Result<Answer> {
         self.send(Method::GET, path, None).await
+    }
+
+    /// `GET path` with `headers` added for this request only.
+    pub async fn get_with(&mut self, path: &str, headers: &[(&'static str, &str)]) -> anyhow::Result<Answer> {
+        self.request(Method::GET, path, None, headers).await
     }
 
     pub async fn send(
@@ -61,9 +74,25 @@ impl Conn {
         path: &str,
         json: Option<&serde_json::Value>,
     ) -> anyhow::Result<Answer> {
+        self.request(method, path, json, &[]).await
+    }
+
+    async fn request(
+        &mut self,
+        method: Method,
+        path: &str,
+        json: Option<&serde_json::Value>,
+        headers: &[(&'static str, &str)],
+    ) -> anyhow::Result<Answer> {
         let mut request = Request::builder().method(method).uri(path).header(HOST, self.host.clone());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
         if let Some(bearer) = &self.bearer {
             request = request.header(AUTHORIZATION, bearer.clone());
+        }
+        if let Some(cookie) = &self.cookie {
+            request = request.header(COOKIE, cookie.clone());
         }
         let body = match json {
             Some(value) => {

@@ -18,6 +18,14 @@ pub enum Scenario {
     Baseline,
     /// A whole OAuth flow: `/oauth/connect` → the `state` in its redirect → `/oauth/callback`.
     Flow { integration: String, public_key: String, run: u64 },
+    /// The same flow against the peer (Grant on Express, `peer.rs`), each in a new session:
+    /// `/connect/bench` → the `state` in its redirect → `/connect/bench/callback` (Grant
+    /// exchanges the code) → `/done` (the app's route reading Grant's result).
+    GrantFlow,
+    /// `GET /proxy{path}` for the seeded connection 0, forwarded to the fake provider's API.
+    Proxy { integration: String, path: &'static str },
+    /// The same request straight to the fake provider (`/api{path}`): what the proxy adds.
+    Direct { path: &'static str },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -203,6 +211,37 @@ async fn once(conn: &mut Conn, scenario: &Scenario, client: usize, i: u64, rng: 
             let answer = conn.get(&format!("/oauth/callback?code=bench-code&state={state}")).await?;
             if !answer.status.is_success() {
                 bail!("callback answered {}: {}", answer.status, answer.text());
+            }
+        }
+        Scenario::Proxy { integration, path } => {
+            let id = super::seed::connection_id(0);
+            let headers = [("connection-id", id.as_str()), ("provider-config-key", integration.as_str())];
+            let answer = conn.get_with(&format!("/proxy{path}"), &headers).await?;
+            if !answer.status.is_success() {
+                bail!("the proxy answered {}: {}", answer.status, answer.text());
+            }
+        }
+        Scenario::Direct { path } => {
+            let answer = conn.get(&format!("/api{path}")).await?;
+            if !answer.status.is_success() {
+                bail!("the fake provider answered {}", answer.status);
+            }
+        }
+        Scenario::GrantFlow => {
+            conn.cookie = None;
+            let answer = conn.get("/connect/bench").await?;
+            conn.cookie = answer.set_cookie();
+            let location = answer.header("location").unwrap_or_default();
+            let state = query_value(location, "state").with_context(|| {
+                format!("Grant answered {} without a state: {}", answer.status, answer.text())
+            })?;
+            let answer = conn.get(&format!("/connect/bench/callback?code=bench-code&state={state}")).await?;
+            if answer.header("location") != Some("/done") {
+                bail!("Grant's callback answered {} to {:?}", answer.status, answer.header("location"));
+            }
+            let answer = conn.get("/done").await?;
+            if !answer.status.is_success() {
+                bail!("the peer's /done answered {}: {}", answer.status, answer.text());
             }
         }
     }

@@ -1,27 +1,32 @@
 //! `nango-bench`: measures the server against the budgets of SPEC "Budgets" and writes one
 //! JSON report (rust-analyzer's `metrics.rs`): `GET /connection/{id}` throughput and latency
 //! at 64 clients with few and with many stored connections, the same load against a bare axum
-//! handler answering the same JSON, OAuth callback completions per second against a local fake
-//! provider, and the server's resident memory.
+//! handler answering the same JSON, complete OAuth flows per second against a local fake
+//! provider beside the same flows through Grant (the peer, `peer.rs`) at 16 and 64 concurrent
+//! flows, and the server's resident memory.
 //!
 //! `cargo xtask bench` builds this binary and `nango-server` in release and runs it; it lives
 //! in its own crate so that xtask needs neither the backend library nor axum, hyper or sqlx.
 //! Missed budgets are printed as MISSED and recorded; only a setup failure exits non-zero.
 //!
-//! Usage: `nango-bench --server PATH --report PATH [--quick] [--max-connections N]`.
+//! Usage: `nango-bench --server PATH --report PATH --peer-script PATH --peer-modules DIR
+//! [--quick] [--max-connections N]`.
 //! `--quick` (short windows, at most 100k connections) is for trying the bench out;
 //! `--max-connections` defaults to 1,000,000.
 
 mod http;
 mod load;
+mod peer;
 mod report;
+mod runs;
 mod seed;
 mod servers;
+mod sockets;
 
 use anyhow::{bail, Context};
 use load::{LoadResult, Scenario, Window};
 use serde_json::json;
-use servers::{ServerProcess, INTEGRATION, PROVIDER, PUBLIC_KEY, SECRET_KEY};
+use servers::{ServerProcess, INTEGRATION, PROVIDER, SECRET_KEY};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -32,10 +37,19 @@ const CLIENTS: usize = 64;
 const MIN_BASELINE_RATIO: f64 = 0.5;
 const MAX_P99_MS: f64 = 10.0;
 const MIN_CALLBACKS_PER_SECOND: f64 = 1000.0;
+/// Our flows per second over Grant's, at each of `FLOW_CLIENTS` concurrent flows.
+const MIN_PEER_RATIO: f64 = 4.0;
+const FLOW_CLIENTS: [usize; 2] = [16, 64];
+/// What the proxy may add to a small request's p50, over the same request sent directly.
+const MAX_PROXY_ADDED_P50_MS: f64 = 1.0;
 const MAX_RSS_MIB: f64 = 64.0;
 /// "Flat from 1k to 1M": the large store keeps at least this share of the small one's rate.
 const MIN_FLAT_RATIO: f64 = 0.8;
 const SMALL_STORE: u64 = 1000;
+/// Idle result channels held open at once (SPEC "Budgets": memory with 10,000 WebSockets
+/// and 1,000 event streams); `--quick` opens a fifth.
+const RESULT_SOCKETS: usize = 10_000;
+const EVENT_STREAMS: usize = 1_000;
 /// Seeding the large store may take about this long; the size is picked from the measured rate.
 const SEED_BUDGET: Duration = Duration::from_secs(60);
 
@@ -47,6 +61,9 @@ struct Options {
     server: PathBuf,
     /// Where the JSON report goes.
     report: PathBuf,
+    /// `bench/peer/grant-server.cjs` and the `node_modules` holding its packages.
+    peer_script: PathBuf,
+    peer_modules: PathBuf,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -58,7 +75,7 @@ fn main() -> anyhow::Result<()> {
 
 fn parse_options(args: &[String]) -> anyhow::Result<Options> {
     let (mut quick, mut max_connections) = (false, 1_000_000);
-    let (mut server, mut report) = (None, None);
+    let (mut server, mut report, mut peer_script, mut peer_modules) = (None, None, None, None);
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
@@ -69,8 +86,15 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
             }
             "--server" => server = Some(PathBuf::from(iter.next().context("--server needs a path")?)),
             "--report" => report = Some(PathBuf::from(iter.next().context("--report needs a path")?)),
+            "--peer-script" => {
+                peer_script = Some(PathBuf::from(iter.next().context("--peer-script needs a path")?))
+            }
+            "--peer-modules" => {
+                peer_modules = Some(PathBuf::from(iter.next().context("--peer-modules needs a path")?))
+            }
             other => bail!(
-                "unknown bench option `{other}` (known: --server PATH, --report PATH, --quick, --max-connections N)"
+                "unknown bench option `{other}` (known: --server PATH, --report PATH, --peer-script PATH, \
+                 --peer-modules DIR, --quick, --max-connections N)"
             ),
         }
     }
@@ -82,6 +106,8 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
         max_connections,
         server: server.context("--server PATH (the release nango-server binary) is required")?,
         report: report.context("--report PATH (where the JSON report goes) is required")?,
+        peer_script: peer_script.context("--peer-script PATH (bench/peer/grant-server.cjs) is required")?,
+        peer_modules: peer_modules.context("--peer-modules DIR (node_modules with grant) is required")?,
     })
 }
 
@@ -117,7 +143,10 @@ pub struct Measured {
     pub baseline: LoadResult,
     pub baseline_runs_per_second: [f64; 2],
     pub baseline_body_bytes: usize,
+    /// Ours at 64 concurrent flows (the rate budget).
     pub callbacks: LoadResult,
+    pub flows: Vec<runs::FlowComparison>,
+    pub proxy: runs::ProxyCost,
     pub large_store: u64,
     pub seed_rows: u64,
     pub seed_seconds: f64,
@@ -130,6 +159,7 @@ pub struct Measured {
     pub get_large: LoadResult,
     pub rss_max_kib: u64,
     pub end: servers::Memory,
+    pub channels: runs::ChannelCost,
 }
 
 async fn measure_all(
@@ -183,10 +213,10 @@ async fn measure_all(
     let baseline_addr = servers::start_baseline(baseline_body.clone()).await?;
     let baseline_first = load::run(baseline_addr, None, Scenario::Baseline, window).await?;
 
-    println!("bench: OAuth flows (connect + callback + token exchange), {CLIENTS} clients");
-    let flow =
-        Scenario::Flow { integration: INTEGRATION.into(), public_key: PUBLIC_KEY.into(), run: now as u64 };
-    let callbacks = load::run(server.addr, None, flow, window).await?;
+    let flows = runs::compare_flows(options, server.addr, provider_addr, window, now as u64).await?;
+    println!("bench: the proxy beside direct calls to the same upstream, 1 client");
+    let proxy = runs::proxy_cost(server.addr, provider_addr, window).await?;
+    let callbacks = flows.last().context("no flow run")?.ours.clone();
 
     // Seed the large store: measure the rate on the first 100k, then pick the largest size
     // that fits the seeding budget.
@@ -217,6 +247,9 @@ async fn measure_all(
     let baseline_last = load::run(baseline_addr, None, Scenario::Baseline, window).await?;
     let baseline = baseline_first.combine(&baseline_last);
 
+    let divisor = if options.quick { 5 } else { 1 };
+    let channels = runs::channel_cost(&server, RESULT_SOCKETS / divisor, EVENT_STREAMS / divisor).await?;
+
     let memory = server.memory_kib()?;
     sampler.abort();
     Ok(Measured {
@@ -226,6 +259,8 @@ async fn measure_all(
         baseline_runs_per_second: [baseline_first.per_second(), baseline_last.per_second()],
         baseline_body_bytes: baseline_body.len(),
         callbacks,
+        flows,
+        proxy,
         large_store,
         seed_rows: large_store - SMALL_STORE,
         seed_seconds,
@@ -234,6 +269,7 @@ async fn measure_all(
         get_large,
         rss_max_kib: rss_max.load(Ordering::Relaxed).max(memory.rss_kib),
         end: memory,
+        channels,
     })
 }
 

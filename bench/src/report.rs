@@ -1,8 +1,10 @@
 //! The bench report: every measured number, each budget with pass/fail, and a readable summary.
 
 use super::load::{round, Window};
+use super::servers;
 use super::{
-    Measured, CLIENTS, MAX_P99_MS, MAX_RSS_MIB, MIN_BASELINE_RATIO, MIN_CALLBACKS_PER_SECOND, MIN_FLAT_RATIO,
+    Measured, CLIENTS, MAX_P99_MS, MAX_PROXY_ADDED_P50_MS, MAX_RSS_MIB, MIN_BASELINE_RATIO,
+    MIN_CALLBACKS_PER_SECOND, MIN_FLAT_RATIO, MIN_PEER_RATIO,
 };
 use serde_json::{json, Value};
 
@@ -13,7 +15,7 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
     let baseline = measured.baseline.per_second();
     let ms = |us: u64| round(us as f64 / 1000.0, 3);
     let mib = |kib: u64| round(kib as f64 / 1024.0, 1);
-    let budgets = vec![
+    let mut budgets = vec![
         budget(
             "get_connection_vs_baseline_small",
             round(ours_small / baseline, 3),
@@ -88,6 +90,56 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
             "VmHWM of nango-server over the whole bench".into(),
         ),
     ];
+    let proxy = &measured.proxy;
+    let added_ms = |through: &super::load::LoadResult, direct: &super::load::LoadResult| {
+        round((through.p50_us as f64 - direct.p50_us as f64) / 1000.0, 3)
+    };
+    budgets.push(budget(
+        "proxy_added_p50_ms",
+        added_ms(&proxy.small_proxy, &proxy.small_direct),
+        MAX_PROXY_ADDED_P50_MS,
+        "<",
+        "p50 of GET /proxy/small minus p50 of the same request straight to the upstream, 1 client".into(),
+    ));
+    let channels = &measured.channels;
+    let per_channel_kib = |memory: servers::Memory| {
+        round(
+            memory.anon_kib.saturating_sub(channels.before.anon_kib) as f64
+                / (channels.sockets + channels.streams).max(1) as f64,
+            2,
+        )
+    };
+    budgets.push(budget(
+        "server_rss_mib_with_open_channels",
+        mib(channels.open.rss_kib),
+        MAX_RSS_MIB,
+        "<",
+        format!(
+            "VmRSS with {} WebSocket result sockets and {} event streams open",
+            channels.sockets, channels.streams
+        ),
+    ));
+    for flow in &measured.flows {
+        budgets.push(budget(
+            &format!("flows_vs_grant_{}", flow.clients),
+            round(flow.ours.per_second() / flow.grant.per_second(), 2),
+            MIN_PEER_RATIO,
+            ">=",
+            format!("our complete OAuth flows per second / Grant's, {} concurrent flows", flow.clients),
+        ));
+    }
+    let flows: Vec<Value> = measured
+        .flows
+        .iter()
+        .map(|flow| {
+            json!({
+                "concurrent": flow.clients,
+                "ours": flow.ours.to_json(),
+                "grant": flow.grant.to_json(),
+                "ratio": round(flow.ours.per_second() / flow.grant.per_second(), 2),
+            })
+        })
+        .collect();
     json!({
         "generated_at": nango_backend::time::now(),
         "machine": {
@@ -121,6 +173,15 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
             "what": "a bare axum handler returning a captured GET /connection body",
         },
         "callbacks": measured.callbacks.to_json(),
+        "flows_vs_peer": {
+            "runs": flows,
+            "peer": "Grant on Express 5 with express-session's memory store (bench/peer/grant-server.cjs), \
+                     against the same fake provider, driven by the same load generator; a Grant flow is \
+                     GET /connect/bench, its callback (code exchange) and the app's /done route, each \
+                     flow in a new session",
+            "note": "Grant keeps the flow in memory and stores nothing; each of our flows writes the flow \
+                     record and a connection with sealed credentials to SQLite",
+        },
         "seeding": {
             "rows": measured.seed_rows,
             "seconds": round(measured.seed_seconds, 1),
@@ -136,6 +197,30 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
             "rss_file_end_mib": mib(measured.end.file_kib),
             "note": "RssFile includes SQLite's memory-mapped database pages (mmap_size), which \
                      the kernel can reclaim; RssAnon is heap and stacks",
+        },
+        "proxy": {
+            "small": {
+                "through_proxy": proxy.small_proxy.to_json(),
+                "direct": proxy.small_direct.to_json(),
+                "added_p50_ms": added_ms(&proxy.small_proxy, &proxy.small_direct),
+            },
+            "large": {
+                "body_bytes": servers::LARGE_BODY_BYTES,
+                "through_proxy": proxy.large_proxy.to_json(),
+                "direct": proxy.large_direct.to_json(),
+                "added_p50_ms": added_ms(&proxy.large_proxy, &proxy.large_direct),
+            },
+            "note": "one client, one request at a time; the upstream is the fake provider in the bench \
+                     process, its large body streamed in 64 KiB chunks",
+        },
+        "open_channels": {
+            "websockets": channels.sockets,
+            "event_streams": channels.streams,
+            "rss_before_mib": mib(channels.before.rss_kib),
+            "rss_open_mib": mib(channels.open.rss_kib),
+            "anon_kib_per_channel": per_channel_kib(channels.open),
+            "note": "each channel idle: a WebSocket after its connection_ack, an event stream on a \
+                     pending flow; the per-channel figure is the growth of RssAnon over their number",
         },
         "budgets": budgets,
         "all_budgets_met": budgets_met(&budgets),
@@ -175,7 +260,10 @@ pub fn print_summary(report: &Value) {
     line(&format!("GET /connection ({} stored, cold)", cold["stored_connections"]), cold);
     line(&format!("GET /connection ({} stored)", large["stored_connections"]), large);
     line("bare axum baseline", &report["baseline"]["result"]);
-    line("OAuth flows (connect + callback)", &report["callbacks"]);
+    for run in report["flows_vs_peer"]["runs"].as_array().into_iter().flatten() {
+        line(&format!("OAuth flows, ours, {} concurrent", run["concurrent"]), &run["ours"]);
+        line(&format!("OAuth flows, Grant, {} concurrent", run["concurrent"]), &run["grant"]);
+    }
     println!(
         "  server memory: peak {} MiB, end {} MiB (anon {}, file {}); seeded {} rows in {} s",
         report["memory"]["vm_hwm_mib"],
@@ -184,6 +272,20 @@ pub fn print_summary(report: &Value) {
         report["memory"]["rss_file_end_mib"],
         report["seeding"]["rows"],
         report["seeding"]["seconds"]
+    );
+    for size in ["small", "large"] {
+        let proxy = &report["proxy"][size];
+        line(&format!("proxy, {size} body"), &proxy["through_proxy"]);
+        line(&format!("direct to the upstream, {size} body"), &proxy["direct"]);
+    }
+    let open = &report["open_channels"];
+    println!(
+        "  open channels: {} WebSockets + {} event streams: RSS {} → {} MiB, {} KiB each",
+        open["websockets"],
+        open["event_streams"],
+        open["rss_before_mib"],
+        open["rss_open_mib"],
+        open["anon_kib_per_channel"]
     );
     println!("budgets:");
     for budget in report["budgets"].as_array().into_iter().flatten() {

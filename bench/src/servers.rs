@@ -43,7 +43,8 @@ impl ServerProcess {
             format!(
                 "{PROVIDER}:\n    display_name: Bench provider\n    auth_mode: OAUTH2\n    \
                  authorization_url: http://{provider_addr}/authorize\n    \
-                 token_url: http://{provider_addr}/token\n"
+                 token_url: http://{provider_addr}/token\n    \
+                 proxy:\n        base_url: http://{provider_addr}/api\n"
             ),
         )?;
         let mut child = Command::new(binary)
@@ -61,6 +62,8 @@ impl ServerProcess {
             .env("NANGO_OUTBOUND_ALLOW", "127.0.0.0/8,::1/128")
             .env("NANGO_RATE_LIMIT_BROWSER_PER_MINUTE", "100000000")
             .env("NANGO_MAX_PENDING_FLOWS", "100000000")
+            // 10,000 result sockets and 1,000 event streams are measured at once.
+            .env("NANGO_MAX_CONNECTIONS", "16384")
             .env_remove("DATABASE_URL")
             .env_remove("NANGO_CONFIG")
             .env_remove("NANGO_SERVER_URL")
@@ -144,7 +147,11 @@ pub struct Memory {
     pub file_kib: u64,
 }
 
-/// The fake provider: `/token` grants a non-expiring token for any code.
+/// The body of the fake provider's `/api/large`.
+pub const LARGE_BODY_BYTES: usize = 10 * 1024 * 1024;
+
+/// The fake provider: `/token` grants a non-expiring token for any code; `/api/small` (a short
+/// JSON answer) and `/api/large` (10 MiB, streamed in 64 KiB chunks) are its API for the proxy.
 pub async fn start_fake_provider() -> anyhow::Result<SocketAddr> {
     async fn token() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
         (
@@ -152,7 +159,18 @@ pub async fn start_fake_provider() -> anyhow::Result<SocketAddr> {
             r#"{"access_token":"bench-access-token","token_type":"bearer","scope":"read"}"#,
         )
     }
-    let router = Router::new().route("/token", post(token));
+    async fn small() -> ([(axum::http::HeaderName, &'static str); 1], &'static str) {
+        ([(CONTENT_TYPE, "application/json")], r#"{"id":42,"name":"bench record","items":[1,2,3]}"#)
+    }
+    async fn large() -> axum::body::Body {
+        let chunk = axum::body::Bytes::from(vec![b'x'; 64 * 1024]);
+        let chunks = (0..LARGE_BODY_BYTES / chunk.len()).map(move |_| Ok::<_, std::io::Error>(chunk.clone()));
+        axum::body::Body::from_stream(futures_util::stream::iter(chunks))
+    }
+    let router = Router::new()
+        .route("/token", post(token))
+        .route("/api/small", get(small))
+        .route("/api/large", get(large));
     serve(router).await
 }
 

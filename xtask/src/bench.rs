@@ -5,11 +5,18 @@
 //!
 //! Options are passed through: `--quick` (short windows, at most 100k connections) and
 //! `--max-connections N` (default 1,000,000).
+//!
+//! The peer of the flow comparison, Grant on Express (`bench/peer/grant-server.cjs`), is
+//! installed with npm at the pinned versions below into `~/.cache/nango-bench-deps/` on the
+//! first run (the only step that needs the npm registry); the bench itself downloads nothing.
 
 use std::path::{Path, PathBuf};
 use xshell::{cmd, Shell};
 
 use crate::project_root;
+
+/// The peer's packages, pinned (current releases when the comparison was added).
+const PEER_PACKAGES: [&str; 3] = ["grant@5.4.24", "express@5.3.0", "express-session@1.19.0"];
 
 pub fn run(args: &[String]) -> anyhow::Result<()> {
     let root = project_root();
@@ -20,8 +27,31 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
     let bench = release.join("nango-bench");
     let server = release.join("nango-server");
     let report = target_dir(&root).join("bench-report.json");
-    cmd!(sh, "{bench} --server {server} --report {report} {args...}").run()?;
+    let peer_modules = install_peer(&sh)?;
+    let peer_script = root.join("bench/peer/grant-server.cjs");
+    cmd!(
+        sh,
+        "{bench} --server {server} --report {report} --peer-script {peer_script} --peer-modules {peer_modules} {args...}"
+    )
+    .run()?;
     Ok(())
+}
+
+/// `node_modules` with the peer's pinned packages, installed once per set of versions.
+fn install_peer(sh: &Shell) -> anyhow::Result<PathBuf> {
+    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let dir = home.join(".cache/nango-bench-deps").join(PEER_PACKAGES.join("_").replace('@', "-"));
+    let modules = dir.join("node_modules");
+    let installed = PEER_PACKAGES.iter().all(|spec| {
+        modules.join(spec.rsplit_once('@').map_or(*spec, |(name, _)| name)).join("package.json").exists()
+    });
+    if !installed {
+        std::fs::create_dir_all(&dir)?;
+        let packages = PEER_PACKAGES;
+        cmd!(sh, "npm install --prefix {dir} --no-audit --no-fund --no-save --no-package-lock --ignore-scripts {packages...}")
+            .run()?;
+    }
+    Ok(modules)
 }
 
 fn target_dir(root: &Path) -> PathBuf {
