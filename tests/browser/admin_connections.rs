@@ -54,7 +54,7 @@ async fn a_demo_connection_is_found_edited_refreshed_and_deleted() {
     let after = refreshed["credentials"]["access_token"].as_str().unwrap().to_string();
     assert_ne!(after, before, "a new token from the demo provider");
 
-    console.click("#credentials .secret button").await;
+    console.click("#credentials [data-reveal]").await;
     console.wait_text("#credentials", &after).await;
 
     console.click("#delete-connection").await;

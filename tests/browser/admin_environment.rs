@@ -13,7 +13,7 @@ async fn the_callback_url_self_test_passes_and_fails() {
     let bad = Redirector::spawn(format!("{}/not-the-callback", console.app.url)).await;
     console.open("#/environment", "Environment").await;
 
-    console.click("#keys .secret button").await;
+    console.click("#keys [data-reveal]").await;
     console.wait_text("#keys", SECRET_KEY).await;
 
     console.fill("#callback-url", &good.url()).await;

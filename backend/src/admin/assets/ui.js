@@ -123,7 +123,7 @@ const HIDDEN = '•••••••• (hidden)';
 export function secret(label, load) {
   const value = h('code', {}, HIDDEN);
   let shown = null;
-  const reveal = h('button', { type: 'button', class: 'secondary' }, 'Reveal');
+  const reveal = h('button', { type: 'button', class: 'secondary', 'data-reveal': true }, 'Reveal');
   reveal.addEventListener('click', async () => {
     if (shown === null) {
       try {
