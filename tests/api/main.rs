@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod admin_console;
+mod admin_logs;
 mod callback;
 mod callback_url;
 mod cli_config;
