@@ -101,4 +101,14 @@ async fn every_page_fits_390_px_and_passes_axe() {
     console.open("#/connections?search=nobody-at-all", "Connections").await;
     check_page(&console, &axe, "connections-empty", &mut problems).await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The checks are no rubber stamp: an unlabelled field and a too-wide block are found.
+    let spoil = "const i = document.createElement('input'); i.type = 'text'; document.querySelector('main').append(i); \
+                 const d = document.createElement('div'); d.style.width = '900px'; d.textContent = 'wide'; \
+                 document.querySelector('main').append(d);";
+    console.browser.execute(spoil, json!([])).await;
+    let mut spoiled = Vec::new();
+    check_page(&console, &axe, "spoiled", &mut spoiled).await;
+    assert!(spoiled.iter().any(|problem| problem.contains("scrolls horizontally")), "{spoiled:?}");
+    assert!(spoiled.iter().any(|problem| problem.contains("label")), "{spoiled:?}");
 }

@@ -24,6 +24,20 @@ async fn a_wrong_key_shows_a_clear_page_and_sets_no_cookie() {
 }
 
 #[tokio::test]
+async fn too_many_wrong_keys_say_when_to_retry() {
+    let builder = nango_tests::TestApp::builder().var("NANGO_RATE_LIMIT_WRONG_SECRET_KEYS_PER_MINUTE", "1");
+    let console = Console::start_with(builder).await;
+    console.sign_in("wrong-1").await;
+    console.wait_text("#signin-error", "not right").await;
+    console.sign_in("wrong-2").await;
+    let message = console.wait_text("#signin-error", "Too many attempts").await;
+    assert!(message.contains("retry in"), "{message}");
+    console.sign_in(SECRET_KEY).await;
+    console.wait_text("#signin-error", "Too many attempts").await;
+    assert!(cookies(&console).await.is_empty(), "blocked: even the right key gets no session yet");
+}
+
+#[tokio::test]
 async fn the_right_key_becomes_an_http_only_cookie_and_sign_out_revokes_it() {
     let console = Console::signed_in().await;
     console.wait_heading("Integrations").await;

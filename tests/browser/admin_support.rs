@@ -17,7 +17,12 @@ pub struct Console {
 impl Console {
     /// A demo-enabled broker and a browser on the console's sign-in page (not signed in).
     pub async fn start() -> Self {
-        let app = TestApp::builder().demo().spawn().await;
+        Self::start_with(TestApp::builder()).await
+    }
+
+    /// `start` on an app with more settings.
+    pub async fn start_with(builder: nango_tests::app::Builder) -> Self {
+        let app = builder.demo().spawn().await;
         let browser = Browser::start().await;
         browser.goto(&format!("{}/admin/", app.url)).await;
         let console = Self { app, browser };

@@ -71,6 +71,7 @@ function signInPage(message = '') {
       return;
     }
     button.disabled = true;
+    say(error, 'Signing in…');
     try {
       const session = await api('POST', '/admin/session', { secret_key: key });
       input.value = '';
