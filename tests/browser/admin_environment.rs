@@ -82,3 +82,20 @@ async fn a_test_webhook_reaches_the_receiver_and_shows_in_the_deliveries() {
     let replayed = receiver.next(Duration::from_secs(10)).await;
     assert!(replayed.body.contains("\"type\":\"test\""), "{}", replayed.body);
 }
+
+#[tokio::test]
+async fn allowed_origins_are_saved_and_bad_ones_explained() {
+    let console = Console::signed_in().await;
+    console.open("#/environment", "Environment").await;
+    console.set_value("#allowed-origins", "https://app.example.com\nhttp://localhost:5173").await;
+    console.click("#origins-form-save").await;
+    console.wait_text("#origins-form .notice", "Saved.").await;
+    let saved = console.app.get("/environment").await.assert_success().await;
+    assert_eq!(
+        saved["allowed_origins"],
+        serde_json::json!(["https://app.example.com", "http://localhost:5173"])
+    );
+    console.set_value("#allowed-origins", "https://app.example.com/with/a/path").await;
+    console.click("#origins-form-save").await;
+    console.wait_text("#origins-form .notice", "is not an origin").await;
+}
