@@ -59,6 +59,7 @@ export type AuthErrorType =
   | "missing_hmac"
   | "invalid_hmac"
   | "invalid_origin"
+  | "invalid_csrf_token"
   | "provider_denied"
   | "unknown_integration"
   | "unknown_flow"

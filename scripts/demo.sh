@@ -12,6 +12,7 @@ cargo build --release --quiet -p nango-backend --bin nango-server
 port="${NANGO_PORT:-3003}"
 echo
 echo "==> open http://localhost:${port}/ and click Connect (Ctrl-C stops the server)"
+echo "==> admin console: http://localhost:${port}/admin/ (sign in with the secret key printed below, or \`nango-server keys\`)"
 echo
 # The demo provider, its routes and the demo integration exist only with NANGO_DEMO=true.
 export NANGO_DEMO="${NANGO_DEMO:-true}"

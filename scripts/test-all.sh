@@ -21,6 +21,8 @@ NANGO_PROVIDERS_VERSION="0.71.10"
 NANGO_CLIENTS_VERSION="0.71.10"
 # An OpenAPI 3.1 validator for GET /openapi.json, run by tests/api/openapi.rs (tests/openapi/validate.mjs).
 OPENAPI_VALIDATOR_VERSION="12.1.0"
+# axe-core: the accessibility rules the admin console's browser tests run (tests/browser/admin_layout.rs).
+AXE_CORE_VERSION="4.10.3"
 
 step() { printf '\n==> %s [%dm%02ds]\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -80,6 +82,17 @@ if [ ! -f "$OPENAPI_VALIDATOR_DIR/@apidevtools/swagger-parser/package.json" ]; t
 fi
 [ -f "$OPENAPI_VALIDATOR_DIR/@apidevtools/swagger-parser/package.json" ] || { echo "npm did not install the validator into $OPENAPI_VALIDATOR_DIR"; exit 1; }
 echo "$OPENAPI_VALIDATOR_DIR"
+
+step "axe-core (npm axe-core@$AXE_CORE_VERSION, the admin console's accessibility check)"
+axe_dir="$TEST_DEPS/axe-core-$AXE_CORE_VERSION"
+export AXE_CORE_DIR="$axe_dir/node_modules/axe-core"
+if [ ! -f "$AXE_CORE_DIR/axe.min.js" ]; then
+  mkdir -p "$axe_dir"
+  npm install --prefix "$axe_dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
+    "axe-core@$AXE_CORE_VERSION"
+fi
+[ -f "$AXE_CORE_DIR/axe.min.js" ] || { echo "npm did not install axe-core into $AXE_CORE_DIR"; exit 1; }
+echo "$AXE_CORE_DIR"
 
 step "PostgreSQL"
 pg_ensure_server

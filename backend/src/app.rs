@@ -190,7 +190,8 @@ pub fn router(state: AppState) -> Router {
         )
         .merge(crate::proxy::routes())
         .merge(crate::openapi::routes())
-        .merge(crate::assets::routes(&state.config));
+        .merge(crate::assets::routes(&state.config))
+        .merge(crate::admin::routes());
     // SPEC §13: the demo provider and its routes exist only when asked for.
     if state.config.demo {
         router = router.merge(crate::demo::routes());

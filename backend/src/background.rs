@@ -42,6 +42,9 @@ async fn purge_expired_flows(state: AppState) {
         if let Err(error) = state.store.purge_sessions(now).await {
             tracing::warn!(%error, "could not purge expired connect sessions");
         }
+        if let Err(error) = state.store.purge_admin_sessions(now).await {
+            tracing::warn!(%error, "could not purge expired admin console sessions");
+        }
     }
 }
 

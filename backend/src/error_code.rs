@@ -47,6 +47,8 @@ error_codes! {
     InvalidHmac = "invalid_hmac" => UNAUTHORIZED,
     /// An `origin` that is malformed or not in the environment's `allowed_origins`.
     InvalidOrigin = "invalid_origin" => FORBIDDEN,
+    /// A state change by the admin console's session cookie without its CSRF token, or from another site.
+    InvalidCsrfToken = "invalid_csrf_token" => FORBIDDEN,
     ProviderDenied = "provider_denied" => FORBIDDEN,
     UnknownIntegration = "unknown_integration" => NOT_FOUND,
     UnknownFlow = "unknown_flow" => NOT_FOUND,

@@ -3,21 +3,24 @@
 //! Layers point down only (README.md's code map has one line per module):
 //! 1. `app`, `cli`, `serve`: start-up, the router, the connection loop and its limits;
 //!    `openapi`: the document of every route.
-//! 2. HTTP: `api`, `oauth`, `proxy`, `demo`, `assets`, with `extract` (shared extractors),
+//! 2. HTTP: `api`, `oauth`, `proxy`, `demo`, `assets`, `admin` (the console), with `extract` (shared extractors),
 //!    `error` (every error becomes an HTTP answer here) and `schemas` (the wire shapes
 //!    `openapi` documents). Two HTTP modules never import each other.
 //! 3. Logic, no axum: `connections` (save, refresh, tokens, status), `flows` (a flow's state),
-//!    `sessions` (connect sessions), `environment_variables` (the rules of their list),
+//!    `sessions` (connect sessions), `admin_sessions` (console sign-in), `environment_variables` (the rules of their list),
 //!    `integrations` (configured apps),
 //!    `webhooks`, `environment_cache`, `rate_limit`; they return domain errors (`ConnectionError`, ...).
 //! 4. `catalog`, `store`, `crypto`, `credentials`, `outbound`, `state`, `config`, `metrics`
 //!    (its recording functions; `metrics::http` is the route and the request layer).
 //! 5. `ids`, `secret`, `json`, `html`, `time`, `error_code`.
 
+pub mod admin;
+pub mod admin_sessions;
 pub mod api;
 pub mod app;
 pub mod assets;
 pub mod background;
+pub mod callback_check;
 pub mod catalog;
 pub mod cli;
 pub mod config;

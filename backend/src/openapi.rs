@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
 pub fn document(config: &Config) -> Document {
     let mut document = Routes::openapi();
     document.merge(crate::api::doc::openapi());
+    document.merge(crate::admin::doc::openapi());
     if config.demo {
         document.merge(DemoRoutes::openapi());
     }
@@ -111,6 +112,7 @@ async fn get_openapi(State(state): State<AppState>) -> Response {
         (name = "oauth", description = "The browser's flows: connect, callback, outcomes, credentials"),
         (name = "proxy", description = "Calls to a provider's API with a connection's credentials"),
         (name = "server", description = "Health, static files and this document"),
+        (name = "admin", description = "The admin console (`/admin/`) and its sign-in"),
         (name = "demo", description = "The built-in demo provider and page (NANGO_DEMO=true only)"),
     ),
 )]

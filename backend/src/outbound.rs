@@ -103,6 +103,8 @@ impl OutboundPolicy {
 #[derive(Clone)]
 pub struct Outbound {
     client: reqwest::Client,
+    /// The same policy, following no redirect (the callback URL self-test looks at the hop).
+    no_redirects: reqwest::Client,
     policy: Arc<OutboundPolicy>,
 }
 
@@ -126,7 +128,15 @@ impl Outbound {
             .no_proxy()
             .user_agent(concat!("nango-server/", env!("CARGO_PKG_VERSION")))
             .build()?;
-        Ok(Self { client, policy })
+        let no_redirects = reqwest::Client::builder()
+            .timeout(Duration::from_secs(timeout_seconds))
+            .connect_timeout(Duration::from_secs(timeout_seconds.min(10)))
+            .redirect(reqwest::redirect::Policy::none())
+            .dns_resolver(Arc::new(PolicyResolver { policy: policy.clone() }))
+            .no_proxy()
+            .user_agent(concat!("nango-server/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        Ok(Self { client, no_redirects, policy })
     }
 
     /// A request to `url`, refused before any byte is sent when its host is not allowed.
@@ -143,6 +153,13 @@ impl Outbound {
     /// The policy's verdict on a URL the browser will be sent to (the authorize step).
     pub fn check_url(&self, url: &reqwest::Url) -> Result<(), Refused> {
         self.policy.check_url(url)
+    }
+
+    /// The client that follows no redirect, for a `url` the policy allows (IP literals are
+    /// checked here, names by the resolver).
+    pub fn without_redirects(&self, url: &reqwest::Url) -> Result<&reqwest::Client, Refused> {
+        self.policy.check_url(url)?;
+        Ok(&self.no_redirects)
     }
 
     pub fn post(&self, url: &str) -> Result<reqwest::RequestBuilder, OutboundError> {

@@ -3,6 +3,8 @@
 // Tests fail loudly: a panic with a message is the failure we want.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin_console;
+mod admin_logs;
 mod callback;
 mod callback_url;
 mod cli_config;

@@ -7,6 +7,7 @@
 mod checker;
 mod routes;
 mod validator;
+mod walk_admin;
 mod walk_api;
 mod walk_browser;
 mod walk_webhooks;
@@ -157,5 +158,6 @@ async fn every_documented_operation_answers_as_documented() {
     walk_browser::demo(&app, &mut check).await;
     walk_api::deletions(&app, &mut check).await;
     walk_webhooks::webhooks(&app, &mut check).await;
+    walk_admin::admin(&app, &mut check).await;
     check.finish(SKIPPED);
 }

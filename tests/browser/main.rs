@@ -5,6 +5,12 @@
 // Tests fail loudly: a panic with a message is the failure we want.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod admin_connections;
+mod admin_environment;
+mod admin_integrations;
+mod admin_layout;
+mod admin_session;
+mod admin_support;
 mod assets;
 mod channels;
 mod demo_form;

@@ -56,7 +56,13 @@ pub(super) const INTEGRATION_PARAMETERS: &[&str] = &["provider_config_key", "pro
 pub(super) async fn get_connection(
     State(state): State<AppState>,
     ConnectionTarget { environment, key, query }: ConnectionTarget,
+    console: Option<axum::Extension<crate::extract::ConsoleRequest>>,
 ) -> Result<Json<Value>, ApiError> {
+    if console.is_some() {
+        // SPEC §14: the console shows credentials only when asked; each read is on record.
+        tracing::info!(integration = %key.integration_key, connection_id = %key.connection_id,
+            "admin console: read a connection's credentials");
+    }
     query.only(&[
         INTEGRATION_PARAMETERS[0],
         INTEGRATION_PARAMETERS[1],

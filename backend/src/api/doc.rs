@@ -31,6 +31,8 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     super::environment::get_environment,
     super::environment::patch_environment,
     super::environment::get_hmac,
+    super::environment::get_keys,
+    super::callback_check::post_callback_check,
     super::environment_variables::get_variables,
     super::environment_variables::put_variables,
     super::environment_variables::delete_variables,

@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/environment", get(get_environment).patch(patch_environment))
         .route("/environment/hmac", get(get_hmac))
+        .route("/environment/keys", get(get_keys))
 }
 
 #[utoipa::path(
@@ -91,6 +92,21 @@ async fn get_hmac(
         .and_then(parse_connection_id)?;
     let key = environment.settings.hmac_key.as_ref().ok_or_else(|| invalid("no hmac_key is set"))?;
     Ok(Json(json!({ "hmac": connect_digest(key, integration.as_str(), connection_id.as_str()) })))
+}
+
+/// The keys, for the console's reveal and copy buttons; each reveal is logged (without the key).
+#[utoipa::path(
+    get,
+    path = "/environment/keys",
+    tag = "environment",
+    summary = "The environment's secret and public keys",
+    description = "Each call is logged (the key is not). The console reveals the secret key with it.",
+    security(("secretKey" = [])),
+    responses((status = 200, description = "The keys", body = schemas::admin::EnvironmentKeys), SecretKeyErrors)
+)]
+async fn get_keys(AuthedEnvironment(environment): AuthedEnvironment) -> Json<Value> {
+    tracing::info!(environment = %environment.name, "the secret key was revealed");
+    Json(json!({ "secret_key": environment.secret_key.expose(), "public_key": environment.public_key }))
 }
 
 /// The secret-key holder may see the HMAC key: it is theirs to compute digests with.

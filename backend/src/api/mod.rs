@@ -1,6 +1,7 @@
 //! The secret-key REST API (SPEC §5): the routes of each resource. The extractors they share
 //! with the proxy (`AuthedEnvironment`, `ConnectionTarget`, `QueryParams`) are in `extract/`.
 
+mod callback_check;
 mod compat;
 mod connect_sessions;
 mod connection_import;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .merge(connections::routes())
         .merge(metadata::routes())
         .merge(environment::routes())
+        .merge(callback_check::routes())
         .merge(environment_variables::routes())
         .merge(compat::routes())
         .merge(connect_sessions::routes())

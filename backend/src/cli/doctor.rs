@@ -16,8 +16,6 @@ use crate::store::migration_status::{self, MigrationStatus};
 use std::path::PathBuf;
 use std::time::Duration;
 
-const PROBE: &str = "nango_doctor=1";
-
 #[derive(Default)]
 struct Report {
     n_failed: usize,
@@ -153,62 +151,18 @@ async fn check_state(config: &Config, report: &mut Report) {
 
 async fn check_callback(config: &Config, configured: Option<String>, report: &mut Report) {
     let default = config.default_callback_url();
-    let url = configured.clone().unwrap_or_else(|| default.clone());
-    let custom = url != default;
-    let Ok(mut probe) = url::Url::parse(&url) else {
-        return report.fail(
-            "callback URL",
-            format!("`{url}` is not a URL"),
-            "PATCH /environment with a valid `callback_url`",
-        );
-    };
-    probe.set_query(Some(&match probe.query() {
-        Some(query) => format!("{query}&{PROBE}"),
-        None => PROBE.to_string(),
-    }));
+    let url = configured.unwrap_or_else(|| default.clone());
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .timeout(Duration::from_secs(5))
         .build();
-    let answer = match client {
-        Ok(client) => client.get(probe.clone()).send().await,
+    let check = match client {
+        Ok(client) => crate::callback_check::check(&client, &url, &default).await,
         Err(error) => return report.fail("callback URL", error, "report this bug"),
     };
-    let response = match answer {
-        Ok(response) => response,
-        Err(_) if !custom => {
-            return report
-                .pass("callback URL", format!("{url}, this server's own (not running now, not requested)"))
-        }
-        Err(_) => {
-            return report.fail(
-                "callback URL",
-                format!("{url} is not reachable (is the server running?)"),
-                "make that page answer, or PATCH /environment `callback_url` (null for the default)",
-            )
-        }
-    };
-    let fix = "it must redirect (302/303/307/308) to /oauth/callback keeping the query; fix the page or PATCH /environment `callback_url`";
-    if probe.path().ends_with("/oauth/callback") {
-        return report.pass("callback URL", format!("{url} answers ({})", response.status()));
-    }
-    if !matches!(response.status().as_u16(), 302 | 303 | 307 | 308) {
-        return report.fail(
-            "callback URL",
-            format!("{url} answers {}, not a redirect", response.status()),
-            fix,
-        );
-    }
-    let location = response.headers().get(reqwest::header::LOCATION).and_then(|value| value.to_str().ok());
-    let target = location.and_then(|location| probe.join(location).ok());
-    match target {
-        Some(target)
-            if target.path().ends_with("/oauth/callback")
-                && target.query().is_some_and(|q| q.contains(PROBE)) =>
-        {
-            report.pass("callback URL", format!("{url} redirects to {}", target.path()))
-        }
-        _ => report.fail("callback URL", format!("{url} redirects to `{}`", location.unwrap_or("")), fix),
+    match check.fix {
+        None => report.pass("callback URL", check.detail),
+        Some(fix) => report.fail("callback URL", check.detail, fix),
     }
 }
 

@@ -79,7 +79,7 @@ pub mod input;
 mod query;
 mod session;
 
-pub use auth::AuthedEnvironment;
+pub use auth::{admin_cookie, verify_secret_key, AuthedEnvironment, ConsoleRequest};
 pub use caller::ApiCaller;
 pub use connection::{
     connection_key, integration_key_from, parse_connection_id, parse_integration_key, ConnectionTarget,

@@ -129,6 +129,10 @@ metered!(SessionStore {
     fn session(&self, token_hash: &str, now: i64) -> StoreResult<Option<ConnectSession>>;
     fn delete_session(&self, token_hash: &str) -> StoreResult<bool>;
     fn purge_sessions(&self, older_than: i64) -> StoreResult<u64>;
+    fn insert_admin_session(&self, session: &AdminSession) -> StoreResult<()>;
+    fn admin_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<AdminSession>>;
+    fn delete_admin_session(&self, token_hash: &str) -> StoreResult<bool>;
+    fn purge_admin_sessions(&self, older_than: i64) -> StoreResult<u64>;
 });
 
 metered!(FlowNotices {

@@ -77,11 +77,13 @@ pub fn error_responses(codes: &[ErrorCode]) -> BTreeMap<String, RefOr<Response>>
 const EVERY_ROUTE: &[ErrorCode] =
     &[ErrorCode::InvalidRequest, ErrorCode::HeaderTooLarge, ErrorCode::Internal];
 
-/// What the secret-key extractor answers (`extract/auth.rs`), and the strict query check
+/// What the secret-key extractor answers (`extract/auth.rs`; `invalid_csrf_token`: a state
+/// change by the admin console's cookie without its CSRF token), and the strict query check
 /// every secret-key route makes (an unknown parameter is `invalid_query_params`).
 const SECRET_KEY: &[ErrorCode] = &[
     ErrorCode::MissingAuthHeader,
     ErrorCode::UnknownAccount,
+    ErrorCode::InvalidCsrfToken,
     ErrorCode::RateLimited,
     ErrorCode::InvalidQueryParams,
 ];

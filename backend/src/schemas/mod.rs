@@ -5,6 +5,7 @@
 //!
 //! One file per resource; `errors` also holds the sets of error answers each route documents.
 
+pub mod admin;
 pub mod browser;
 pub mod connections;
 pub mod demo;

@@ -23,7 +23,7 @@ use connections::{connections_filters, connections_list, refresh_lock};
 use flows::{flow_notices, flows_outcome, flows_single_use};
 use health::connection_health;
 use integrations::{integration_rename_and_delete, integrations};
-use sessions::sessions_lifecycle;
+use sessions::{admin_sessions_lifecycle, sessions_lifecycle};
 
 pub async fn run_all(store: &dyn Store) {
     store.migrate().await.unwrap();
@@ -41,6 +41,7 @@ pub async fn run_all(store: &dyn Store) {
     flows_single_use(store).await;
     flows_outcome(store).await;
     sessions_lifecycle(store).await;
+    admin_sessions_lifecycle(store).await;
     environment_variables::environment_variables(store).await;
     webhooks::webhooks_outbox(store).await;
 }

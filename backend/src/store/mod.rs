@@ -268,6 +268,13 @@ pub trait SessionStore: Send + Sync {
     async fn delete_session(&self, token_hash: &str) -> StoreResult<bool>;
     /// Delete sessions that expired before `older_than`.
     async fn purge_sessions(&self, older_than: i64) -> StoreResult<u64>;
+    async fn insert_admin_session(&self, session: &AdminSession) -> StoreResult<()>;
+    /// The admin console session with this token hash, unless it expired at `now`.
+    async fn admin_session(&self, token_hash: &str, now: i64) -> StoreResult<Option<AdminSession>>;
+    /// Sign-out; `false` when there was none.
+    async fn delete_admin_session(&self, token_hash: &str) -> StoreResult<bool>;
+    /// Delete admin sessions that expired before `older_than`.
+    async fn purge_admin_sessions(&self, older_than: i64) -> StoreResult<u64>;
 }
 
 /// The webhook outbox (SPEC §12). Times are unix milliseconds. Inside a transaction of the SQL

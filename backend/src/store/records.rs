@@ -272,6 +272,18 @@ pub enum ListPage {
     Offset(u64),
 }
 
+// ---------------------------------------------------------------- admin sessions
+
+/// A signed-in admin console (SPEC §14), found by its cookie token's hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSession {
+    /// SHA-256 of the token (the token itself is never stored).
+    pub hash: String,
+    pub environment_id: EnvironmentId,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
 // ---------------------------------------------------------------- connect sessions
 
 /// A connect session (SPEC §7), found by its token's hash. JSON fields are as the app sent
