@@ -1,6 +1,6 @@
 //! The popup's channels: the flow-status fallback when COOP severs `window.opener`, a popup the
-//! user closes, a second `auth()` during a flow, and forged messages that must be ignored. All
-//! but the second `auth()` run in Chromium and in Firefox.
+//! user closes, a second `auth()` during a flow, and forged messages that must be ignored. Each
+//! runs in Chromium and in Firefox.
 
 use crate::support::{Session, FLOW_TIMEOUT};
 use nango_tests::browser::Engine;
@@ -11,6 +11,7 @@ nango_tests::in_each_browser!(
     resolves_when_a_provider_page_sends_coop,
     closing_a_waiting_popup_rejects_with_window_closed,
     closing_the_popup_before_it_loads_rejects_with_window_closed,
+    second_auth_during_a_flow_is_flow_in_progress,
     forged_messages_are_ignored,
 );
 
@@ -60,9 +61,8 @@ async fn closing_the_popup_before_it_loads_rejects_with_window_closed(engine: En
     assert_eq!(session.app.flow_status(&flow).await["error"]["code"], "unknown_flow");
 }
 
-#[tokio::test]
-async fn second_auth_during_a_flow_is_flow_in_progress() {
-    let session = Session::start().await;
+async fn second_auth_during_a_flow_is_flow_in_progress(engine: Engine) {
+    let session = Session::start_in(engine).await;
     session.integration("fake", "fake-oauth").await;
     session.callback_url(&session.provider_pages.wait_url()).await;
 

@@ -37,7 +37,7 @@ impl Firefox {
         let profile = tempfile::tempdir().expect("profile dir");
         std::fs::write(profile.path().join("user.js"), USER_JS).expect("write user.js");
         let mut process = Command::new(FIREFOX)
-            .args(["--headless", "--no-remote", "--remote-debugging-port=0", "--window-size=1200,900"])
+            .args(["--headless", "--no-remote", "--remote-debugging-port=0"])
             .arg("--profile")
             .arg(profile.path())
             // Not `about:blank`: a blank first page leaves the focus in the address bar, so
