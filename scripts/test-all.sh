@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh machine: installs what it needs (wasm target,
-# wasm-bindgen CLI, Debian's chromium, Nango's catalog and clients and an OpenAPI validator
+# wasm-bindgen CLI, Debian's chromium and firefox-esr, Nango's catalog and clients and an OpenAPI validator
 # from npm, a private PostgreSQL when none answers), builds the SDK package, runs clippy on the host crates, then every Rust
 # test (backend units, the house-rule tests in xtask, store conformance on SQLite and
-# Postgres, HTTP and headless Chromium end-to-end), the SDK's in-browser unit tests and the
+# Postgres, HTTP and headless Chromium and Firefox end-to-end), the SDK's in-browser unit tests and the
 # npm package check. Steps after the SDK build all run; the script fails at the end, listing
 # the steps that failed.
 set -euo pipefail
@@ -47,6 +47,11 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; the
   step "installing Debian's chromium and chromium-driver"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+if ! command -v firefox-esr >/dev/null; then
+  step "installing Debian's firefox-esr"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null
 fi
 command -v node >/dev/null || { echo "node and npm are required (Debian: apt-get install nodejs npm)"; exit 1; }
 

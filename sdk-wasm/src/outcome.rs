@@ -58,7 +58,9 @@
 //! every window at once, the opener included, and fires no `blur`/`focus` events when WebDriver
 //! switches windows or closes the popup (measured, README). There, rule 3 reads every closed
 //! popup as gone after the grace; a COOP flow in the suite finishes about 1 s after the popup
-//! reads closed, well inside it.
+//! reads closed, well inside it. Headless Firefox (the suite runs the popup cases there too)
+//! moves the focus as a desktop does: a severed popup keeps it, the opener reads `false` for as
+//! long as the user stays there, and gets it back when the popup closes (measured).
 
 use wasm_bindgen::prelude::*;
 

@@ -1,13 +1,22 @@
 //! The popup's channels: the flow-status fallback when COOP severs `window.opener`, a popup the
-//! user closes, a second `auth()` during a flow, and forged messages that must be ignored.
+//! user closes, a second `auth()` during a flow, and forged messages that must be ignored. Each
+//! runs in Chromium and in Firefox.
 
 use crate::support::{Session, FLOW_TIMEOUT};
+use nango_tests::browser::Engine;
 use serde_json::json;
 use std::time::Duration;
 
-#[tokio::test]
-async fn resolves_when_a_provider_page_sends_coop() {
-    let session = Session::start().await;
+nango_tests::in_each_browser!(
+    resolves_when_a_provider_page_sends_coop,
+    closing_a_waiting_popup_rejects_with_window_closed,
+    closing_the_popup_before_it_loads_rejects_with_window_closed,
+    second_auth_during_a_flow_is_flow_in_progress,
+    forged_messages_are_ignored,
+);
+
+async fn resolves_when_a_provider_page_sends_coop(engine: Engine) {
+    let session = Session::start_in(engine).await;
     session.integration("fake", "fake-oauth").await;
     session.callback_url(&session.provider_pages.coop_url()).await;
 
@@ -16,9 +25,8 @@ async fn resolves_when_a_provider_page_sends_coop() {
     session.stored_connection("fake", "user-coop").await;
 }
 
-#[tokio::test]
-async fn closing_a_waiting_popup_rejects_with_window_closed() {
-    let session = Session::start().await;
+async fn closing_a_waiting_popup_rejects_with_window_closed(engine: Engine) {
+    let session = Session::start_in(engine).await;
     session.integration("fake", "fake-oauth").await;
     session.callback_url(&session.provider_pages.wait_url()).await;
 
@@ -32,13 +40,14 @@ async fn closing_a_waiting_popup_rejects_with_window_closed() {
     // SPEC §1: `window_closed` once the popup is gone and the flow did not finish. The flow
     // record is pending here (the popup reached the provider's side). The SDK counts a popup
     // as gone when `closed` reads true and the opener has held the focus for its grace period
-    // (headless Chromium reports every window as focused, so here that is the grace alone).
+    // (headless Chromium reports every window as focused, so there that is the grace alone;
+    // headless Firefox gives the popup the focus while it is open and the app page it back
+    // once it closed, as a desktop does).
     session.expect_error("a", "window_closed").await;
 }
 
-#[tokio::test]
-async fn closing_the_popup_before_it_loads_rejects_with_window_closed() {
-    let session = Session::start().await;
+async fn closing_the_popup_before_it_loads_rejects_with_window_closed(engine: Engine) {
+    let session = Session::start_in(engine).await;
     session.integration("fake", "fake-oauth").await;
 
     // The user closes the popup at once, before it loaded anything from the broker. A real
@@ -52,9 +61,8 @@ async fn closing_the_popup_before_it_loads_rejects_with_window_closed() {
     assert_eq!(session.app.flow_status(&flow).await["error"]["code"], "unknown_flow");
 }
 
-#[tokio::test]
-async fn second_auth_during_a_flow_is_flow_in_progress() {
-    let session = Session::start().await;
+async fn second_auth_during_a_flow_is_flow_in_progress(engine: Engine) {
+    let session = Session::start_in(engine).await;
     session.integration("fake", "fake-oauth").await;
     session.callback_url(&session.provider_pages.wait_url()).await;
 
@@ -70,9 +78,8 @@ async fn second_auth_during_a_flow_is_flow_in_progress() {
     session.expect_success("first", "fake", "user-1").await;
 }
 
-#[tokio::test]
-async fn forged_messages_are_ignored() {
-    let session = Session::start().await;
+async fn forged_messages_are_ignored(engine: Engine) {
+    let session = Session::start_in(engine).await;
     session.integration("fake", "fake-oauth").await;
     session.callback_url(&session.provider_pages.wait_url()).await;
 

@@ -1,13 +1,15 @@
 //! Rejections: every failure reaches the page as an `AuthError` with the exact `type`, and
-//! none leaves the promise hanging.
+//! none leaves the promise hanging. A denial at the provider runs in Chromium and in Firefox.
 
 use crate::support::Session;
+use nango_tests::browser::Engine;
 use nango_tests::{random_id, ResponseExt};
 use serde_json::json;
 
-#[tokio::test]
-async fn user_denies_at_the_provider() {
-    let session = Session::start().await;
+nango_tests::in_each_browser!(user_denies_at_the_provider);
+
+async fn user_denies_at_the_provider(engine: Engine) {
+    let session = Session::start_in(engine).await;
     session.integration("fake", "fake-oauth").await;
     session.app.provider.settings().deny = Some(("access_denied".into(), "The user said no".into()));
 

@@ -1,13 +1,16 @@
 //! Successful connects through the SDK: the popup flow with and without params, and the
-//! API-key mode without a popup; the app's backend then reads what was stored.
+//! API-key mode without a popup; the app's backend then reads what was stored. The plain popup
+//! flow runs in Chromium and in Firefox.
 
 use crate::support::Session;
+use nango_tests::browser::Engine;
 use nango_tests::random_id;
 use serde_json::json;
 
-#[tokio::test]
-async fn popup_flow_resolves_and_stores_the_connection() {
-    let session = Session::start().await;
+nango_tests::in_each_browser!(popup_flow_resolves_and_stores_the_connection);
+
+async fn popup_flow_resolves_and_stores_the_connection(engine: Engine) {
+    let session = Session::start_in(engine).await;
     session.integration("fake", "fake-oauth").await;
     let connection_id = format!("user-{}", random_id(6));
 

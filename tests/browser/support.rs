@@ -1,8 +1,9 @@
 //! `Session`: one broker (`TestApp` serving the BUILT SDK package), one app page on its own
-//! origin, provider-side pages, and one headless Chromium on the app page with the SDK loaded.
+//! origin, provider-side pages, and one headless browser (Chromium unless a test picks Firefox) on
+//! the app page with the SDK loaded.
 
 use crate::pages::{AppPage, ProviderPages};
-use nango_tests::browser::Browser;
+use nango_tests::browser::{Browser, Engine};
 use nango_tests::{ResponseExt, TestApp, PUBLIC_KEY};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -44,14 +45,23 @@ impl Session {
         Self::start_with(TestApp::builder()).await
     }
 
+    /// Like `start`, in the browser `engine` (Chromium or Firefox).
+    pub async fn start_in(engine: Engine) -> Self {
+        Self::start_with_in(TestApp::builder(), engine).await
+    }
+
     /// Like `start`, on an app with more settings or catalog entries (`.providers(..)`).
     pub async fn start_with(builder: nango_tests::app::Builder) -> Self {
+        Self::start_with_in(builder, Engine::Chromium).await
+    }
+
+    pub async fn start_with_in(builder: nango_tests::app::Builder, engine: Engine) -> Self {
         let sdk_dir = sdk_dir();
         // The demo page and its provider are part of what the suite clicks through.
         let app = builder.demo().var("NANGO_SDK_DIR", &sdk_dir.display().to_string()).spawn().await;
         let page = AppPage::spawn().await;
         let provider_pages = ProviderPages::spawn(app.callback_url()).await;
-        let browser = Browser::start().await;
+        let browser = Browser::launch(engine).await;
         browser.goto(&page.url(&app.url, PUBLIC_KEY)).await;
         let ready = browser
             .wait_for("the SDK to load", "return window.__ready || null;", json!([]), FLOW_TIMEOUT)

@@ -1,131 +1,88 @@
-//! `Browser`: headless Debian Chromium driven through `/usr/bin/chromedriver` with the W3C
-//! WebDriver protocol (JSON over HTTP, spoken with `reqwest`; a handful of endpoints is all the
-//! suites need). Each `Browser` starts its own chromedriver on 127.0.0.1 port 0 (it reports the
-//! port it bound) and a fresh profile; dropping it ends the session and the driver. Nothing is
-//! ever downloaded.
+//! `Browser`: one headless browser with a fresh profile, driven by a suite. Two engines:
+//! Debian's Chromium through chromedriver (W3C WebDriver over HTTP, `webdriver.rs`) and
+//! Debian's Firefox ESR through WebDriver BiDi, the WebSocket protocol built into Firefox
+//! (`bidi/`, no geckodriver). Both offer the same operations; the waiting ones (`wait_for`,
+//! `wait_for_popup`, `find`) poll here, above the engines. Nothing is ever downloaded, and a
+//! missing browser fails the test that asked for it.
 
-use serde_json::{json, Value};
-use std::io::{BufRead, BufReader, Read, Write};
+mod bidi;
+mod webdriver;
+
+use serde_json::Value;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const CHROMIUM: &str = "/usr/bin/chromium";
-pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// The W3C key of an element reference in WebDriver answers.
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-pub struct Browser {
-    driver: Child,
-    port: u16,
-    session: String,
-    http: reqwest::Client,
-    _profile: tempfile::TempDir,
+/// Which browser a `Browser` runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// `/usr/bin/chromium` with `/usr/bin/chromedriver`.
+    Chromium,
+    /// `/usr/bin/firefox-esr` over WebDriver BiDi.
+    Firefox,
 }
 
-/// A found element (its WebDriver id).
+pub struct Browser {
+    backend: Backend,
+}
+
+enum Backend {
+    Chromium(webdriver::Chromium),
+    Firefox(bidi::Firefox),
+}
+
+/// A found element (its WebDriver id, or its BiDi shared id).
 #[derive(Clone, Debug)]
 pub struct Element(String);
 
+/// Call the same method on whichever engine runs.
+macro_rules! on_engine {
+    ($browser:expr, $engine:ident => $call:expr) => {
+        match &$browser.backend {
+            Backend::Chromium($engine) => $call,
+            Backend::Firefox($engine) => $call,
+        }
+    };
+}
+
 impl Browser {
-    /// Start chromedriver and a headless Chromium session.
+    /// Headless Chromium.
     pub async fn start() -> Self {
-        for path in [CHROMIUM, CHROMEDRIVER] {
-            assert!(
-                Path::new(path).exists(),
-                "{path} is missing: install Debian's chromium and chromium-driver \
-                 (apt-get install chromium chromium-driver)"
-            );
-        }
-        let (driver, port) = start_driver().await;
-        let http = reqwest::Client::builder().no_proxy().build().expect("WebDriver client");
-        let base = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        loop {
-            let ready = http.get(format!("{base}/status")).send().await.ok();
-            if let Some(response) = ready {
-                let body: Value = response.json().await.unwrap_or_default();
-                if body["value"]["ready"] == true {
-                    break;
-                }
-            }
-            assert!(Instant::now() < deadline, "chromedriver did not become ready on port {port}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        let profile = tempfile::tempdir().expect("profile dir");
-        let args = [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-            "--disable-dev-shm-usage",
-            "--window-size=1200,900",
-        ];
-        let mut args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.path().display()));
-        let capabilities = json!({ "capabilities": { "alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": { "binary": CHROMIUM, "args": args },
-        }}});
-        let response =
-            http.post(format!("{base}/session")).json(&capabilities).send().await.expect("POST /session");
-        let body: Value = response.json().await.expect("session answer");
-        let session = body["value"]["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("chromedriver refused the session: {body}"))
-            .to_string();
-        let mut browser = Self { driver, port, session, http, _profile: profile };
-        browser.set_script_timeout(Duration::from_secs(30)).await;
-        browser
+        Self::launch(Engine::Chromium).await
     }
 
-    async fn set_script_timeout(&mut self, timeout: Duration) {
-        let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
-        self.command("POST", "timeouts", json!({ "script": millis })).await;
+    /// Headless Firefox ESR.
+    pub async fn start_firefox() -> Self {
+        Self::launch(Engine::Firefox).await
     }
 
-    /// One WebDriver command; panics with the driver's message on an error answer.
-    pub async fn command(&self, method: &str, path: &str, body: Value) -> Value {
-        match self.try_command(method, path, body).await {
-            Ok(value) => value,
-            Err(error) => panic!("WebDriver {method} {path}: {error}"),
-        }
-    }
-
-    /// One WebDriver command; `Err` carries `error: message` of an error answer.
-    pub async fn try_command(&self, method: &str, path: &str, body: Value) -> Result<Value, String> {
-        let url = format!("http://127.0.0.1:{}/session/{}/{path}", self.port, self.session);
-        let url = url.trim_end_matches('/').to_string();
-        let request = match method {
-            "GET" => self.http.get(url),
-            "DELETE" => self.http.delete(url),
-            _ => self.http.post(url).json(&body),
+    pub async fn launch(engine: Engine) -> Self {
+        let backend = match engine {
+            Engine::Chromium => Backend::Chromium(webdriver::Chromium::start().await),
+            Engine::Firefox => Backend::Firefox(bidi::Firefox::start().await),
         };
-        let response = request.send().await.map_err(|error| error.to_string())?;
-        let ok = response.status().is_success();
-        let body: Value = response.json().await.map_err(|error| error.to_string())?;
-        let value = body.get("value").cloned().unwrap_or(Value::Null);
-        if ok {
-            Ok(value)
-        } else {
-            Err(format!("{}: {}", value["error"], value["message"]))
+        Self { backend }
+    }
+
+    pub fn engine(&self) -> Engine {
+        match self.backend {
+            Backend::Chromium(_) => Engine::Chromium,
+            Backend::Firefox(_) => Engine::Firefox,
         }
     }
 
+    /// Load `url` in the current window and wait for its `load` event.
     pub async fn goto(&self, url: &str) {
-        self.command("POST", "url", json!({ "url": url })).await;
+        on_engine!(self, engine => engine.goto(url).await)
     }
 
     pub async fn current_url(&self) -> String {
-        self.command("GET", "url", Value::Null).await.as_str().unwrap_or_default().to_string()
+        on_engine!(self, engine => engine.current_url().await)
     }
 
-    /// Run `script` (a function body; `arguments[i]` are `args`) and return its value.
+    /// Run `script` (a function body; `arguments[i]` are `args`) in the current window and
+    /// return its value (a promise is awaited; `undefined` reads as `null`).
     pub async fn execute(&self, script: &str, args: Value) -> Value {
-        self.command("POST", "execute/sync", json!({ "script": script, "args": args })).await
+        on_engine!(self, engine => engine.execute(script, args).await)
     }
 
     /// Poll `script` until it returns something other than `null`/`undefined`.
@@ -146,20 +103,18 @@ impl Browser {
 
     // ------------------------------------------------------------ windows
 
+    /// The current window's handle.
     pub async fn window(&self) -> String {
-        self.command("GET", "window", Value::Null).await.as_str().unwrap_or_default().to_string()
+        on_engine!(self, engine => engine.window().await)
     }
 
+    /// Every open top-level window, oldest first.
     pub async fn windows(&self) -> Vec<String> {
-        let handles = self.command("GET", "window/handles", Value::Null).await;
-        handles
-            .as_array()
-            .map(|list| list.iter().filter_map(|h| h.as_str().map(str::to_string)).collect())
-            .unwrap_or_default()
+        on_engine!(self, engine => engine.windows().await)
     }
 
     pub async fn switch_to(&self, handle: &str) {
-        self.command("POST", "window", json!({ "handle": handle })).await;
+        on_engine!(self, engine => engine.switch_to(handle).await)
     }
 
     /// Wait until a window other than `main` exists, and return its handle.
@@ -176,7 +131,7 @@ impl Browser {
 
     /// Close the current window (as the user clicking its close button).
     pub async fn close_window(&self) {
-        self.command("DELETE", "window", Value::Null).await;
+        on_engine!(self, engine => engine.close_window().await)
     }
 
     // ------------------------------------------------------------ elements
@@ -184,12 +139,9 @@ impl Browser {
     /// Wait until an element matching the CSS `selector` exists in the current window.
     pub async fn find(&self, selector: &str, timeout: Duration) -> Element {
         let deadline = Instant::now() + timeout;
-        let query = json!({ "using": "css selector", "value": selector });
         loop {
-            if let Ok(found) = self.try_command("POST", "element", query.clone()).await {
-                if let Some(id) = found[ELEMENT_KEY].as_str() {
-                    return Element(id.to_string());
-                }
+            if let Some(element) = on_engine!(self, engine => engine.try_find(selector).await) {
+                return element;
             }
             if Instant::now() > deadline {
                 let url = self.current_url().await;
@@ -199,85 +151,46 @@ impl Browser {
         }
     }
 
+    /// Click the element's centre with the (virtual) mouse: a user gesture, so a popup it
+    /// opens is allowed.
     pub async fn click(&self, element: &Element) {
-        self.command("POST", &format!("element/{}/click", element.0), json!({})).await;
+        on_engine!(self, engine => engine.click(element).await)
     }
 
+    /// The element's rendered text.
     pub async fn text(&self, element: &Element) -> String {
-        let text = self.command("GET", &format!("element/{}/text", element.0), Value::Null).await;
-        text.as_str().unwrap_or_default().to_string()
+        on_engine!(self, engine => engine.text(element).await)
     }
 
     /// Clear an input and type `text` into it.
     pub async fn fill(&self, element: &Element, text: &str) {
-        self.command("POST", &format!("element/{}/clear", element.0), json!({})).await;
-        self.command("POST", &format!("element/{}/value", element.0), json!({ "text": text })).await;
+        on_engine!(self, engine => engine.fill(element, text).await)
     }
 
     /// A PNG of the current window (for debugging a failing test).
     pub async fn screenshot(&self, path: &Path) {
-        use base64::Engine;
-        let data = self.command("GET", "screenshot", Value::Null).await;
-        let bytes = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().unwrap_or_default())
-            .expect("screenshot is base64");
+        use base64::Engine as _;
+        let data = on_engine!(self, engine => engine.screenshot().await);
+        let bytes = base64::engine::general_purpose::STANDARD.decode(data).expect("screenshot is base64");
         std::fs::write(path, bytes).expect("write screenshot");
     }
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        // Blocking on purpose: Drop cannot await, and the session must end so Chromium exits.
-        let request = format!(
-            "DELETE /session/{} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n",
-            self.session, self.port
-        );
-        if let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", self.port)) {
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-            if stream.write_all(request.as_bytes()).is_ok() {
-                let mut answer = Vec::new();
-                let _ = stream.read_to_end(&mut answer);
+/// Run test cases once per engine. For each `case`, an `async fn case(engine: Engine)` in the
+/// calling module, this defines the tests `case::chromium` and `case::firefox`.
+#[macro_export]
+macro_rules! in_each_browser {
+    ($($case:ident),+ $(,)?) => {$(
+        mod $case {
+            #[tokio::test]
+            async fn chromium() {
+                super::$case($crate::browser::Engine::Chromium).await;
             }
-        }
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
 
-/// Start chromedriver on port 0 and read back the port it bound from its stdout line
-/// `ChromeDriver was started successfully on port N.` Without `--allowed-ips` it listens on
-/// loopback only (with it, on every interface).
-async fn start_driver() -> (Child, u16) {
-    let mut driver = Command::new(CHROMEDRIVER)
-        .arg("--port=0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start chromedriver");
-    let stdout = driver.stdout.take().expect("chromedriver stdout");
-    let (found, port) = tokio::sync::oneshot::channel::<u16>();
-    // Reads to the end, so chromedriver never blocks on a full pipe.
-    std::thread::spawn(move || {
-        let mut found = Some(found);
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            let port = line
-                .split_once("started successfully on port ")
-                .and_then(|(_, rest)| rest.trim_end_matches('.').trim().parse::<u16>().ok());
-            if let Some(port) = port {
-                if let Some(found) = found.take() {
-                    let _ = found.send(port);
-                }
+            #[tokio::test]
+            async fn firefox() {
+                super::$case($crate::browser::Engine::Firefox).await;
             }
         }
-    });
-    match tokio::time::timeout(Duration::from_secs(15), port).await {
-        Ok(Ok(port)) => (driver, port),
-        _ => {
-            let _ = driver.kill();
-            let _ = driver.wait();
-            panic!("chromedriver did not report the port it listens on");
-        }
-    }
+    )+};
 }
