@@ -21,7 +21,7 @@ fn axe_source() -> String {
 }
 
 async fn set_width(console: &Console, width: u32) {
-    console.browser.command("POST", "window/rect", json!({ "width": width, "height": 900 })).await;
+    console.browser.set_window_size(width, 900).await;
 }
 
 /// The serious and critical violations axe finds on the current page.

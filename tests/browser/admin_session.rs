@@ -7,7 +7,7 @@ use nango_tests::{ResponseExt, SECRET_KEY};
 use serde_json::{json, Value};
 
 async fn cookies(console: &Console) -> Vec<Value> {
-    console.browser.command("GET", "cookie", Value::Null).await.as_array().cloned().unwrap_or_default()
+    console.browser.cookies().await
 }
 
 #[tokio::test]

@@ -167,6 +167,19 @@ impl Browser {
         on_engine!(self, engine => engine.fill(element, text).await)
     }
 
+    // ------------------------------------------------------------ window size, cookies
+
+    /// Resize the current window's page area (a phone is 390 px wide).
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        on_engine!(self, engine => engine.set_window_size(width, height).await)
+    }
+
+    /// The cookies of the current page's origin, as WebDriver names their fields (`name`,
+    /// `value`, `path`, `httpOnly`, `secure`, `sameSite` as "Strict"/"Lax"/"None", `expiry`).
+    pub async fn cookies(&self) -> Vec<Value> {
+        on_engine!(self, engine => engine.cookies().await)
+    }
+
     /// A PNG of the current window (for debugging a failing test).
     pub async fn screenshot(&self, path: &Path) {
         use base64::Engine as _;

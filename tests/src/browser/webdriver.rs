@@ -79,6 +79,14 @@ impl Chromium {
         browser
     }
 
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.command("POST", "window/rect", json!({ "width": width, "height": height })).await;
+    }
+
+    pub async fn cookies(&self) -> Vec<Value> {
+        self.command("GET", "cookie", Value::Null).await.as_array().cloned().unwrap_or_default()
+    }
+
     async fn set_script_timeout(&mut self, timeout: Duration) {
         let millis = u64::try_from(timeout.as_millis()).unwrap_or(u64::MAX);
         self.command("POST", "timeouts", json!({ "script": millis })).await;

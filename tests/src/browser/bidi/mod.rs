@@ -111,6 +111,41 @@ impl Firefox {
     pub async fn close_window(&self) {
         self.command("browsingContext.close", json!({ "context": self.context() })).await;
     }
+
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        let viewport = json!({ "width": width, "height": height });
+        self.command(
+            "browsingContext.setViewport",
+            json!({ "context": self.context(), "viewport": viewport }),
+        )
+        .await;
+    }
+
+    /// BiDi's cookies (`storage.getCookies` for the current context's partition) in WebDriver's shape.
+    pub async fn cookies(&self) -> Vec<Value> {
+        let partition = json!({ "type": "context", "context": self.context() });
+        let answer = self.command("storage.getCookies", json!({ "partition": partition })).await;
+        let cookies = answer["cookies"].as_array().cloned().unwrap_or_default();
+        cookies
+            .iter()
+            .map(|cookie| {
+                let same_site = match cookie["sameSite"].as_str() {
+                    Some("strict") => "Strict",
+                    Some("lax") => "Lax",
+                    _ => "None",
+                };
+                json!({
+                    "name": cookie["name"],
+                    "value": cookie["value"]["value"],
+                    "path": cookie["path"],
+                    "httpOnly": cookie["httpOnly"],
+                    "secure": cookie["secure"],
+                    "sameSite": same_site,
+                    "expiry": cookie["expiry"],
+                })
+            })
+            .collect()
+    }
 }
 
 impl Drop for Firefox {
