@@ -163,6 +163,8 @@ async function showConnection(host, integration, connectionId) {
   detail(list, "Metadata", json(body.metadata));
   detail(list, "Created at", body.created_at);
   showCurl(host, body.connection_id, body.provider_config_key);
+  const path = [body.provider_config_key, body.connection_id].map(encodeURIComponent).join("/");
+  $("admin-link").href = `${host.replace(/\/$/, "")}/admin/#/connections/${path}`;
   $("failure").hidden = true;
   $("success").hidden = false;
   setStatus("connected", `“${body.connection_id}” is connected to ${body.provider_config_key}.`);

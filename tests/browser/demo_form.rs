@@ -1,6 +1,7 @@
 //! The demo page for a newcomer: it says when the SDK is not built, the browser checks the
 //! connection id and the provider's declared parameters before connecting, and a connection
-//! ends with the `curl` the app's backend would run (never the secret key).
+//! ends with the `curl` the app's backend would run (never the secret key) and a link to the
+//! connection in the admin console.
 
 use crate::support::{Session, FLOW_TIMEOUT};
 use nango_tests::browser::Browser;
@@ -135,4 +136,7 @@ async fn a_connection_ends_with_the_backends_curl_without_the_secret_key() {
     assert!(!html.as_str().unwrap_or_default().contains(SECRET_KEY), "the secret key reached the page");
     let copy = browser.text(&browser.find("#copy-curl", FLOW_TIMEOUT).await).await;
     assert_eq!(copy, "Copy");
+    // The connection's page in the admin console.
+    let admin = browser.execute("return document.getElementById('admin-link').href;", json!([])).await;
+    assert_eq!(admin, json!(format!("{}/admin/#/connections/demo/user-curl-1", session.app.url)));
 }
