@@ -25,6 +25,10 @@ use tokio::time::Instant;
 
 /// Nothing a client sends is read; a frame larger than this ends the socket.
 const MAX_CLIENT_MESSAGE: usize = 1024;
+/// The socket's read buffer, allocated when it opens. tungstenite's default (128 KiB) made
+/// each idle socket cost about 120 KiB of heap (`cargo xtask bench`, "open channels"); the
+/// server sends two small messages and reads at most `MAX_CLIENT_MESSAGE`.
+const READ_BUFFER: usize = 2 * MAX_CLIENT_MESSAGE;
 
 /// Answer the upgrade: per-IP rate limit, the socket cap, then the socket.
 pub fn open(
@@ -52,6 +56,10 @@ pub fn open(
     upgrade
         .max_message_size(MAX_CLIENT_MESSAGE)
         .max_frame_size(MAX_CLIENT_MESSAGE)
+        .read_buffer_size(READ_BUFFER)
+        // Each message is written out at once: no write buffer to keep either.
+        .write_buffer_size(0)
+        .max_write_buffer_size(16 * 1024)
         .on_upgrade(move |socket| serve(state, waiter, origin, socket))
 }
 
