@@ -47,6 +47,9 @@ error_codes! {
     InvalidHmac = "invalid_hmac" => UNAUTHORIZED,
     /// An `origin` that is malformed or not in the environment's `allowed_origins`.
     InvalidOrigin = "invalid_origin" => FORBIDDEN,
+    /// Redirect mode: a `return_to` that is malformed, or whose origin the environment does not
+    /// list in `allowed_origins` (an empty list refuses every one; SPEC §10).
+    InvalidReturnTo = "invalid_return_to" => FORBIDDEN,
     ProviderDenied = "provider_denied" => FORBIDDEN,
     UnknownIntegration = "unknown_integration" => NOT_FOUND,
     UnknownFlow = "unknown_flow" => NOT_FOUND,

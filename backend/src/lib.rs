@@ -21,6 +21,7 @@ pub mod background;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod connect_page;
 pub mod connections;
 pub mod credentials;
 pub mod crypto;

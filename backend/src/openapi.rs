@@ -96,6 +96,10 @@ async fn get_openapi(State(state): State<AppState>) -> Response {
         crate::assets::index,
         crate::assets::demo_css,
         crate::assets::demo_js,
+        crate::connect_page::get_page,
+        crate::connect_page::get_css,
+        crate::connect_page::get_js,
+        crate::connect_page::config::get_config,
         crate::proxy::proxy,
     ),
     components(schemas(crate::schemas::errors::ErrorBody)),
@@ -139,7 +143,7 @@ struct SecretMetrics;
 struct DemoRoutes;
 
 /// Routes that mount a documented handler under a second path (one annotation per handler).
-const ALIASES: [Alias; 7] = [
+const ALIASES: [Alias; 8] = [
     // `api/compat.rs` and `api/connections.rs`: Nango's paths, old and new, onto one handler.
     Alias { path: "/connections", of: "/connection", methods: &["get"] },
     Alias { path: "/connection", of: "/connections", methods: &["post"] },
@@ -154,6 +158,8 @@ const ALIASES: [Alias; 7] = [
         of: "/connection/{connection_id}",
         methods: &["get", "delete"],
     },
+    // `connect_page`: Nango's `openConnectUI` frames the page's URL with a trailing `/`.
+    Alias { path: "/connect/", of: "/connect", methods: &["get"] },
     // One CORS preflight handler per module.
     Alias { path: "/oauth/flows/{flow}/events", of: "/oauth/flows/{flow}", methods: &["options"] },
     Alias {

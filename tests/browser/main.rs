@@ -7,11 +7,15 @@
 
 mod assets;
 mod channels;
+mod connect_page;
+mod connect_support;
+mod connect_ui;
 mod demo_form;
 mod demo_page;
 mod errors;
 mod nango_frontend;
 mod pages;
 mod popup;
+mod redirect_mode;
 mod sessions;
 mod support;

@@ -38,14 +38,14 @@ macro_rules! flow_columns {
     () => {
         "flow_id, state, environment_id, integration_key, connection_id, pkce_verifier, params, \
          authorization_params, origin, redirect_uri, end_user, tags, webhook_url_override, created_at, \
-         expires_at"
+         expires_at, return_to"
     };
 }
 /// What a consumed flow hands back (`FlowRow`).
 macro_rules! consumed_flow_columns {
     () => {
         "flow_id, environment_id, integration_key, connection_id, pkce_verifier, params, origin, \
-         redirect_uri, end_user, tags, webhook_url_override, created_at"
+         redirect_uri, end_user, tags, webhook_url_override, created_at, return_to"
     };
 }
 pub(crate) use {
@@ -214,6 +214,7 @@ pub(crate) struct FlowRow {
     tags: Option<String>,
     webhook_url_override: Option<String>,
     created_at: i64,
+    return_to: Option<String>,
 }
 
 impl FlowRow {
@@ -232,6 +233,7 @@ impl FlowRow {
             sealed_pkce_verifier: self.pkce_verifier,
             params: parse_map(&required(self.params, "params")?, "params")?,
             origin: self.origin,
+            return_to: self.return_to,
             redirect_uri: required(self.redirect_uri, "redirect_uri")?,
             end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
             tags: self.tags.map(|text| parse_map(&text, "tags")).transpose()?,
