@@ -12,6 +12,8 @@ const query = new URLSearchParams(location.search);
 const embedded = window.parent !== window;
 const VIEWS = ["loading", "list", "form", "waiting", "success", "error"];
 const SEARCH_FROM = 6;
+// The integration a redirect left for: after a failure, "Try again" goes back to its form.
+const PICKED = "nango-connect-picked";
 
 let sdk = null;
 let nango = null;
@@ -245,6 +247,7 @@ function submit(event) {
   if (redirect) {
     options.mode = "redirect";
     options.returnTo = location.href;
+    sessionStorage.setItem(PICKED, picked.unique_key);
   }
   const flow = nango.auth(picked.unique_key, options);
   $("submit").disabled = true;
@@ -345,7 +348,9 @@ async function main() {
   if (inUrl) {
     const returned = redirected();
     if (!(await start(inUrl, null)) || !returned) return;
-    picked = session.integrations.find((i) => returned.result && i.unique_key === returned.result.providerConfigKey) || null;
+    const key = returned.result ? returned.result.providerConfigKey : sessionStorage.getItem(PICKED);
+    sessionStorage.removeItem(PICKED);
+    picked = session.integrations.find((i) => i.unique_key === key) || null;
     if (returned.result) connected(returned.result);
     else failed(returned.error);
     return;

@@ -9,27 +9,6 @@ use serde_json::{json, Value};
 
 const APP: &str = "https://app.example";
 
-const TENANT_YAML: &str = r#"
-fake-tenant:
-    display_name: Fake Tenant
-    auth_mode: OAUTH2
-    authorization_url: http://127.0.0.1:PORT/${connectionConfig.subdomain}/authorize
-    token_url: http://127.0.0.1:PORT/${connectionConfig.subdomain}/token
-    connection_config:
-        subdomain:
-            type: string
-            title: Subdomain
-            pattern: '^[a-z0-9-]+$'
-        region:
-            type: string
-            title: Region
-            optional: true
-            order: 1
-        computed:
-            type: string
-            automated: true
-"#;
-
 async fn token(app: &TestApp, body: Value) -> String {
     let created: Value =
         app.post_json("/connect/sessions", &body).await.assert_status(201).await.json().await.unwrap();
@@ -78,7 +57,7 @@ async fn the_page_may_be_framed_by_the_allowed_origins_only() {
 
 #[tokio::test]
 async fn config_lists_the_sessions_integrations_with_their_fields() {
-    let app = TestApp::builder().providers(TENANT_YAML).spawn().await;
+    let app = TestApp::builder().providers(nango_tests::catalog::TENANT_YAML).spawn().await;
     app.integration("tenant", "fake-tenant").await;
     app.integration("fake", "fake-oauth").await;
     let keys = json!({ "unique_key": "keys", "provider": "fake-apikey" });

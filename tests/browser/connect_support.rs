@@ -7,27 +7,10 @@ use nango_tests::browser::Browser;
 use nango_tests::{ResponseExt, TestApp};
 use serde_json::{json, Value};
 
-/// A provider whose authorize and token URLs use a `subdomain` the page must ask for, with a
-/// pattern the page checks before any redirect.
-pub const TENANT_YAML: &str = r#"
-fake-tenant:
-    display_name: Fake Tenant
-    auth_mode: OAUTH2
-    authorization_url: http://127.0.0.1:PORT/${connectionConfig.subdomain}/authorize
-    token_url: http://127.0.0.1:PORT/${connectionConfig.subdomain}/token
-    connection_config:
-        subdomain:
-            type: string
-            title: Subdomain
-            description: The first part of your workspace's address
-            pattern: '^[a-z0-9-]+$'
-            example: acme
-"#;
-
 /// The broker with three integrations: `fake` (OAuth), `tenant` (OAuth, asks for a subdomain)
 /// and `keys` (API key).
 pub async fn broker() -> TestApp {
-    let builder = TestApp::builder().providers(TENANT_YAML);
+    let builder = TestApp::builder().providers(nango_tests::catalog::TENANT_YAML);
     let app = builder.var("NANGO_SDK_DIR", &sdk_dir().display().to_string()).spawn().await;
     app.integration("fake", "fake-oauth").await;
     app.integration("tenant", "fake-tenant").await;

@@ -9,10 +9,12 @@
 
 pub mod config;
 
+use crate::error::ApiError;
+use crate::extract::Path;
 use crate::ids::parse_origin;
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -25,9 +27,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/connect", get(get_page))
         .route("/connect/", get(get_page))
-        .route("/connect/page.css", get(get_css))
-        .route("/connect/page.js", get(get_js))
         .route("/connect/config", get(config::get_config))
+        .route("/connect/{file}", get(get_asset))
 }
 
 /// The page. Its session token comes from `?session_token=` or, inside Connect UI, from the
@@ -49,41 +50,41 @@ pub async fn get_page(State(state): State<AppState>, RawQuery(query): RawQuery) 
         "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' https: data:; \
          connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors {ancestors}"
     );
-    let mut response = asset(PAGE_HTML, "text/html; charset=utf-8");
+    let mut response = PAGE_HTML.into_response();
     let headers = response.headers_mut();
+    file_headers(headers, "text/html; charset=utf-8");
     // The URL may carry the session token: never cached, never sent on as a referrer.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    match HeaderValue::from_str(&csp) {
-        Ok(value) => headers.insert(header::CONTENT_SECURITY_POLICY, value),
-        Err(_) => headers.insert(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-        ),
-    };
+    let csp = HeaderValue::from_str(&csp)
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, csp);
     response
 }
 
+/// The page's styles (`page.css`) and script (`page.js`).
 #[utoipa::path(
     get,
-    path = "/connect/page.css",
+    path = "/connect/{file}",
     tag = "server",
-    summary = "The connect page's styles",
-    responses((status = 200, description = "CSS", content_type = "text/css", body = String))
+    summary = "A file of the connect page: `page.css` or `page.js`",
+    params(("file" = String, Path, description = "`page.css` or `page.js`")),
+    responses(
+        (status = 200, description = "The file", content((String = "text/css"), (String = "text/javascript"))),
+        crate::schemas::errors::NotFoundErrors,
+    )
 )]
-pub async fn get_css() -> Response {
-    asset(PAGE_CSS, "text/css; charset=utf-8")
-}
-
-#[utoipa::path(
-    get,
-    path = "/connect/page.js",
-    tag = "server",
-    summary = "The connect page's script",
-    responses((status = 200, description = "JavaScript", content_type = "text/javascript", body = String))
-)]
-pub async fn get_js() -> Response {
-    asset(PAGE_JS, "text/javascript; charset=utf-8")
+pub async fn get_asset(Path(file): Path<String>) -> Response {
+    let (body, content_type) = match file.as_str() {
+        "page.css" => (PAGE_CSS, "text/css; charset=utf-8"),
+        "page.js" => (PAGE_JS, "text/javascript; charset=utf-8"),
+        _ => return ApiError::not_found("no such file of the connect page").into_response(),
+    };
+    let mut response = body.into_response();
+    file_headers(response.headers_mut(), content_type);
+    // Embedded: they change only with the binary; browsers revalidate.
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
 }
 
 /// Who may frame the page: the allowed origins of the session's environment (the default
@@ -118,14 +119,7 @@ async fn frame_ancestors(state: &AppState, query: Option<&str>) -> String {
     }
 }
 
-fn asset(body: &'static str, content_type: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        ],
-        body,
-    )
-        .into_response()
+fn file_headers(headers: &mut HeaderMap, content_type: &'static str) {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
 }
