@@ -135,6 +135,13 @@ async fn a_link_with_an_unknown_or_no_session_says_what_to_do() {
     assert_eq!(state["type"], "unknown_connect_session_token", "{state}");
     assert!(state["message"].as_str().unwrap_or_default().contains("Ask the app for a new one"), "{state}");
     screenshot(&browser, "error-session").await;
+    // `?theme=dark` (Connect UI's `themeOverride`) wins over the browser's light preference.
+    browser.goto(&format!("{unknown}&theme=dark")).await;
+    wait_view(&browser, "error").await;
+    let background =
+        browser.execute("return getComputedStyle(document.body).backgroundColor;", json!([])).await;
+    assert_eq!(background, "rgb(15, 17, 21)", "the dark theme's background");
+    screenshot(&browser, "error-dark").await;
 
     browser.goto(&format!("{}/connect", app.url)).await;
     wait_view(&browser, "error").await;
