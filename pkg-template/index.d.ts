@@ -30,6 +30,17 @@ export interface AuthOptions {
   hmac?: string;
   /** API key or basic credentials: stored directly, no popup. */
   credentials?: AuthCredentials;
+  /**
+   * `"redirect"`: no popup; this window goes to the provider and comes back to `returnTo`
+   * with the outcome in the query (read it there with {@link handleRedirect}). The promise
+   * never settles: the page is left. For webviews, in-app browsers and desktop shells.
+   */
+  mode?: "popup" | "redirect";
+  /**
+   * Redirect mode: the page to come back to (default: the current page). Its origin must be
+   * in the environment's `allowed_origins`, which must not be empty (`invalid_return_to`).
+   */
+  returnTo?: string;
 }
 
 export interface AuthResult {
@@ -60,6 +71,7 @@ export type AuthErrorType =
   | "invalid_hmac"
   | "invalid_origin"
   | "invalid_csrf_token"
+  | "invalid_return_to"
   | "provider_denied"
   | "unknown_integration"
   | "unknown_flow"
@@ -132,6 +144,14 @@ export class Nango {
 }
 
 export default Nango;
+
+/**
+ * On the page a redirect-mode `auth()` came back to: the outcome from the URL's query
+ * (`success`, `provider_config_key`, `connection_id` / `error`, `error_description`), which it
+ * also removes from the address bar. `null` when the URL carries no outcome.
+ * @throws {AuthError} the flow's error (e.g. `provider_denied`).
+ */
+export function handleRedirect(): AuthResult | null;
 
 export type InitInput =
   | RequestInfo

@@ -188,6 +188,10 @@ pub fn router(state: AppState) -> Router {
         .merge(
             crate::oauth::routes().layer(axum::middleware::from_fn_with_state(state.clone(), browser_limit)),
         )
+        .merge(
+            crate::connect_page::routes()
+                .layer(axum::middleware::from_fn_with_state(state.clone(), browser_limit)),
+        )
         .merge(crate::proxy::routes())
         .merge(crate::openapi::routes())
         .merge(crate::assets::routes(&state.config))

@@ -49,6 +49,9 @@ error_codes! {
     InvalidOrigin = "invalid_origin" => FORBIDDEN,
     /// A state change by the admin console's session cookie without its CSRF token, or from another site.
     InvalidCsrfToken = "invalid_csrf_token" => FORBIDDEN,
+    /// Redirect mode: a `return_to` that is malformed, or whose origin the environment does not
+    /// list in `allowed_origins` (an empty list refuses every one; SPEC §10).
+    InvalidReturnTo = "invalid_return_to" => FORBIDDEN,
     ProviderDenied = "provider_denied" => FORBIDDEN,
     UnknownIntegration = "unknown_integration" => NOT_FOUND,
     UnknownFlow = "unknown_flow" => NOT_FOUND,

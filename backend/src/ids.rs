@@ -83,6 +83,22 @@ id_type!(
 /// The database id of an environment.
 pub type EnvironmentId = i64;
 
+/// An absolute http(s) origin: `scheme://host[:port]`, nothing else (no path, query,
+/// fragment or user info). Returns it in serialised form.
+pub fn parse_origin(raw: &str) -> Option<String> {
+    let url = url::Url::parse(raw).ok()?;
+    let well_formed = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.username().is_empty()
+        && url.password().is_none()
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.path() == "/"
+        && !raw.ends_with(['?', '#']);
+    // The serialised form: what `window.location.origin` gives and postMessage compares.
+    well_formed.then(|| url.origin().ascii_serialization())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,5 +126,19 @@ mod tests {
         assert!(FlowId::parse("abcdefghijklmnop").is_ok());
         assert!(FlowId::parse("short").is_err());
         assert!(FlowId::parse("abcdefghijklmnop<").is_err());
+    }
+
+    #[test]
+    fn origins() {
+        assert_eq!(parse_origin("http://localhost:8080").as_deref(), Some("http://localhost:8080"));
+        assert_eq!(parse_origin("https://app.example/").as_deref(), Some("https://app.example"));
+        assert_eq!(parse_origin("https://app.example:443").as_deref(), Some("https://app.example"));
+        assert!(parse_origin("https://app.example/path").is_none());
+        assert!(parse_origin("https://app.example?x=1").is_none());
+        assert!(parse_origin("https://user@app.example").is_none());
+        assert!(parse_origin("javascript:alert(1)").is_none());
+        assert!(parse_origin("null").is_none());
+        assert!(parse_origin("*").is_none());
+        assert!(parse_origin("ftp://app.example").is_none());
     }
 }

@@ -24,6 +24,7 @@ pub mod callback_check;
 pub mod catalog;
 pub mod cli;
 pub mod config;
+pub mod connect_page;
 pub mod connections;
 pub mod credentials;
 pub mod crypto;

@@ -97,6 +97,9 @@ async fn get_openapi(State(state): State<AppState>) -> Response {
         crate::assets::index,
         crate::assets::demo_css,
         crate::assets::demo_js,
+        crate::connect_page::get_page,
+        crate::connect_page::get_asset,
+        crate::connect_page::config::get_config,
         crate::proxy::proxy,
     ),
     components(schemas(crate::schemas::errors::ErrorBody)),
@@ -141,7 +144,7 @@ struct SecretMetrics;
 struct DemoRoutes;
 
 /// Routes that mount a documented handler under a second path (one annotation per handler).
-const ALIASES: [Alias; 7] = [
+const ALIASES: [Alias; 8] = [
     // `api/compat.rs` and `api/connections.rs`: Nango's paths, old and new, onto one handler.
     Alias { path: "/connections", of: "/connection", methods: &["get"] },
     Alias { path: "/connection", of: "/connections", methods: &["post"] },
@@ -156,6 +159,8 @@ const ALIASES: [Alias; 7] = [
         of: "/connection/{connection_id}",
         methods: &["get", "delete"],
     },
+    // `connect_page`: Nango's `openConnectUI` frames the page's URL with a trailing `/`.
+    Alias { path: "/connect/", of: "/connect", methods: &["get"] },
     // One CORS preflight handler per module.
     Alias { path: "/oauth/flows/{flow}/events", of: "/oauth/flows/{flow}", methods: &["options"] },
     Alias {

@@ -28,10 +28,11 @@ export default class Nango {
   }
 
   auth(integrationId, connectionIdOrOptions, options) {
-    if (this.c) return this.c.auth(integrationId, connectionIdOrOptions, options);
     const given = connectionIdOrOptions && typeof connectionIdOrOptions == "object" ? connectionIdOrOptions : options;
-    // Credentials need no popup; `null` (blocked) lets the wasm try once more and report it.
-    const opened = given?.credentials ? undefined : popup(this.o);
+    // Redirect mode (SPEC §10) leaves through this very window. Credentials need no popup;
+    // `null` (blocked) lets the wasm try once more and report it; a loaded wasm opens its own.
+    const opened = given?.mode == "redirect" ? here(given.returnTo) : this.c || given?.credentials ? undefined : popup(this.o);
+    if (this.c) return this.c.auth(integrationId, connectionIdOrOptions, options, opened);
     return init()
       .then(() => (this.c ||= new Core(this.o)).auth(integrationId, connectionIdOrOptions, options, opened))
       .catch((error) => {
@@ -47,6 +48,35 @@ export default class Nango {
       ? this.auth(integrationId, options || {})
       : Promise.reject(new AuthError("missing_connect_session_token", "reconnect() needs connectSessionToken"));
   }
+}
+
+// Redirect mode: a stand-in for the popup, so the wasm flow runs unchanged and "navigates the
+// popup" by sending this window to the connect URL, with `return_to` (this page unless given)
+// for the way back; the page then leaves, and the promise with it.
+const here = (returnTo) => ({
+  closed: false,
+  close() {},
+  location: {
+    set href(url) {
+      location.href = url + "&return_to=" + encodeURIComponent(returnTo || location.href);
+    },
+  },
+});
+
+// On the page a redirect-mode flow came back to: its outcome, read from the query and removed
+// from the address bar. `null` when the URL carries none; an `AuthError` is thrown for a failure.
+export function handleRedirect(url = new URL(location), query = url.searchParams) {
+  const [success, providerConfigKey, connectionId, type, message] = [
+    "success",
+    "provider_config_key",
+    "connection_id",
+    "error",
+    "error_description",
+  ].map((key, value) => ((value = query.get(key)), query.delete(key), value));
+  if (!success) return null;
+  history.replaceState(history.state, "", url);
+  if (success != "true") throw new AuthError(type, message);
+  return { providerConfigKey, connectionId };
 }
 
 export { initSync } from "./nango.js";

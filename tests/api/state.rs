@@ -59,6 +59,7 @@ async fn expired_state_is_rejected() {
             params: Default::default(),
             authorization_params: Default::default(),
             origin: Some(nango_tests::flow::ORIGIN.into()),
+            return_to: None,
             redirect_uri: app.callback_url(),
             end_user: None,
             tags: None,

@@ -72,6 +72,32 @@ fake-basic:
         base_url: http://127.0.0.1:PORT
 "#;
 
+/// A provider whose authorize and token URLs use a `subdomain` that forms must ask for (the
+/// hosted connect page: a pattern checked before any redirect, an optional field shown first,
+/// an automated one never asked for). Add it with `Builder::providers(TENANT_YAML)`.
+pub const TENANT_YAML: &str = r#"
+fake-tenant:
+    display_name: Fake Tenant
+    auth_mode: OAUTH2
+    authorization_url: http://127.0.0.1:PORT/${connectionConfig.subdomain}/authorize
+    token_url: http://127.0.0.1:PORT/${connectionConfig.subdomain}/token
+    connection_config:
+        subdomain:
+            type: string
+            title: Subdomain
+            description: The first part of your workspace's address
+            pattern: '^[a-z0-9-]+$'
+            example: acme
+        region:
+            type: string
+            title: Region
+            optional: true
+            order: 1
+        computed:
+            type: string
+            automated: true
+"#;
+
 /// `PROVIDERS_YAML` then `extra` (YAML too), with `PORT` replaced by `provider`'s port.
 pub fn providers_yaml(provider: &FakeProvider, extra: &str) -> String {
     format!("{PROVIDERS_YAML}{extra}").replace("PORT", &provider.port().to_string())

@@ -108,8 +108,9 @@ fn smoke_test(sh: &Shell, pkg: &Path) -> anyhow::Result<()> {
     let script = r#"
 import { readFileSync } from "node:fs";
 const pkg = process.argv[1];
-const { default: Nango, Nango: Named, AuthError, init } = await import(pkg + "/nango.js");
+const { default: Nango, Nango: Named, AuthError, init, handleRedirect } = await import(pkg + "/nango.js");
 if (Nango !== Named) throw new Error("the default export is not the Nango class");
+if (typeof handleRedirect !== "function") throw new Error("no handleRedirect export");
 const before = new Nango({ host: "ftp://x", publicKey: "k" });
 if (typeof before.auth !== "function" || typeof before.reconnect !== "function") throw new Error("no auth/reconnect");
 await init({ module_or_path: readFileSync(new URL(pkg + "/nango_bg.wasm")) });

@@ -5,6 +5,7 @@
 //! is parsed by `parse`. An entry that cannot be used is skipped with a warning naming it; only
 //! a file that cannot be read or is not a YAML map is an error.
 
+pub mod fields;
 pub mod hosts;
 pub mod params;
 mod parse;

@@ -6,7 +6,6 @@
 //! take no key, so they never show any other integration or connection). The public key is
 //! public by design; the secret key and every token stay on the server.
 
-use crate::catalog::provider::Provider;
 use crate::connections::{self, open_credentials};
 use crate::credentials::Credentials;
 use crate::error::ApiError;
@@ -50,7 +49,11 @@ async fn get_config(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         .await?
         .into_iter()
         .map(|integration| {
-            let fields = state.catalog.get(&integration.provider).map(declared_fields).unwrap_or_default();
+            let fields = state
+                .catalog
+                .get(&integration.provider)
+                .map(crate::catalog::fields::declared_fields)
+                .unwrap_or_default();
             json!({
                 "unique_key": integration.unique_key.as_str(),
                 "provider": integration.provider,
@@ -64,28 +67,6 @@ async fn get_config(State(state): State<AppState>) -> Result<Json<Value>, ApiErr
         "integrations": integrations,
         "defaultIntegration": DEFAULT_INTEGRATION,
     })))
-}
-
-/// The parameters a person types in (`hidden` and `automated` ones are filled by the server),
-/// in the catalog's `order`, then by key.
-fn declared_fields(provider: &Provider) -> Vec<Value> {
-    let mut params: Vec<_> =
-        provider.connection_config.iter().filter(|(_, param)| !param.hidden && !param.automated).collect();
-    params.sort_by_key(|(key, param)| (param.order.unwrap_or(i64::MAX), key.as_str()));
-    params
-        .into_iter()
-        .map(|(key, param)| {
-            json!({
-                "key": key,
-                "title": param.title,
-                "description": param.description,
-                "optional": param.optional,
-                "pattern": param.pattern,
-                "example": param.example,
-                "allowed_values": param.allowed_values,
-            })
-        })
-        .collect()
 }
 
 #[derive(Debug, Deserialize)]

@@ -36,6 +36,7 @@ const MAX_PROVIDER_TEXT: usize = 300;
     ),
     responses(
         (status = 200, description = "The result page, reporting success", content_type = "text/html", body = String),
+        (status = 303, description = "Redirect mode: back to the flow's `return_to` with the outcome in the query", headers(("Location" = String))),
         (status = "4XX", description = "The result page, reporting the error", content_type = "text/html", body = String),
         (status = "5XX", description = "The result page, reporting the error", content_type = "text/html", body = String),
     )
@@ -75,9 +76,14 @@ pub async fn get_callback(State(state): State<AppState>, RawQuery(raw_query): Ra
     ResultPage { flow: Some(&flow.flow_id), reply: flow_reply(&flow), outcome: &outcome }.into_response()
 }
 
-/// A flow started with an origin posts to it; one started for a WebSocket has none.
+/// A flow started with an origin posts to it; one in redirect mode goes back to its
+/// `return_to` (SPEC §10); one started for a WebSocket has neither.
 fn flow_reply(flow: &ConsumedFlow) -> Reply<'_> {
-    flow.origin.as_deref().map_or(Reply::Socket, Reply::Opener)
+    match (&flow.return_to, &flow.origin) {
+        (Some(return_to), _) => Reply::Redirect(return_to),
+        (None, Some(origin)) => Reply::Opener(origin),
+        (None, None) => Reply::Socket,
+    }
 }
 
 /// The steps after the state is consumed. A failure after the integration is known is also

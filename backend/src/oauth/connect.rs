@@ -12,13 +12,14 @@
 
 use super::access::{self, Denied};
 use super::authorize_url::{self, AuthorizeRequest};
-use super::query::{parse_origin, BrowserQuery};
+use super::query::BrowserQuery;
 use super::result_page::{Reply, ResultPage};
 use crate::catalog::AuthMode;
 use crate::crypto::pkce::PkceVerifier;
 use crate::crypto::random;
 use crate::error::{ApiError, ErrorCode};
 use crate::flows::{self, StartError};
+use crate::ids::parse_origin;
 use crate::ids::{FlowId, IntegrationKey};
 use crate::state::AppState;
 use crate::store::{FlowOutcome, NewFlow};
@@ -40,6 +41,7 @@ use axum::response::{IntoResponse, Response};
     ),
     responses(
         (status = 302, description = "To the provider's authorization URL", headers(("Location" = String))),
+        (status = 303, description = "Redirect mode: an error, back to `return_to` with `success=false&error=..`", headers(("Location" = String))),
         (status = "4XX", description = "The result page, reporting the error", content_type = "text/html", body = String),
         (status = "5XX", description = "The result page, reporting the error", content_type = "text/html", body = String),
     )
@@ -59,7 +61,12 @@ pub async fn get_connect(
         Some(raw) => FlowId::parse(raw).ok(),
     };
     let origin = query.origin.as_deref().and_then(parse_origin);
-    let reply = if socket { Reply::Socket } else { Reply::opener(origin.as_deref()) };
+    let return_to = query.return_to.as_deref().filter(|raw| !raw.is_empty());
+    let reply = match (socket, return_to) {
+        (true, _) => Reply::Socket,
+        (false, Some(return_to)) => Reply::Redirect(return_to),
+        (false, None) => Reply::opener(origin.as_deref()),
+    };
     let integration_key =
         integration.as_ref().ok().and_then(|path| IntegrationKey::parse(path.0.as_str()).ok());
     let started = match integration {
@@ -87,9 +94,15 @@ pub async fn get_connect(
                 )
                 .await;
             }
+            // Redirect mode goes back only to a `return_to` the environment allows; otherwise
+            // the page says why and the browser stays here.
+            let allowed_return_to = return_to.zip(environment.as_ref()).and_then(|(raw, environment)| {
+                super::origins::check_return_to(&state, &environment.settings, raw).ok().map(String::from)
+            });
             // A refused origin is told nothing, not even the refusal.
             let reply = match reply {
                 Reply::Opener(_) if failure.code == ErrorCode::InvalidOrigin => Reply::Nobody,
+                Reply::Redirect(_) => allowed_return_to.as_deref().map_or(Reply::Nobody, Reply::Redirect),
                 reply => reply,
             };
             let outcome = FlowOutcome::Error(failure);
@@ -111,9 +124,10 @@ async fn start(
 ) -> Result<String, Denied> {
     let flow = flow.ok_or_else(|| ApiError::new(ErrorCode::InvalidFlowId, FlowId::RULE))?;
     // A WebSocket result socket checks the origin of its own request (`oauth/socket.rs`).
-    let origin = match reply {
-        Reply::Opener(origin) => Some(origin),
-        Reply::Socket => None,
+    let (origin, return_to) = match reply {
+        Reply::Opener(origin) => (Some(origin), None),
+        Reply::Socket => (None, None),
+        Reply::Redirect(return_to) => (None, Some(return_to)),
         Reply::Nobody => {
             return Err(ApiError::invalid_origin(
                 "`origin` must be the opener's origin: an absolute http(s) scheme://host[:port]",
@@ -125,11 +139,17 @@ async fn start(
     let environment_id = access.environment.id;
     let deny = |error: ApiError| Denied { error, environment: Some(access.environment.clone()) };
     // SPEC §13 "Origins": the result page posts to `origin`, so it must be one the app allows.
-    if origin.is_some_and(|origin| !access.environment.settings.allows_origin(origin)) {
+    let settings = &access.environment.settings;
+    if origin.is_some_and(|origin| !super::origins::allows_origin(state, settings, origin)) {
         return Err(deny(ApiError::invalid_origin(
             "this origin is not in the environment's allowed origins",
         )));
     }
+    // SPEC §10: the same for redirect mode's `return_to`, which an empty list refuses.
+    let return_to = return_to
+        .map(|raw| super::origins::check_return_to(state, settings, raw))
+        .transpose()
+        .map_err(deny)?;
 
     if let Some(key) = authorize_url::reserved_key(&access.authorization_params) {
         return Err(deny(ApiError::new(
@@ -181,6 +201,7 @@ async fn start(
         params: access.params.clone(),
         authorization_params: access.authorization_params.clone(),
         origin: origin.map(str::to_string),
+        return_to: return_to.map(String::from),
         redirect_uri,
         end_user: access.end_user(),
         tags: access.tags(),

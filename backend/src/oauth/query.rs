@@ -19,6 +19,9 @@ pub struct BrowserQuery {
     /// SPEC §8: the id a WebSocket result socket was given; used in place of `flow` and
     /// `origin` (`@nangohq/frontend`).
     pub ws_client_id: Option<String>,
+    /// SPEC §10 redirect mode: where the browser goes back when the flow ends, in place of
+    /// `origin` and `flow`.
+    pub return_to: Option<String>,
     pub params: JsonMap,
     pub authorization_params: JsonMap,
 }
@@ -41,6 +44,7 @@ impl BrowserQuery {
                     "flow" => query.flow = Some(value),
                     "origin" => query.origin = Some(value),
                     "ws_client_id" => query.ws_client_id = Some(value),
+                    "return_to" => query.return_to = Some(value),
                     // Nango's JS SDK sends these two as JSON objects; accept that form too.
                     "params" => merge_json_object(&mut query.params, &value),
                     "authorization_params" => merge_json_object(&mut query.authorization_params, &value),
@@ -107,22 +111,6 @@ fn merge_json_object(target: &mut JsonMap, text: &str) {
     }
 }
 
-/// An absolute http(s) origin: `scheme://host[:port]`, nothing else (no path, query,
-/// fragment or user info). Returns it in serialised form.
-pub fn parse_origin(raw: &str) -> Option<String> {
-    let url = url::Url::parse(raw).ok()?;
-    let well_formed = matches!(url.scheme(), "http" | "https")
-        && url.host().is_some()
-        && url.username().is_empty()
-        && url.password().is_none()
-        && url.query().is_none()
-        && url.fragment().is_none()
-        && url.path() == "/"
-        && !raw.ends_with(['?', '#']);
-    // The serialised form: what `window.location.origin` gives and postMessage compares.
-    well_formed.then(|| url.origin().ascii_serialization())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,19 +142,5 @@ mod tests {
         assert!(
             empty.params.is_empty() && empty.connection_id.is_none() && empty.connect_session_token.is_none()
         );
-    }
-
-    #[test]
-    fn origins() {
-        assert_eq!(parse_origin("http://localhost:8080").as_deref(), Some("http://localhost:8080"));
-        assert_eq!(parse_origin("https://app.example/").as_deref(), Some("https://app.example"));
-        assert_eq!(parse_origin("https://app.example:443").as_deref(), Some("https://app.example"));
-        assert!(parse_origin("https://app.example/path").is_none());
-        assert!(parse_origin("https://app.example?x=1").is_none());
-        assert!(parse_origin("https://user@app.example").is_none());
-        assert!(parse_origin("javascript:alert(1)").is_none());
-        assert!(parse_origin("null").is_none());
-        assert!(parse_origin("*").is_none());
-        assert!(parse_origin("ftp://app.example").is_none());
     }
 }

@@ -6,6 +6,7 @@
 //! Content-Security-Policy allows only this inline script. No credentials ever appear here.
 
 use crate::crypto::random;
+use crate::error_code::ErrorCode;
 use crate::html::{escape, script_json};
 use crate::ids::FlowId;
 use crate::store::{FlowError, FlowOutcome};
@@ -37,6 +38,8 @@ pub enum Reply<'a> {
     Socket,
     /// Nobody can be: the opener's origin is unknown or invalid; the page tells the user.
     Nobody,
+    /// Redirect mode (SPEC §10): a 303 to this checked `return_to`, the outcome in its query.
+    Redirect(&'a str),
 }
 
 impl<'a> Reply<'a> {
@@ -50,6 +53,9 @@ impl IntoResponse for ResultPage<'_> {
     /// The page with its security headers; the status is 200 for a success, else the error
     /// code's status.
     fn into_response(self) -> Response {
+        if let Reply::Redirect(return_to) = self.reply {
+            return super::redirect::back(return_to, self.outcome);
+        }
         let status = match self.outcome {
             FlowOutcome::Success { .. } => StatusCode::OK,
             FlowOutcome::Error(error) => error.code.status(),
@@ -110,11 +116,20 @@ pub fn render(page: &ResultPage<'_>, nonce: &str) -> String {
             origin = script_json(&Value::String(origin.to_string())),
         ),
         Reply::Socket => format!("<script nonce=\"{nonce}\">try{{window.close();}}catch(e){{}}</script>"),
-        Reply::Nobody => String::new(),
+        Reply::Nobody | Reply::Redirect(_) => String::new(),
     };
     let hint = match page.reply {
         Reply::Opener(_) | Reply::Socket => "You may close this window.",
-        Reply::Nobody => {
+        Reply::Nobody | Reply::Redirect(_)
+            if matches!(
+                page.outcome,
+                FlowOutcome::Error(FlowError { code: ErrorCode::InvalidReturnTo, .. })
+            ) =>
+        {
+            "The app asked to be sent back to a page this server does not allow, so you stay here. \
+             Go back to the app and try again, or tell its team."
+        }
+        Reply::Nobody | Reply::Redirect(_) => {
             "The page that opened this window could not be told (its origin is missing or invalid). \
              You may close this window."
         }
@@ -133,7 +148,6 @@ pub fn render(page: &ResultPage<'_>, nonce: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error_code::ErrorCode;
 
     fn flow() -> FlowId {
         FlowId::parse("flow-0123456789abcdef").unwrap()

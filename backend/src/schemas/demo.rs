@@ -21,21 +21,7 @@ pub struct DemoIntegration {
     pub unique_key: String,
     pub provider: String,
     /// The connection-config parameters a person fills in, from the provider's catalog entry.
-    pub fields: Vec<DemoField>,
-}
-
-/// A declared connection-config parameter, as the catalog describes it (no secret).
-#[derive(ToSchema)]
-pub struct DemoField {
-    pub key: String,
-    pub title: Option<String>,
-    pub description: Option<String>,
-    pub optional: bool,
-    /// A regular expression the value must match.
-    pub pattern: Option<String>,
-    pub example: Option<String>,
-    /// When not empty, the only values accepted.
-    pub allowed_values: Vec<String>,
+    pub fields: Vec<super::providers::FormField>,
 }
 
 /// A demo connection's non-secret fields: whether a token exists, never the token.

@@ -132,6 +132,8 @@ error_set! {
     SessionCreateErrors = [SECRET_KEY, JSON_BODY, [C::NotFound]];
     /// `GET` and `DELETE /connect/session` (the session token as bearer).
     SessionTokenErrors = [[C::MissingAuthHeader, C::InvalidQueryParams], SESSION_TOKEN];
+    /// `GET /connect/config`: a session token, and the embedding page's origin.
+    ConnectPageErrors = [[C::MissingAuthHeader, C::InvalidQueryParams, C::InvalidOrigin, C::RateLimited], SESSION_TOKEN];
     /// Routes naming one connection (`/connection/{connection_id}...`).
     ConnectionErrors = [SECRET_KEY, [C::InvalidConnectionId, C::NotFound]];
     /// Reading a connection: its credentials may be refreshed on the way.

@@ -42,6 +42,13 @@ impl IntoParams for BrowserQueryParams {
                 false,
                 "The id the WebSocket result channel gave (`@nangohq/frontend`), in place of `flow` and `origin`",
             ),
+            param(
+                "return_to",
+                ParameterIn::Query,
+                false,
+                "Redirect mode (`/oauth/connect`): the URL the browser goes back to (303) with the outcome, \
+                 in place of `origin` and `flow`; its origin must be in the environment's allowed origins",
+            ),
             object_param("params", "Connection config values: `params[subdomain]=acme`"),
             object_param("authorization_params", "Extra authorization URL parameters"),
         ]

@@ -128,3 +128,18 @@ pub struct ConfigParam {
     #[schema(nullable = false)]
     pub hidden: Option<bool>,
 }
+
+/// A declared connection-config parameter a person fills in, as the catalog describes it
+/// (no secret): the demo page's and the connect page's form fields (`catalog::fields`).
+#[derive(ToSchema)]
+pub struct FormField {
+    pub key: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub optional: bool,
+    /// A regular expression the value must match.
+    pub pattern: Option<String>,
+    pub example: Option<String>,
+    /// When not empty, the only values accepted.
+    pub allowed_values: Vec<String>,
+}

@@ -96,3 +96,31 @@ pub struct ConnectSession {
     #[schema(nullable = false)]
     pub connection_id: Option<String>,
 }
+
+/// What the hosted connect page shows for a session (`GET /connect/config`).
+#[derive(ToSchema)]
+pub struct ConnectPageConfig {
+    pub integrations: Vec<ConnectPageIntegration>,
+    #[schema(required = true)]
+    pub end_user: Option<JsonObject>,
+    /// A reconnect session: its one integration, for its existing connection.
+    pub reconnect: bool,
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+/// One integration the page offers.
+#[derive(ToSchema)]
+pub struct ConnectPageIntegration {
+    pub unique_key: String,
+    pub provider: String,
+    pub display_name: String,
+    /// The provider's logo URL, when the catalog has one.
+    #[schema(required = true)]
+    pub logo: Option<String>,
+    /// `OAUTH2`, `API_KEY` or `BASIC`; null when the provider left the catalog.
+    #[schema(required = true)]
+    pub auth_mode: Option<String>,
+    /// The connection-config fields a person fills in.
+    pub fields: Vec<super::providers::FormField>,
+}

@@ -325,6 +325,9 @@ pub struct NewFlow {
     /// The opener's origin: the result page posts to it, never to `*`. `None` for a flow whose
     /// result goes over a WebSocket (SPEC §8): the page then posts nothing.
     pub origin: Option<String>,
+    /// Redirect mode (SPEC §10): where the browser goes back (303) when the flow ends; checked
+    /// against the environment's allowed origins before the flow is stored.
+    pub return_to: Option<String>,
     pub redirect_uri: String,
     /// The connect session's `webhook_url_override`: where this flow's auth webhook goes.
     pub webhook_url_override: Option<String>,
@@ -347,6 +350,7 @@ pub struct ConsumedFlow {
     pub sealed_pkce_verifier: Option<String>,
     pub params: JsonMap,
     pub origin: Option<String>,
+    pub return_to: Option<String>,
     pub redirect_uri: String,
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,

@@ -38,14 +38,14 @@ macro_rules! flow_columns {
     () => {
         "flow_id, state, environment_id, integration_key, connection_id, pkce_verifier, params, \
          authorization_params, origin, redirect_uri, end_user, tags, webhook_url_override, created_at, \
-         expires_at"
+         expires_at, return_to"
     };
 }
 /// What a consumed flow hands back (`FlowRow`).
 macro_rules! consumed_flow_columns {
     () => {
         "flow_id, environment_id, integration_key, connection_id, pkce_verifier, params, origin, \
-         redirect_uri, end_user, tags, webhook_url_override, created_at"
+         redirect_uri, end_user, tags, webhook_url_override, created_at, return_to"
     };
 }
 pub(crate) use {
@@ -90,7 +90,7 @@ impl EnvironmentRow {
                 hmac_enabled: self.hmac_enabled,
                 hmac_key,
                 webhook_url: self.webhook_url,
-                allowed_origins: parse_strings(&self.allowed_origins, "allowed_origins")?,
+                allowed_origins: parse_map(&self.allowed_origins, "allowed_origins")?,
             },
             created_at: self.created_at,
             updated_at: self.updated_at,
@@ -129,9 +129,9 @@ impl IntegrationRow {
             provider: self.provider,
             client_id: self.client_id,
             client_secret,
-            scopes: parse_strings(&self.scopes, "scopes")?,
+            scopes: parse_map(&self.scopes, "scopes")?,
             display_name: self.display_name,
-            allowed_hosts: parse_strings(&self.allowed_hosts, "allowed_hosts")?,
+            allowed_hosts: parse_map(&self.allowed_hosts, "allowed_hosts")?,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -214,6 +214,7 @@ pub(crate) struct FlowRow {
     tags: Option<String>,
     webhook_url_override: Option<String>,
     created_at: i64,
+    return_to: Option<String>,
 }
 
 impl FlowRow {
@@ -232,6 +233,7 @@ impl FlowRow {
             sealed_pkce_verifier: self.pkce_verifier,
             params: parse_map(&required(self.params, "params")?, "params")?,
             origin: self.origin,
+            return_to: self.return_to,
             redirect_uri: required(self.redirect_uri, "redirect_uri")?,
             end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
             tags: self.tags.map(|text| parse_map(&text, "tags")).transpose()?,
@@ -331,7 +333,7 @@ pub(crate) struct SessionRow {
 
 impl SessionRow {
     pub(crate) fn into_session(self) -> StoreResult<ConnectSession> {
-        let allowed = parse_strings(&self.allowed_integrations, "allowed_integrations")?
+        let allowed = parse_map::<Vec<String>>(&self.allowed_integrations, "allowed_integrations")?
             .into_iter()
             .map(|key| parse_id(IntegrationKey::parse(key), "allowed_integrations"))
             .collect::<StoreResult<_>>()?;
@@ -371,11 +373,8 @@ pub(crate) fn strings_text(list: &[String]) -> String {
     serde_json::Value::from(list.to_vec()).to_string()
 }
 
-pub(crate) fn parse_map(text: &str, column: &str) -> StoreResult<JsonMap> {
-    serde_json::from_str(text).map_err(|_| corrupt(column))
-}
-
-fn parse_strings(text: &str, column: &str) -> StoreResult<Vec<String>> {
+/// A JSON column: a map (`JsonMap`) or a string list (`Vec<String>`), as the caller expects.
+pub(crate) fn parse_map<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> StoreResult<T> {
     serde_json::from_str(text).map_err(|_| corrupt(column))
 }
 

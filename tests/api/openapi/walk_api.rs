@@ -253,6 +253,10 @@ pub async fn sessions(app: &TestApp, check: &mut Checker) {
     assert_eq!(check.send("/integrations/{key}", integration).await.status, 200);
     let provider = app.client.get(format!("{}/providers/fake-oauth", app.url)).bearer_auth(&token);
     assert_eq!(check.send("/providers/{provider}", provider).await.status, 200);
+    // What the hosted connect page shows for the session.
+    let config = app.client.get(format!("{}/connect/config", app.url)).bearer_auth(&token);
+    let config = check.send("/connect/config", config).await;
+    assert_eq!(config.json["integrations"].as_array().map(Vec::len), Some(1), "{}", config.text);
     let wrong = check.send(session, app.client.get(&url).bearer_auth("nango_connect_session_00")).await;
     assert_eq!(wrong.status, 401);
     assert_eq!(check.send(session, app.client.delete(&url).bearer_auth(&token)).await.status, 204);

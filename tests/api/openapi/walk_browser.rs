@@ -25,6 +25,15 @@ pub async fn server(app: &TestApp, check: &mut Checker) {
         let answer = check.send(path, app.client.get(format!("{}{path}", app.url))).await;
         assert_eq!(answer.status, 200, "{path}: {}", answer.text);
     }
+    for (template, path) in [
+        ("/connect", "/connect"),
+        ("/connect/", "/connect/"),
+        ("/connect/{file}", "/connect/page.js"),
+        ("/connect/{file}", "/connect/page.css"),
+    ] {
+        let answer = check.send(template, app.client.get(format!("{}{path}", app.url))).await;
+        assert_eq!(answer.status, 200, "{path}: {}", answer.text);
+    }
     // The package is built by `cargo xtask build-sdk`; either answer is documented.
     let sdk = check.send("/sdk/{file}", app.client.get(format!("{}/sdk/nango.js", app.url))).await;
     assert!([200, 404].contains(&sdk.status), "{}", sdk.status);

@@ -18,6 +18,7 @@ fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFl
         params: map(json!({"subdomain": "acme"})),
         authorization_params: map(json!({"prompt": "consent"})),
         origin: Some("http://localhost:8080".into()),
+        return_to: Some("http://localhost:8080/back?x=1".into()),
         redirect_uri: "http://127.0.0.1:3003/oauth/callback".into(),
         end_user: None,
         tags: None,
@@ -47,6 +48,7 @@ pub(super) async fn flows_single_use(store: &dyn Store) {
     assert_eq!(consumed.params, expected.params);
     assert_eq!((&consumed.origin, &consumed.redirect_uri), (&expected.origin, &expected.redirect_uri));
     assert_eq!(consumed.webhook_url_override, expected.webhook_url_override);
+    assert_eq!(consumed.return_to, expected.return_to);
     assert_eq!(consumed.created_at, expected.created_at);
     // Single use.
     assert!(store.consume_flow("state-a", NOW + 2).await.unwrap().is_none());

@@ -14,7 +14,7 @@ macro_rules! flow_store {
                     const SQL: &str = concat!(
                         "INSERT INTO oauth_flows (",
                         flow_columns!(),
-                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)"
+                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
                     );
                     sqlx::query(SQL)
                         .bind(flow.flow_id.as_str())
@@ -32,6 +32,7 @@ macro_rules! flow_store {
                         .bind(flow.webhook_url_override.as_deref())
                         .bind(flow.created_at)
                         .bind(flow.expires_at)
+                        .bind(flow.return_to.as_deref())
                         .bind(STATUS_PENDING)
                         .execute(&self.writer)
                         .await
