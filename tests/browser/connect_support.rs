@@ -54,7 +54,7 @@ pub async fn screenshot(browser: &Browser, name: &str) {
 
 /// Phone size: the page must work at 390 px wide.
 pub async fn phone_size(browser: &Browser) {
-    browser.command("POST", "window/rect", json!({ "width": 390, "height": 844 })).await;
+    browser.set_window_size(390, 844).await;
 }
 
 /// No horizontal scrolling at the current size.

@@ -49,7 +49,7 @@ impl Opened {
         self.browser.switch_to(&self.main).await;
         let script = "return document.getElementById('connect-ui') ? true : null;";
         self.browser.wait_for("the Connect UI iframe", script, json!([]), FLOW_TIMEOUT).await;
-        self.browser.command("POST", "frame", json!({ "id": 0 })).await;
+        self.browser.enter_first_frame().await;
     }
 
     /// The events `onEvent` received so far, once one of `kind` is among them.

@@ -129,6 +129,11 @@ impl Browser {
         }
     }
 
+    /// Commands go to the current page's first frame (an iframe) until `switch_to` a window.
+    pub async fn enter_first_frame(&self) {
+        on_engine!(self, engine => engine.enter_first_frame().await)
+    }
+
     /// Close the current window (as the user clicking its close button).
     pub async fn close_window(&self) {
         on_engine!(self, engine => engine.close_window().await)

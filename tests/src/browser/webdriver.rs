@@ -79,6 +79,10 @@ impl Chromium {
         browser
     }
 
+    pub async fn enter_first_frame(&self) {
+        self.command("POST", "frame", json!({ "id": 0 })).await;
+    }
+
     pub async fn set_window_size(&self, width: u32, height: u32) {
         self.command("POST", "window/rect", json!({ "width": width, "height": height })).await;
     }

@@ -112,6 +112,19 @@ impl Firefox {
         self.command("browsingContext.close", json!({ "context": self.context() })).await;
     }
 
+    /// The first child context of the current one (an iframe) becomes the current context.
+    pub async fn enter_first_frame(&self) {
+        let tree =
+            self.command("browsingContext.getTree", json!({ "root": self.context(), "maxDepth": 1 })).await;
+        let frame = tree["contexts"][0]["children"][0]["context"]
+            .as_str()
+            .expect("the page has no frame")
+            .to_string();
+        if let Ok(mut current) = self.current.lock() {
+            *current = frame;
+        }
+    }
+
     pub async fn set_window_size(&self, width: u32, height: u32) {
         let viewport = json!({ "width": width, "height": height });
         self.command(
