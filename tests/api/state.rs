@@ -65,6 +65,7 @@ async fn expired_state_is_rejected() {
             tags: None,
             webhook_url_override: None,
             created_at: now - 1200,
+            started_at_ms: (now - 1200) * 1000,
             expires_at: now - 600,
         })
         .await

@@ -109,8 +109,7 @@ pub async fn finish(
     now: i64,
 ) {
     crate::metrics::flow_ended(outcome);
-    // The start is stored in whole seconds.
-    let duration_ms = now.saturating_sub(flow.created_at).max(0).saturating_mul(1000);
+    let duration_ms = crate::time::now_ms().saturating_sub(flow.started_at_ms).max(0);
     logging::ended(
         Some(&flow.integration_key),
         Some(&flow.connection_id),

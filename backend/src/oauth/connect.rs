@@ -207,6 +207,7 @@ async fn start(
         tags: access.tags(),
         webhook_url_override: access.webhook_url_override(),
         created_at: now,
+        started_at_ms: crate::time::now_ms(),
         expires_at: now + state.config.flow_ttl_seconds,
     };
     match flows::start(state.store.as_ref(), &new_flow, state.config.max_pending_flows).await {

@@ -13,6 +13,7 @@ use async_trait::async_trait;
 #[cfg(test)]
 pub(crate) mod conformance;
 mod filter_columns;
+mod flow_rows;
 pub mod migration_status;
 pub mod postgres;
 mod records;

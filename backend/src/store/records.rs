@@ -335,6 +335,8 @@ pub struct NewFlow {
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,
     pub created_at: i64,
+    /// The start in unix milliseconds, for the duration in the `flow ended` log line.
+    pub started_at_ms: i64,
     pub expires_at: i64,
 }
 
@@ -355,8 +357,9 @@ pub struct ConsumedFlow {
     pub end_user: Option<JsonMap>,
     pub tags: Option<JsonMap>,
     pub webhook_url_override: Option<String>,
-    /// When the flow started (unix seconds).
+    /// When the flow started (unix seconds, and milliseconds).
     pub created_at: i64,
+    pub started_at_ms: i64,
 }
 
 /// How a flow ended: the one type every channel renders (the result page, `/oauth/flows`,

@@ -5,12 +5,11 @@
 
 use super::secrets;
 use super::{
-    ConnectSession, Connection, ConnectionHealth, ConnectionStatus, ConsumedFlow, Environment,
-    EnvironmentSettings, FlowError, FlowOutcome, FlowRecord, Integration, JsonMap, StoreError, StoreResult,
+    ConnectSession, Connection, ConnectionHealth, ConnectionStatus, Environment, EnvironmentSettings,
+    Integration, JsonMap, StoreError, StoreResult,
 };
 use crate::crypto::Cipher;
-use crate::error_code::ErrorCode;
-use crate::ids::{ConnectionId, FlowId, IntegrationKey};
+use crate::ids::{ConnectionId, IntegrationKey};
 
 pub(crate) use crate::json::shallow_merge;
 
@@ -34,23 +33,7 @@ macro_rules! connection_columns {
          last_refresh_at, last_refresh_error, refresh_failing_since, refresh_failures, next_refresh_at"
     };
 }
-macro_rules! flow_columns {
-    () => {
-        "flow_id, state, environment_id, integration_key, connection_id, pkce_verifier, params, \
-         authorization_params, origin, redirect_uri, end_user, tags, webhook_url_override, created_at, \
-         expires_at, return_to"
-    };
-}
-/// What a consumed flow hands back (`FlowRow`).
-macro_rules! consumed_flow_columns {
-    () => {
-        "flow_id, environment_id, integration_key, connection_id, pkce_verifier, params, origin, \
-         redirect_uri, end_user, tags, webhook_url_override, created_at, return_to"
-    };
-}
-pub(crate) use {
-    connection_columns, consumed_flow_columns, environment_columns, flow_columns, integration_columns,
-};
+pub(crate) use {connection_columns, environment_columns, integration_columns};
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct EnvironmentRow {
@@ -199,122 +182,6 @@ impl ConnectionRow {
     }
 }
 
-/// The columns of a consumed flow (`consumed_flow_columns!`).
-#[derive(sqlx::FromRow)]
-pub(crate) struct FlowRow {
-    flow_id: String,
-    environment_id: Option<i64>,
-    integration_key: Option<String>,
-    connection_id: Option<String>,
-    pkce_verifier: Option<String>,
-    params: Option<String>,
-    origin: Option<String>,
-    redirect_uri: Option<String>,
-    end_user: Option<String>,
-    tags: Option<String>,
-    webhook_url_override: Option<String>,
-    created_at: i64,
-    return_to: Option<String>,
-}
-
-impl FlowRow {
-    pub(crate) fn into_flow(self) -> StoreResult<ConsumedFlow> {
-        Ok(ConsumedFlow {
-            flow_id: parse_id(FlowId::parse(self.flow_id), "flow_id")?,
-            environment_id: required(self.environment_id, "environment_id")?,
-            integration_key: parse_id(
-                IntegrationKey::parse(required(self.integration_key, "integration_key")?),
-                "integration_key",
-            )?,
-            connection_id: parse_id(
-                ConnectionId::parse(required(self.connection_id, "connection_id")?),
-                "connection_id",
-            )?,
-            sealed_pkce_verifier: self.pkce_verifier,
-            params: parse_map(&required(self.params, "params")?, "params")?,
-            origin: self.origin,
-            return_to: self.return_to,
-            redirect_uri: required(self.redirect_uri, "redirect_uri")?,
-            end_user: self.end_user.map(|text| parse_map(&text, "end_user")).transpose()?,
-            tags: self.tags.map(|text| parse_map(&text, "tags")).transpose()?,
-            webhook_url_override: self.webhook_url_override,
-            created_at: self.created_at,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
-pub(crate) struct OutcomeRow {
-    outcome_status: String,
-    outcome_code: Option<String>,
-    outcome_message: Option<String>,
-    outcome_integration: Option<String>,
-    outcome_connection: Option<String>,
-    expires_at: i64,
-    environment_id: Option<i64>,
-}
-
-impl OutcomeRow {
-    pub(crate) fn into_record(self) -> StoreResult<FlowRecord> {
-        let outcome = match self.outcome_status.as_str() {
-            STATUS_PENDING => None,
-            STATUS_SUCCESS => Some(FlowOutcome::Success {
-                integration_key: parse_id(
-                    IntegrationKey::parse(required(self.outcome_integration, "outcome_integration")?),
-                    "outcome_integration",
-                )?,
-                connection_id: parse_id(
-                    ConnectionId::parse(required(self.outcome_connection, "outcome_connection")?),
-                    "outcome_connection",
-                )?,
-            }),
-            STATUS_ERROR => {
-                let code = required(self.outcome_code, "outcome_code")?;
-                Some(FlowOutcome::Error(FlowError {
-                    code: ErrorCode::parse(&code).ok_or_else(|| corrupt("outcome_code"))?,
-                    message: self.outcome_message.unwrap_or_default(),
-                }))
-            }
-            other => return Err(StoreError::Corrupt(format!("unknown flow status `{other}`"))),
-        };
-        Ok(FlowRecord { outcome, expires_at: self.expires_at, environment_id: self.environment_id })
-    }
-}
-
-pub(crate) const STATUS_PENDING: &str = "pending";
-pub(crate) const STATUS_SUCCESS: &str = "success";
-pub(crate) const STATUS_ERROR: &str = "error";
-
-/// The outcome columns `(status, code, message, integration, connection)` of a finished flow.
-pub(crate) struct OutcomeColumns<'a> {
-    pub status: &'static str,
-    pub code: Option<&'static str>,
-    pub message: Option<&'a str>,
-    pub integration: Option<&'a str>,
-    pub connection: Option<&'a str>,
-}
-
-impl<'a> OutcomeColumns<'a> {
-    pub(crate) fn of(outcome: &'a FlowOutcome) -> Self {
-        match outcome {
-            FlowOutcome::Success { integration_key, connection_id } => Self {
-                status: STATUS_SUCCESS,
-                code: None,
-                message: None,
-                integration: Some(integration_key.as_str()),
-                connection: Some(connection_id.as_str()),
-            },
-            FlowOutcome::Error(FlowError { code, message }) => Self {
-                status: STATUS_ERROR,
-                code: Some(code.as_str()),
-                message: Some(message),
-                integration: None,
-                connection: None,
-            },
-        }
-    }
-}
-
 #[derive(sqlx::FromRow)]
 pub(crate) struct SessionRow {
     token_hash: String,
@@ -378,15 +245,15 @@ pub(crate) fn parse_map<T: serde::de::DeserializeOwned>(text: &str, column: &str
     serde_json::from_str(text).map_err(|_| corrupt(column))
 }
 
-fn parse_id<T>(parsed: Result<T, &'static str>, column: &str) -> StoreResult<T> {
+pub(super) fn parse_id<T>(parsed: Result<T, &'static str>, column: &str) -> StoreResult<T> {
     parsed.map_err(|_| corrupt(column))
 }
 
-fn required<T>(value: Option<T>, column: &str) -> StoreResult<T> {
+pub(super) fn required<T>(value: Option<T>, column: &str) -> StoreResult<T> {
     value.ok_or_else(|| corrupt(column))
 }
 
-fn corrupt(column: &str) -> StoreError {
+pub(super) fn corrupt(column: &str) -> StoreError {
     StoreError::Corrupt(format!("column `{column}` holds an invalid value"))
 }
 

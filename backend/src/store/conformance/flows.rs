@@ -24,6 +24,7 @@ fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFl
         tags: None,
         webhook_url_override: Some("http://127.0.0.1:9/hook".into()),
         created_at: NOW,
+        started_at_ms: NOW * 1000 + 250,
         expires_at,
     }
 }
@@ -50,6 +51,7 @@ pub(super) async fn flows_single_use(store: &dyn Store) {
     assert_eq!(consumed.webhook_url_override, expected.webhook_url_override);
     assert_eq!(consumed.return_to, expected.return_to);
     assert_eq!(consumed.created_at, expected.created_at);
+    assert_eq!(consumed.started_at_ms, expected.started_at_ms);
     // Single use.
     assert!(store.consume_flow("state-a", NOW + 2).await.unwrap().is_none());
     assert!(store.consume_flow("unknown-state", NOW).await.unwrap().is_none());

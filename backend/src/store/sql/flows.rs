@@ -3,10 +3,10 @@
 macro_rules! flow_store {
     ($store:ty) => {
         const _: () = {
-            use $crate::store::rows::{
-                conflict_or_database, consumed_flow_columns, flow_columns, map_text, FlowRow, OutcomeColumns,
-                OutcomeRow, STATUS_ERROR, STATUS_PENDING,
+            use $crate::store::flow_rows::{
+                consumed_flow_columns, flow_columns, FlowRow, OutcomeColumns, OutcomeRow, STATUS_ERROR, STATUS_PENDING,
             };
+            use $crate::store::rows::{conflict_or_database, map_text};
 
             #[async_trait]
             impl FlowStore for $store {
@@ -14,7 +14,7 @@ macro_rules! flow_store {
                     const SQL: &str = concat!(
                         "INSERT INTO oauth_flows (",
                         flow_columns!(),
-                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)"
+                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
                     );
                     sqlx::query(SQL)
                         .bind(flow.flow_id.as_str())
@@ -33,6 +33,7 @@ macro_rules! flow_store {
                         .bind(flow.created_at)
                         .bind(flow.expires_at)
                         .bind(flow.return_to.as_deref())
+                        .bind(flow.started_at_ms)
                         .bind(STATUS_PENDING)
                         .execute(&self.writer)
                         .await
