@@ -50,7 +50,7 @@ pub struct Settings {
         default_missing_value = "true"
     )]
     pub demo: Option<String>,
-    /// Log filter, e.g. `info` or `nango_backend=debug` [default: info]
+    /// Log filter, e.g. `info` or `nango_backend=debug`; the flag wins over RUST_LOG [default: info]
     #[arg(long, global = true, env = "RUST_LOG", value_name = "FILTER")]
     pub log_level: Option<String>,
 }
