@@ -1,7 +1,8 @@
 //! The hosted connect page (`GET /connect`, SPEC §10) as a connect link: opened in a tab of its
 //! own (no opener, no app page), at phone width, it lists the session's integrations, checks
 //! the declared fields before any redirect, goes to the provider and back (redirect mode), and
-//! the flow is visible to the app through the auth webhook and the stored connection.
+//! the flow is visible to the app through the auth webhook and the stored connection; with
+//! six integrations or more it has a search box, and it takes API keys and passwords too.
 
 use crate::connect_support::{
     assert_fits, broker, field_error, mint, page_state, phone_size, screenshot, wait_view,
@@ -146,4 +147,43 @@ async fn a_link_with_an_unknown_or_no_session_says_what_to_do() {
     browser.goto(&format!("{}/connect", app.url)).await;
     wait_view(&browser, "error").await;
     assert_eq!(page_state(&browser).await["type"], "missing_connect_session_token");
+}
+
+#[tokio::test]
+async fn many_integrations_are_searched_and_a_password_form_stores_basic_credentials() {
+    let app = broker().await;
+    for (key, provider) in [("basic", "fake-basic"), ("extra-1", "fake-apikey"), ("extra-2", "fake-apikey")] {
+        let body = json!({ "unique_key": key, "provider": provider });
+        app.post_json("/integrations", &body).await.assert_success().await;
+    }
+    let (_, link) = mint(&app, json!({ "end_user": { "id": "eu-basic" } })).await;
+    let browser = Browser::start().await;
+    browser.goto(&link).await;
+    wait_view(&browser, "list").await;
+    let visible =
+        "return [...document.querySelectorAll('.integration')].filter((e) => !e.parentElement.hidden) \
+                   .map((e) => e.dataset.key).sort();";
+    let all = browser.execute(visible, json!([])).await;
+    assert_eq!(all, json!(["basic", "extra-1", "extra-2", "fake", "keys", "tenant"]));
+    // From six integrations on, the list has a search box, and the keyboard focus starts there.
+    let search = browser.find("#search", FLOW_TIMEOUT).await;
+    assert_eq!(browser.execute("return document.activeElement.id;", json!([])).await, "search");
+    browser.fill(&search, "Username").await;
+    assert_eq!(browser.execute(visible, json!([])).await, json!(["basic"]), "the search filters by name");
+    screenshot(&browser, "search").await;
+
+    browser.click(&browser.find(".integration[data-key=basic]", FLOW_TIMEOUT).await).await;
+    wait_view(&browser, "form").await;
+    let password_type = "return document.getElementById('field-credentials-password').type;";
+    assert_eq!(browser.execute(password_type, json!([])).await, "password", "the password is masked");
+    browser.fill(&browser.find("#field-credentials-username", FLOW_TIMEOUT).await, "ada").await;
+    browser.fill(&browser.find("#field-credentials-password", FLOW_TIMEOUT).await, "s3cret").await;
+    browser.click(&browser.find("#submit", FLOW_TIMEOUT).await).await;
+    wait_view(&browser, "success").await;
+    let listed = app.get("/connections?endUserId=eu-basic").await.assert_success().await;
+    let connection_id = listed["connections"][0]["connection_id"].as_str().expect("listed").to_string();
+    let stored = app.get_connection("basic", &connection_id, "").await.assert_success().await;
+    assert_eq!(stored["credentials"]["type"], "BASIC", "{stored}");
+    assert_eq!(stored["credentials"]["username"], "ada", "{stored}");
+    assert_eq!(stored["credentials"]["password"], "s3cret", "{stored}");
 }
