@@ -145,17 +145,21 @@ async fn demo_flow_deny_is_provider_denied_on_both_channels() {
     let consent = app.connect(&demo, "demo-user").consent().await;
     // An event stream opened while the flow is pending (its headers are in) gets the outcome
     // when it comes.
+    // Two of them (a reconnecting EventSource opens a second): each gets it.
     let events_url = format!("{}/oauth/flows/{}/events", app.url, consent.flow());
-    let events = app.client.get(events_url).send().await.unwrap().assert_status(200).await;
+    let events = app.client.get(&events_url).send().await.unwrap().assert_status(200).await;
     assert_eq!(events.headers()["content-type"], "text/event-stream");
+    let second = app.client.get(&events_url).send().await.unwrap().assert_status(200).await;
     assert_eq!(app.flow_status(consent.flow()).await["status"], "pending");
     let run = consent.decide(false).await;
     let (_, callback) = run.hops.iter().find(|(_, url)| url.path() == "/oauth/callback").unwrap();
     assert_eq!(query_of(callback).get("error").map(String::as_str), Some("access_denied"));
     assert_eq!(run.error_code(), "provider_denied");
     assert!(run.page.contains(r#""code":"provider_denied""#), "{}", run.page);
-    let events = events.text().await.unwrap();
-    assert!(events.contains(r#""code":"provider_denied""#), "{events}");
+    for events in [events, second] {
+        let events = events.text().await.unwrap();
+        assert!(events.contains(r#""code":"provider_denied""#), "{events}");
+    }
     app.get_connection(&demo, "demo-user", "").await.assert_error(404).await;
 }
 

@@ -1,5 +1,6 @@
-//! Who on this replica waits for which flow's end (the WebSocket result channel, SPEC §8),
-//! and how a waiter learns it: a wake-up when this replica records the outcome (`wake`),
+//! Who on this replica waits for which flow's end (the WebSocket result channel, SPEC §8, one
+//! waiter per flow; and `/oauth/flows/{flow}/events` streams, any number per flow), and how a
+//! waiter learns it: a wake-up when this replica records the outcome (`wake`),
 //! a store notice when another replica does (`listen`: Postgres `LISTEN`), and a re-read of
 //! the flow record every few seconds as the safety net for a lost notice. The flow record
 //! stays the only source of truth: a wake-up only says "read it now".
@@ -16,10 +17,18 @@ use tokio::time::Instant;
 /// How often a waiter re-reads its flow record without being woken.
 const RECHECK: Duration = Duration::from_secs(3);
 
-/// The waiters of one replica, at most `capacity` at once.
+/// The waiters of one replica: at most `capacity` result sockets and, apart from them, at
+/// most `capacity` event streams at once.
 pub struct FlowWatch {
     waiters: Mutex<HashMap<FlowId, Arc<Notify>>>,
+    streams: Mutex<Streams>,
     capacity: usize,
+}
+
+#[derive(Default)]
+struct Streams {
+    by_flow: HashMap<FlowId, Vec<Arc<Notify>>>,
+    open: usize,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -35,11 +44,13 @@ pub struct Waiter {
     watch: Arc<FlowWatch>,
     flow_id: FlowId,
     notify: Arc<Notify>,
+    /// An event stream's (`subscribe`), not the flow's one socket (`register`).
+    stream: bool,
 }
 
 impl FlowWatch {
     pub fn new(capacity: usize) -> Arc<Self> {
-        Arc::new(Self { waiters: Mutex::default(), capacity })
+        Arc::new(Self { waiters: Mutex::default(), streams: Mutex::default(), capacity })
     }
 
     /// Wait for `flow_id` (which need not exist yet).
@@ -53,19 +64,39 @@ impl FlowWatch {
         }
         let notify = Arc::new(Notify::new());
         waiters.insert(flow_id.clone(), notify.clone());
-        Ok(Waiter { watch: self.clone(), flow_id, notify })
+        Ok(Waiter { watch: self.clone(), flow_id, notify, stream: false })
     }
 
-    /// The flow has an outcome now: its waiter (if on this replica) reads the record.
+    /// Wait for `flow_id` from an event stream: several may wait for one flow.
+    pub fn subscribe(self: &Arc<Self>, flow_id: FlowId) -> Result<Waiter, WatchError> {
+        let mut streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
+        if streams.open >= self.capacity {
+            return Err(WatchError::Full);
+        }
+        let notify = Arc::new(Notify::new());
+        streams.by_flow.entry(flow_id.clone()).or_default().push(notify.clone());
+        streams.open += 1;
+        Ok(Waiter { watch: self.clone(), flow_id, notify, stream: true })
+    }
+
+    /// The flow has an outcome now: its waiters (if on this replica) read the record.
     pub fn wake(&self, flow_id: &FlowId) {
-        let waiters = self.waiters.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(notify) = waiters.get(flow_id) {
-            // A stored permit: a wake between the waiter's read and its wait is not lost.
+        // Stored permits: a wake between a waiter's read and its wait is not lost.
+        if let Some(notify) = self.waiters.lock().unwrap_or_else(PoisonError::into_inner).get(flow_id) {
+            notify.notify_one();
+        }
+        let streams = self.streams.lock().unwrap_or_else(PoisonError::into_inner);
+        for notify in streams.by_flow.get(flow_id).into_iter().flatten() {
             notify.notify_one();
         }
     }
 
-    /// Waiters open now.
+    /// Event streams open now.
+    pub fn streams(&self) -> usize {
+        self.streams.lock().unwrap_or_else(PoisonError::into_inner).open
+    }
+
+    /// Result sockets open now.
     pub fn len(&self) -> usize {
         self.waiters.lock().unwrap_or_else(PoisonError::into_inner).len()
     }
@@ -125,8 +156,18 @@ impl Waiter {
 
 impl Drop for Waiter {
     fn drop(&mut self) {
-        let mut waiters = self.watch.waiters.lock().unwrap_or_else(PoisonError::into_inner);
-        waiters.remove(&self.flow_id);
+        if !self.stream {
+            self.watch.waiters.lock().unwrap_or_else(PoisonError::into_inner).remove(&self.flow_id);
+            return;
+        }
+        let mut streams = self.watch.streams.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(list) = streams.by_flow.get_mut(&self.flow_id) {
+            list.retain(|notify| !Arc::ptr_eq(notify, &self.notify));
+            if list.is_empty() {
+                streams.by_flow.remove(&self.flow_id);
+            }
+        }
+        streams.open = streams.open.saturating_sub(1);
     }
 }
 
@@ -148,6 +189,25 @@ mod tests {
         drop(first);
         assert_eq!(watch.len(), 1);
         assert!(watch.register(flow(3)).is_ok());
+    }
+
+    #[tokio::test]
+    async fn streams_share_a_flow_have_their_own_cap_and_are_all_woken() {
+        let watch = FlowWatch::new(2);
+        let _socket = watch.register(flow(1)).unwrap();
+        let first = watch.subscribe(flow(1)).unwrap();
+        let second = watch.subscribe(flow(1)).unwrap();
+        assert!(matches!(watch.subscribe(flow(2)), Err(WatchError::Full)));
+        assert_eq!((watch.len(), watch.streams()), (1, 2));
+        watch.wake(&flow(1));
+        for waiter in [&first, &second] {
+            tokio::time::timeout(Duration::from_millis(100), waiter.notify.notified()).await.unwrap();
+        }
+        drop(first);
+        assert_eq!(watch.streams(), 1);
+        assert!(watch.subscribe(flow(2)).is_ok());
+        drop(second);
+        assert!(!watch.streams.lock().unwrap().by_flow.contains_key(&flow(1)), "unregistered");
     }
 
     #[tokio::test]

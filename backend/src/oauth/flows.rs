@@ -1,6 +1,8 @@
 //! `GET /oauth/flows/{flow}`: a flow's outcome, the SDK's second channel when the popup
 //! cannot post (SPEC §1/§2), plus `GET /oauth/flows/{flow}/events` (server-sent events: the
-//! server polls the store every 250 ms and emits the final status once).
+//! final status once, then the stream ends). A stream waits on `flows::watch` like a result
+//! socket: woken when a replica records the outcome, re-reading the record every few seconds
+//! as the safety net, instead of each stream polling the store.
 //!
 //! The answer reveals nothing beyond what the popup message would. CORS answers the flow's
 //! environment's `allowed_origins` when set, else any origin (no cookies are involved).
@@ -20,9 +22,6 @@ use futures_util::stream;
 use serde_json::{json, Value};
 use std::convert::Infallible;
 use std::time::Duration;
-
-/// How often the event stream looks at the store.
-const POLL_INTERVAL: Duration = Duration::from_millis(250);
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -97,33 +96,31 @@ pub async fn get_flow_events(
     crate::extract::Path(flow): crate::extract::Path<String>,
 ) -> Result<Response, ApiError> {
     let flow = parse_flow(&flow)?;
-    let (flow_state, environment_id) =
+    let (_, environment_id) =
         flows::state(state.store.as_ref(), &flow, crate::time::now()).await?.ok_or_else(unknown_flow)?;
-    let expires_in = match flow_state {
-        FlowState::Pending { expires_in } => expires_in,
-        _ => 0,
-    };
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(expires_in.max(0) as u64);
-    let store = state.store.clone();
-    // One step: poll until the flow ends or expires, emit the result, then stop.
-    let events = stream::once(async move {
-        loop {
-            match flows::state(store.as_ref(), &flow, crate::time::now()).await {
-                Ok(Some((flow_state, _))) if !flow_state.is_pending() => {
-                    return Ok::<_, Infallible>(
-                        Event::default().event("result").data(state_json(&flow_state).to_string()),
-                    );
-                }
-                Ok(_) => {}
-                Err(error) => tracing::warn!(%error, "flow events: store error"),
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Ok(Event::default()
-                    .event("result")
-                    .data(state_json(&FlowState::Expired).to_string()));
-            }
-            tokio::time::sleep(POLL_INTERVAL).await;
+    let waiter = match state.flow_watch.subscribe(flow) {
+        Ok(waiter) => waiter,
+        Err(error) => {
+            tracing::warn!(open = state.flow_watch.streams(), "flow event streams: at the cap, refusing one");
+            return Err(ApiError::new(ErrorCode::Unavailable, error.to_string()));
         }
+    };
+    let store = state.store.clone();
+    // One step: wait until the flow ends or expires, emit the result, then stop.
+    let events = stream::once(async move {
+        let ended = loop {
+            // The record exists (read above): the wait lasts until it ends or expires.
+            match waiter.outcome(store.as_ref(), tokio::time::Instant::now()).await {
+                Ok(Some((flow_state, _))) => break flow_state,
+                // Purged meanwhile: it expired.
+                Ok(None) => break FlowState::Expired,
+                Err(error) => {
+                    tracing::warn!(%error, "flow events: store error");
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                }
+            }
+        };
+        Ok::<_, Infallible>(Event::default().event("result").data(state_json(&ended).to_string()))
     });
     let mut response = Sse::new(events).keep_alive(KeepAlive::default()).into_response();
     allow_origin(&state, &headers, environment_id, &mut response).await;
