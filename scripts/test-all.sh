@@ -55,49 +55,41 @@ if ! command -v firefox-esr >/dev/null; then
 fi
 command -v node >/dev/null || { echo "node and npm are required (Debian: apt-get install nodejs npm)"; exit 1; }
 
+# Installs npm `packages` into `dir` (once: skipped while `check` exists), then fails unless
+# `check` exists.
+npm_dep() {
+  local dir="$1" check="$2"
+  shift 2
+  if [ ! -f "$check" ]; then
+    mkdir -p "$dir"
+    npm install --prefix "$dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts "$@"
+  fi
+  [ -f "$check" ] || { echo "npm did not install $check"; exit 1; }
+  echo "$check"
+}
+
 step "Nango's providers.yaml (npm @nangohq/providers@$NANGO_PROVIDERS_VERSION)"
 providers_dir="$TEST_DEPS/providers-$NANGO_PROVIDERS_VERSION"
 export NANGO_PROVIDERS_FIXTURE="$providers_dir/node_modules/@nangohq/providers/providers.yaml"
-if [ ! -f "$NANGO_PROVIDERS_FIXTURE" ]; then
-  mkdir -p "$providers_dir"
-  npm install --prefix "$providers_dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
-    "@nangohq/providers@$NANGO_PROVIDERS_VERSION"
-fi
-[ -f "$NANGO_PROVIDERS_FIXTURE" ] || { echo "npm did not install $NANGO_PROVIDERS_FIXTURE"; exit 1; }
-echo "$NANGO_PROVIDERS_FIXTURE"
+npm_dep "$providers_dir" "$NANGO_PROVIDERS_FIXTURE" "@nangohq/providers@$NANGO_PROVIDERS_VERSION"
 
 step "Nango's clients (npm @nangohq/node and @nangohq/frontend @$NANGO_CLIENTS_VERSION)"
 clients_dir="$TEST_DEPS/nango-clients-$NANGO_CLIENTS_VERSION"
 export NANGO_CLIENTS_DIR="$clients_dir/node_modules"
-if [ ! -f "$NANGO_CLIENTS_DIR/@nangohq/node/package.json" ] || [ ! -f "$NANGO_CLIENTS_DIR/@nangohq/frontend/package.json" ]; then
-  mkdir -p "$clients_dir"
-  npm install --prefix "$clients_dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
-    "@nangohq/node@$NANGO_CLIENTS_VERSION" "@nangohq/frontend@$NANGO_CLIENTS_VERSION"
-fi
-[ -f "$NANGO_CLIENTS_DIR/@nangohq/frontend/dist/index.js" ] || { echo "npm did not install the clients into $NANGO_CLIENTS_DIR"; exit 1; }
-echo "$NANGO_CLIENTS_DIR"
+npm_dep "$clients_dir" "$NANGO_CLIENTS_DIR/@nangohq/frontend/dist/index.js" \
+  "@nangohq/node@$NANGO_CLIENTS_VERSION" "@nangohq/frontend@$NANGO_CLIENTS_VERSION"
+[ -f "$NANGO_CLIENTS_DIR/@nangohq/node/package.json" ] || { echo "npm did not install @nangohq/node into $NANGO_CLIENTS_DIR"; exit 1; }
 
 step "OpenAPI validator (npm @apidevtools/swagger-parser@$OPENAPI_VALIDATOR_VERSION)"
 validator_dir="$TEST_DEPS/openapi-validator-$OPENAPI_VALIDATOR_VERSION"
 export OPENAPI_VALIDATOR_DIR="$validator_dir/node_modules"
-if [ ! -f "$OPENAPI_VALIDATOR_DIR/@apidevtools/swagger-parser/package.json" ]; then
-  mkdir -p "$validator_dir"
-  npm install --prefix "$validator_dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
-    "@apidevtools/swagger-parser@$OPENAPI_VALIDATOR_VERSION"
-fi
-[ -f "$OPENAPI_VALIDATOR_DIR/@apidevtools/swagger-parser/package.json" ] || { echo "npm did not install the validator into $OPENAPI_VALIDATOR_DIR"; exit 1; }
-echo "$OPENAPI_VALIDATOR_DIR"
+npm_dep "$validator_dir" "$OPENAPI_VALIDATOR_DIR/@apidevtools/swagger-parser/package.json" \
+  "@apidevtools/swagger-parser@$OPENAPI_VALIDATOR_VERSION"
 
 step "axe-core (npm axe-core@$AXE_CORE_VERSION, the admin console's accessibility check)"
 axe_dir="$TEST_DEPS/axe-core-$AXE_CORE_VERSION"
 export AXE_CORE_DIR="$axe_dir/node_modules/axe-core"
-if [ ! -f "$AXE_CORE_DIR/axe.min.js" ]; then
-  mkdir -p "$axe_dir"
-  npm install --prefix "$axe_dir" --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
-    "axe-core@$AXE_CORE_VERSION"
-fi
-[ -f "$AXE_CORE_DIR/axe.min.js" ] || { echo "npm did not install axe-core into $AXE_CORE_DIR"; exit 1; }
-echo "$AXE_CORE_DIR"
+npm_dep "$axe_dir" "$AXE_CORE_DIR/axe.min.js" "axe-core@$AXE_CORE_VERSION"
 
 step "PostgreSQL"
 pg_ensure_server

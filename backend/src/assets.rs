@@ -103,7 +103,7 @@ async fn root(
     responses((status = 200, description = "The demo page", content_type = "text/html", body = String))
 )]
 async fn index() -> Response {
-    let mut response = text(INDEX_HTML, "text/html; charset=utf-8");
+    let mut response = crate::html::embedded_file(INDEX_HTML, "text/html; charset=utf-8");
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -124,7 +124,7 @@ async fn index() -> Response {
     responses((status = 200, description = "CSS", content_type = "text/css", body = String))
 )]
 async fn demo_css() -> Response {
-    text(DEMO_CSS, "text/css; charset=utf-8")
+    crate::html::embedded_file(DEMO_CSS, "text/css; charset=utf-8")
 }
 
 #[utoipa::path(
@@ -135,7 +135,7 @@ async fn demo_css() -> Response {
     responses((status = 200, description = "JavaScript", content_type = "text/javascript", body = String))
 )]
 async fn demo_js() -> Response {
-    text(DEMO_JS, "text/javascript; charset=utf-8")
+    crate::html::embedded_file(DEMO_JS, "text/javascript; charset=utf-8")
 }
 
 /// The OpenAPI path of the package's files: a service answers them, so no handler carries
@@ -163,18 +163,6 @@ pub fn sdk_path_item() -> (&'static str, PathItem) {
         .parameter(file)
         .responses(responses);
     ("/sdk/{file}", PathItem::new(HttpMethod::Get, operation))
-}
-
-fn text(body: &'static str, content_type: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        ],
-        body,
-    )
-        .into_response()
 }
 
 /// The demo page (and any app importing `/sdk/nango.js`) needs the built package: say so at

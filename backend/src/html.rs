@@ -1,7 +1,23 @@
-//! Escaping for the HTML pages we serve: text in elements and quoted attributes, and JSON that
-//! is safe inside a `<script>` element.
+//! For the HTML pages we serve: escaping of text in elements and quoted attributes, JSON that
+//! is safe inside a `<script>` element, and the response of an embedded file.
 
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+
+/// A file embedded in the binary (a page's HTML, CSS or JS), revalidated by browsers and
+/// never content-sniffed. The page handlers add their own CSP and referrer policy.
+pub fn embedded_file(body: &'static str, content_type: &'static str) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+        ],
+        body,
+    )
+        .into_response()
+}
 
 /// Escape text for HTML element content and quoted attribute values.
 pub fn escape(text: &str) -> String {

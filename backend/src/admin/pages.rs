@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use crate::extract::Path;
 use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::get;
 use axum::Router;
 
@@ -57,7 +57,7 @@ async fn get_admin_root() -> Redirect {
     responses((status = 200, description = "The console's page", content_type = "text/html", body = String))
 )]
 async fn get_console() -> Response {
-    let mut response = file(INDEX_HTML, "text/html; charset=utf-8");
+    let mut response = crate::html::embedded_file(INDEX_HTML, "text/html; charset=utf-8");
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
@@ -80,18 +80,6 @@ async fn get_asset(Path(name): Path<String>) -> Result<Response, ApiError> {
     ASSETS
         .iter()
         .find(|(file, _, _)| *file == name)
-        .map(|(_, content_type, body)| file(body, content_type))
+        .map(|(_, content_type, body)| crate::html::embedded_file(body, content_type))
         .ok_or_else(|| ApiError::not_found("no such file in the console"))
-}
-
-fn file(body: &'static str, content_type: &'static str) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        ],
-        body,
-    )
-        .into_response()
 }
