@@ -119,7 +119,7 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
             channels.sockets, channels.streams
         ),
     ));
-    for flow in &measured.flows {
+    for flow in measured.flows.iter().filter(|flow| super::FLOW_BUDGET_CLIENTS.contains(&flow.clients)) {
         budgets.push(budget(
             &format!("flows_vs_grant_{}", flow.clients),
             round(flow.ours.per_second() / flow.grant.per_second(), 2),
@@ -144,6 +144,11 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
         "generated_at": nango_backend::time::now(),
         "machine": {
             "cores": std::thread::available_parallelism().map_or(0, |n| n.get()),
+            "cpu": machine_fact("/proc/cpuinfo", "model name"),
+            "memory_gib": machine_fact("/proc/meminfo", "MemTotal")
+                .and_then(|kib| kib.trim_end_matches(" kB").trim().parse::<f64>().ok())
+                .map(|kib| round(kib / 1024.0 / 1024.0, 1)),
+            "kernel": std::fs::read_to_string("/proc/sys/kernel/osrelease").ok().map(|text| format!("Linux {}", text.trim())),
             "note": "the server and the load generator share these cores; the baseline runs under \
                      the same conditions (its server shares them with the same load generator), \
                      so the ratio is fair, while absolute numbers understate a dedicated server",
@@ -195,8 +200,8 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
             "vm_rss_end_mib": mib(measured.end.rss_kib),
             "rss_anon_end_mib": mib(measured.end.anon_kib),
             "rss_file_end_mib": mib(measured.end.file_kib),
-            "note": "RssFile includes SQLite's memory-mapped database pages (mmap_size), which \
-                     the kernel can reclaim; RssAnon is heap and stacks",
+            "note": "RssAnon is heap and stacks; RssFile is the binary's mapped pages and SQLite's \
+                     shared WAL index (memory-mapped I/O of the database itself is off)",
         },
         "proxy": {
             "small": {
@@ -222,9 +227,37 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
             "note": "each channel idle: a WebSocket after its connection_ack, an event stream on a \
                      pending flow; the per-channel figure is the growth of RssAnon over their number",
         },
+        "curve": curve_json(measured),
         "budgets": budgets,
         "all_budgets_met": budgets_met(&budgets),
     })
+}
+
+/// Every GET /connection and baseline run by stored connections and clients, and the flow runs
+/// by clients: how each figure moves with the store's size and the concurrency.
+fn curve_json(measured: &Measured) -> Value {
+    let point = |what: &str, clients: usize, stored: u64, result: &super::load::LoadResult| json!({ "what": what, "clients": clients, "stored": stored, "result": result.to_json() });
+    let mut points = vec![
+        point("GET /connection", CLIENTS, measured.small_store, &measured.get_small),
+        point("GET /connection", CLIENTS, measured.large_store, &measured.get_large),
+        point("bare axum", CLIENTS, 0, &measured.baseline),
+    ];
+    points.extend(measured.curve.iter().map(|p| point(p.what, p.clients, p.stored, &p.result)));
+    for flow in &measured.flows {
+        points.push(point("OAuth flows, ours", flow.clients, 0, &flow.ours));
+        points.push(point("OAuth flows, Grant", flow.clients, 0, &flow.grant));
+    }
+    points.sort_by_key(|p| {
+        (p["what"].as_str().unwrap_or("").to_owned(), p["stored"].as_u64(), p["clients"].as_u64())
+    });
+    Value::Array(points)
+}
+
+/// The value of the first `name: value` line of a /proc file.
+fn machine_fact(path: &str, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let line = text.lines().find(|line| line.starts_with(name))?;
+    Some(line.split_once(':')?.1.trim().to_owned())
 }
 
 fn with_store(mut result: Value, stored: u64) -> Value {

@@ -41,6 +41,35 @@ pub async fn compare_flows(
     Ok(flows)
 }
 
+/// One point of the scaling curve: a load at `clients` concurrent clients with `stored`
+/// connections in the store (0 for the bare axum baseline).
+#[derive(Clone)]
+pub struct CurvePoint {
+    pub what: &'static str,
+    pub clients: usize,
+    pub stored: u64,
+    pub result: LoadResult,
+}
+
+/// `scenario` at each of `clients`, one run after the other.
+pub async fn curve(
+    what: &'static str,
+    addr: SocketAddr,
+    key: Option<&str>,
+    scenario: impl Fn() -> Scenario,
+    stored: u64,
+    window: Window,
+    clients: &[usize],
+) -> anyhow::Result<Vec<CurvePoint>> {
+    let mut points = Vec::new();
+    for &clients in clients {
+        println!("bench: {what}, {stored} stored connections, {clients} clients");
+        let result = load::run(addr, key, scenario(), Window { clients, ..window }).await?;
+        points.push(CurvePoint { what, clients, stored, result });
+    }
+    Ok(points)
+}
+
 /// One client, one request after the other: latency with no queueing, so the difference of
 /// the p50s is what the proxy adds.
 pub struct ProxyCost {

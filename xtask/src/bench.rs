@@ -34,6 +34,34 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         "{bench} --server {server} --report {report} --peer-script {peer_script} --peer-modules {peer_modules} {args...}"
     )
     .run()?;
+    if args.iter().any(|arg| arg == "--quick") {
+        println!(
+            "--quick: BENCHMARKS.md left as it is (figures in {})",
+            report.with_extension("md").display()
+        );
+    } else {
+        let figures = std::fs::read_to_string(report.with_extension("md"))?;
+        splice_figures(&root.join("BENCHMARKS.md"), &figures)?;
+        println!("BENCHMARKS.md: figures replaced");
+    }
+    Ok(())
+}
+
+const BEGIN: &str = "<!-- bench figures: begin (cargo xtask bench writes between these lines) -->";
+const END: &str = "<!-- bench figures: end -->";
+
+/// Replace what lies between the markers of BENCHMARKS.md with `figures`; the rest of the file
+/// (what was tried and what it gave) is prose kept by hand.
+fn splice_figures(path: &Path, figures: &str) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(path)?;
+    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+        anyhow::bail!("{} lacks the lines `{BEGIN}` and `{END}`", path.display());
+    };
+    if end < begin {
+        anyhow::bail!("{}: the end marker comes before the begin marker", path.display());
+    }
+    let spliced = format!("{}{BEGIN}\n\n{}\n{}", &text[..begin], figures.trim_end(), &text[end..]);
+    std::fs::write(path, spliced)?;
     Ok(())
 }
 

@@ -21,6 +21,7 @@ mod rows;
 pub mod secrets;
 mod sql;
 pub mod sqlite;
+mod sqlite_reads;
 mod webhook_records;
 mod webhook_rows;
 

@@ -69,6 +69,15 @@ impl PostgresStore {
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
         Ok(self.writer.begin().await?)
     }
+
+    /// Postgres reads always take the pool (only SQLite has an inline reader).
+    fn read_connection_inline(
+        &self,
+        _sql: &str,
+        _key: &ConnectionKey,
+    ) -> Option<Option<rows::ConnectionRow>> {
+        None
+    }
 }
 
 // Replicas write concurrently: a merge locks its row until it commits.

@@ -151,6 +151,37 @@ pub(crate) struct ConnectionRow {
 }
 
 impl ConnectionRow {
+    /// The row from a `SELECT connection_columns!()` read by the inline SQLite reader
+    /// (`sqlite_reads.rs`), columns in the macro's order.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            environment_id: row.get(1)?,
+            integration_key: row.get(2)?,
+            connection_id: row.get(3)?,
+            provider: row.get(4)?,
+            connection_config: row.get(5)?,
+            metadata: row.get(6)?,
+            credentials: row.get(7)?,
+            status: row.get(8)?,
+            auth_count: row.get(9)?,
+            end_user: row.get(10)?,
+            tags: row.get(11)?,
+            webhook_url_override: row.get(12)?,
+            created_at: row.get(13)?,
+            updated_at: row.get(14)?,
+            last_fetched_at: row.get(15)?,
+            credentials_expires_at: row.get(16)?,
+            status_reason: row.get(17)?,
+            status_changed_at: row.get(18)?,
+            last_refresh_at: row.get(19)?,
+            last_refresh_error: row.get(20)?,
+            refresh_failing_since: row.get(21)?,
+            refresh_failures: row.get(22)?,
+            next_refresh_at: row.get(23)?,
+        })
+    }
+
     pub(crate) fn into_connection(self) -> StoreResult<Connection> {
         Ok(Connection {
             id: self.id,

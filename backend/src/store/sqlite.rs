@@ -14,6 +14,8 @@ use std::time::Duration;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// `get_connection` without the pool's thread hand-off (`sqlite_reads.rs`).
+    inline: super::sqlite_reads::InlineReader,
     /// Seals the secrets of environments and integrations (`secrets.rs`).
     cipher: crate::crypto::Cipher,
 }
@@ -50,7 +52,7 @@ impl SqliteStore {
             .max_connections(readers as u32)
             .connect_with(options)
             .await?;
-        Ok(Self { writer, reader, cipher })
+        Ok(Self { writer, reader, inline: super::sqlite_reads::InlineReader::new(path), cipher })
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {
@@ -60,6 +62,15 @@ impl SqliteStore {
 
     async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
         Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// One connection's row by key on this thread, or `None` to take the pool (`sqlite_reads.rs`).
+    fn read_connection_inline(&self, sql: &str, key: &ConnectionKey) -> Option<Option<rows::ConnectionRow>> {
+        self.inline.read(|connection| {
+            use rusqlite::OptionalExtension as _;
+            let params = (key.environment_id, key.integration_key.as_str(), key.connection_id.as_str());
+            connection.prepare_cached(sql)?.query_row(params, rows::ConnectionRow::from_rusqlite).optional()
+        })
     }
 }
 

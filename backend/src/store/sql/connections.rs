@@ -108,11 +108,13 @@ macro_rules! connection_store {
 
                 async fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>> {
                     const SQL: &str = by_key!(concat!("SELECT ", connection_columns!(), " FROM connections"));
-                    bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), key)
-                        .fetch_optional(&self.reader)
-                        .await?
-                        .map(ConnectionRow::into_connection)
-                        .transpose()
+                    let row = match self.read_connection_inline(SQL, key) {
+                        Some(row) => row,
+                        None => bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), key)
+                            .fetch_optional(&self.reader)
+                            .await?,
+                    };
+                    row.map(ConnectionRow::into_connection).transpose()
                 }
 
                 async fn list_connections(
