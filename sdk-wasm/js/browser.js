@@ -1,10 +1,14 @@
 // Browser plumbing the wasm calls (sdk-size.md: a few lines of JS here replace kilobytes of
 // wasm-bindgen shims). Every decision stays in Rust; these only move values.
 
-// What one `auth()` call needs from JS: {promise, resolve, reject, flow}, `flow` being a fresh
-// flow id: 16 bytes from `crypto.getRandomValues` as 22 characters of base64url.
+// What one `auth()` call needs from JS: {promise, resolve, reject, flow, origin}, `flow` being a
+// fresh flow id: 16 bytes from `crypto.getRandomValues` as 22 characters of base64url, and
+// `origin` this page's (the popup URL's `origin`; a getter, read only for a popup flow).
 export function deferred() {
   const settle = {
+    get origin() {
+      return location.origin;
+    },
     flow: btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(16))))
       .replace(/[+/=]/g, (c) => (c == "+" ? "-" : c == "/" ? "_" : "")),
   };

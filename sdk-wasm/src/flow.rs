@@ -8,7 +8,7 @@ use core::cell::RefCell;
 use wasm_bindgen::prelude::*;
 
 use crate::errors::ErrorKind;
-use crate::js::{self, Callable, WINDOW};
+use crate::js::{self, Callable};
 use crate::mode::{Mode, Next};
 use crate::outcome::{Schedule, Tick, TICK_MS};
 use crate::popup::Popup;
@@ -56,10 +56,8 @@ pub fn start_popup(
     if let Ok(mut flow) = shared.try_borrow_mut() {
         let flow = &mut *flow;
         if let (Some(handler), Mode::Popup { interval, .. }) = (&flow.handler, &mut flow.mode) {
-            WINDOW.with(|window| {
-                window.add_event_listener("message", handler.as_ref());
-                *interval = window.set_interval(handler.as_ref(), TICK_MS);
-            });
+            js::add_event_listener("message", handler.as_ref());
+            *interval = js::set_interval(handler.as_ref(), TICK_MS);
         }
     }
     shared
@@ -150,12 +148,10 @@ fn finish(flow: &mut Flow, result: Result<JsValue, JsValue>) {
     }
     flow.settle.with(result);
     if let Mode::Popup { interval, .. } = &flow.mode {
-        WINDOW.with(|window| {
-            window.clear_interval(interval);
-            if let Some(handler) = &flow.handler {
-                window.remove_event_listener("message", handler.as_ref());
-            }
-        });
+        js::clear_interval(interval);
+        if let Some(handler) = &flow.handler {
+            js::remove_event_listener("message", handler.as_ref());
+        }
     }
     // Dropping the popup closes it.
     flow.mode = Mode::Done;

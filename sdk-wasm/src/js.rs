@@ -6,19 +6,16 @@ use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
 extern "C" {
-    /// The page's `window`, read once (`thread_local_v2`: no lookup per use).
-    #[wasm_bindgen(thread_local_v2, js_name = window)]
-    pub static WINDOW: Window;
-
-    pub type Window;
-    #[wasm_bindgen(method, js_name = addEventListener)]
-    pub fn add_event_listener(this: &Window, kind: &str, listener: &JsValue);
-    #[wasm_bindgen(method, js_name = removeEventListener)]
-    pub fn remove_event_listener(this: &Window, kind: &str, listener: &JsValue);
-    #[wasm_bindgen(method, js_name = setInterval)]
-    pub fn set_interval(this: &Window, handler: &JsValue, milliseconds: u32) -> JsValue;
-    #[wasm_bindgen(method, js_name = clearInterval)]
-    pub fn clear_interval(this: &Window, id: &JsValue);
+    // `window.f(..)` called in the glue: no `window` value held in Rust (a `thread_local_v2`
+    // static costs a `LazyCell` and its panic strings, ~250 B gzipped).
+    #[wasm_bindgen(js_namespace = window, js_name = addEventListener)]
+    pub fn add_event_listener(kind: &str, listener: &JsValue);
+    #[wasm_bindgen(js_namespace = window, js_name = removeEventListener)]
+    pub fn remove_event_listener(kind: &str, listener: &JsValue);
+    #[wasm_bindgen(js_namespace = window, js_name = setInterval)]
+    pub fn set_interval(handler: &JsValue, milliseconds: u32) -> JsValue;
+    #[wasm_bindgen(js_namespace = window, js_name = clearInterval)]
+    pub fn clear_interval(id: &JsValue);
 
     /// A `resolve`/`reject` function of the promise `auth()` returns, or a method.
     pub type Callable;
@@ -90,7 +87,7 @@ pub fn for_each_entry(target: &JsValue, mut f: impl FnMut(&str, &JsValue)) {
     let n_keys = get(&keys, "length").as_f64().unwrap_or(0.0) as u32;
     for index in 0..n_keys {
         let mut index_key = String::new();
-        crate::url::push_int(&mut index_key, i64::from(index));
+        crate::url::push_int(&mut index_key, index);
         if let Some(key) = reflect_get(&keys, &index_key).as_string() {
             f(&key, &reflect_get(target, &key));
         }

@@ -44,7 +44,6 @@ use wasm_bindgen::prelude::*;
 
 use crate::errors::ErrorKind;
 use crate::flow::{Settle, SharedFlow};
-use crate::js::WINDOW;
 use crate::popup::Popup;
 use crate::url::UrlBuilder;
 
@@ -155,8 +154,7 @@ impl Nango {
                 let flow_id = js::get_string(&deferred, "flow").unwrap_or_default();
                 let mut url = self.connect_url("/oauth/connect/", &integration_id, connection_id, &options);
                 url.pair("flow", &flow_id);
-                let origin = WINDOW.with(|window| js::get_string(&js::get(window, "location"), "origin"));
-                url.pair("origin", &origin.unwrap_or_default());
+                url.pair("origin", &js::get_string(&deferred, "origin").unwrap_or_default());
                 popup.navigate(&url.finish());
                 let poll_url = UrlBuilder::new(&self.host, "/oauth/flows/", &flow_id).finish();
                 flow::start_popup(settle, popup, flow_id, self.host_origin.clone(), poll_url)

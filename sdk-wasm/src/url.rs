@@ -43,8 +43,10 @@ pub fn parse_host(raw: &str) -> Option<Host> {
         }
         normalised.push(byte as char);
     }
+    // A copy, not `truncate`: that one asserts a char boundary (a message and a location in
+    // the data section).
     if let Some(without_port) = origin.strip_suffix(default_port) {
-        origin.truncate(without_port.len());
+        origin = String::from(without_port);
     }
     let host = origin.as_bytes().get(scheme.len());
     if host.is_none() || host == Some(&b':') || origin.ends_with(':') {
@@ -116,18 +118,11 @@ pub fn encode_into(out: &mut String, value: &str) {
     }
 }
 
-/// Appends a decimal integer (window coordinates may be negative on multi-screen setups).
-pub fn push_int(out: &mut String, value: i64) {
-    if value < 0 {
-        out.push('-');
+/// Appends a decimal integer (an array index). Divides by the constant 10 only: no
+/// division-by-zero panic (message and location) in the data section.
+pub fn push_int(out: &mut String, value: u32) {
+    if value >= 10 {
+        push_int(out, value / 10);
     }
-    let magnitude = value.unsigned_abs();
-    let mut divisor = 1;
-    while magnitude / divisor >= 10 {
-        divisor *= 10;
-    }
-    while divisor > 0 {
-        out.push((b'0' + (magnitude / divisor % 10) as u8) as char);
-        divisor /= 10;
-    }
+    out.push((b'0' + (value % 10) as u8) as char);
 }

@@ -34,7 +34,7 @@ const TRIMS: &[(&str, &str)] = &[
     (
         "    __destroy_into_raw() {\n        const ptr = this.__wbg_ptr;\n        this.__wbg_ptr = 0;\n        \
          NangoFinalization.unregister(this);\n        return ptr;\n    }\n    free() {\n        \
-         const ptr = this.__destroy_into_raw();\n        wasm.B(ptr, 0);\n    }\n",
+         const ptr = this.__destroy_into_raw();\n        wasm.__wbg_nango_free(ptr, 0);\n    }\n",
         "",
     ),
     ("if (Symbol.dispose) Nango.prototype[Symbol.dispose] = Nango.prototype.free;", ""),

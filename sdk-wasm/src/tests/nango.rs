@@ -144,3 +144,30 @@ async fn a_session_needs_no_connection_id_and_an_object_second_argument_is_the_o
     let url = public.connect_url("/oauth/connect/", "demo", Some("u-1".into()), &options(&[("hmac", "ab")]));
     assert_eq!(url.finish(), "http://127.0.0.1:9/oauth/connect/demo?connection_id=u-1&public_key=pk&hmac=ab");
 }
+
+#[wasm_bindgen_test]
+async fn a_popup_flow_points_the_popup_at_the_connect_url_and_gives_way_once_closed() {
+    // A stand-in popup (as the package's redirect mode hands over): `location.href` records the
+    // URL. The flow registers its `message` listener and timer on `window`; a second `auth()`
+    // once the popup reads closed ends the first with `window_closed` (clearing both).
+    let nango =
+        Nango::new(options(&[("host", "http://127.0.0.1:9"), ("publicKey", "pk")])).expect("valid options");
+    let given = js::object();
+    js::set(&given, "closed", &JsValue::FALSE);
+    js::set(&given, "close", &js_sys::Function::new_no_args("this.closed = true").into());
+    js::set(&given, "location", &js::object());
+    let first = nango.auth("demo".into(), "user-1".into(), JsValue::UNDEFINED, given.clone());
+    let url = js::get_string(&js::get(&given, "location"), "href").unwrap_or_default();
+    let origin = js::get_string(&js::get(&JsValue::from(js_sys::global()), "location"), "origin");
+    let mut expected_origin = String::from("&origin=");
+    crate::url::encode_into(&mut expected_origin, &origin.unwrap_or_default());
+    assert!(
+        url.starts_with("http://127.0.0.1:9/oauth/connect/demo?connection_id=user-1&public_key=pk&flow="),
+        "{url}"
+    );
+    assert!(url.ends_with(&expected_origin), "{url}");
+    js::set(&given, "closed", &JsValue::TRUE);
+    let second = nango.auth("demo".into(), JsValue::UNDEFINED, JsValue::UNDEFINED, JsValue::UNDEFINED);
+    assert_eq!(rejection(first).await, "window_closed");
+    assert_ne!(rejection(second).await, "flow_in_progress");
+}

@@ -77,8 +77,10 @@ fn flow_ids_are_22_random_url_safe_characters() {
 }
 
 #[wasm_bindgen_test]
-fn integers_print_with_sign() {
-    for (value, text) in [(0, "0"), (7, "7"), (10, "10"), (-250, "-250"), (1_234_567, "1234567")] {
+fn integers_print_in_decimal() {
+    for (value, text) in
+        [(0, "0"), (7, "7"), (10, "10"), (250, "250"), (1_234_567, "1234567"), (u32::MAX, "4294967295")]
+    {
         let mut out = String::new();
         push_int(&mut out, value);
         assert_eq!(out, text);
