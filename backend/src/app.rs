@@ -102,7 +102,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let http = crate::outbound::Outbound::build(config.provider_timeout_seconds, policy)?;
     let rate_settings = config.rate_limits;
     let flow_watch = crate::flows::watch::FlowWatch::new(config.max_result_sockets);
-    Ok(AppState {
+    Ok(AppState::new(crate::state::Services {
         flow_watch,
         config: Arc::new(config),
         store,
@@ -114,7 +114,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         last_fetched: Arc::new(PendingLastFetched::default()),
         rate_limits: Arc::new(crate::rate_limit::RateLimits::new(rate_settings)),
         webhooks: Arc::default(),
-    })
+    }))
 }
 
 const KEY_CHECK: &str = "encryption_key_check";

@@ -1,4 +1,6 @@
-//! `AppState`: what every handler shares. Cheap to clone (all `Arc`s).
+//! `AppState`: what every handler shares. Cloned for every request (axum's `State`), so it is
+//! one `Arc` around the services: one reference count to touch instead of one per service,
+//! which the read path's profile showed as cache-line traffic between the cores.
 
 use crate::catalog::Catalog;
 use crate::config::Config;
@@ -9,7 +11,24 @@ use crate::store::Store;
 use std::sync::Arc;
 
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Services>);
+
+impl AppState {
+    pub fn new(services: Services) -> Self {
+        Self(Arc::new(services))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Services;
+
+    fn deref(&self) -> &Services {
+        &self.0
+    }
+}
+
+/// The services behind `AppState`.
+pub struct Services {
     pub config: Arc<Config>,
     pub store: Arc<dyn Store>,
     pub catalog: Arc<Catalog>,

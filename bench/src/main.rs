@@ -169,6 +169,8 @@ pub struct Measured {
     pub get_large: LoadResult,
     /// GET /connection and the baseline at `CURVE_CLIENTS` and at sizes between small and large.
     pub curve: Vec<runs::CurvePoint>,
+    /// The server's memory after each phase, in order (which phase raised the peak).
+    pub phases: Vec<(&'static str, servers::Memory)>,
     pub rss_max_kib: u64,
     pub end: servers::Memory,
     pub channels: runs::ChannelCost,
@@ -232,6 +234,7 @@ async fn measure_all(
         )
     };
     let mut curve = get_curve(SMALL_STORE).await?;
+    let mut phases = vec![("GET /connection, small store", server.memory_kib()?)];
 
     println!("bench: bare axum baseline answering the same {} bytes", baseline_body.len());
     let baseline_addr = servers::start_baseline(baseline_body.clone()).await?;
@@ -241,8 +244,10 @@ async fn measure_all(
     curve.extend(baseline_curve.await?);
 
     let flows = runs::compare_flows(options, server.addr, provider_addr, window, now as u64).await?;
+    phases.push(("OAuth flows", server.memory_kib()?));
     println!("bench: the proxy beside direct calls to the same upstream, 1 client");
     let proxy = runs::proxy_cost(server.addr, provider_addr, window).await?;
+    phases.push(("proxy", server.memory_kib()?));
     let callbacks = flows.iter().find(|flow| flow.clients == CLIENTS).context("no flow run")?.ours.clone();
 
     // Seed the large store: measure the rate on the first 100k, then pick the largest size
@@ -272,6 +277,7 @@ async fn measure_all(
     println!("bench: seeding {large_store} connections ({rate:.0} rows/s)");
     let seed_seconds = probe_seconds + seeder.seed_to(large_store, now).await?.as_secs_f64();
 
+    phases.push(("seeding", server.memory_kib()?));
     println!("bench: GET /connection, {large_store} stored connections, {CLIENTS} clients");
     let touched_before = touched_rows(&db_path).await?;
     let get_large_cold = load::run(server.addr, Some(SECRET_KEY), get(large_store), window).await?;
@@ -280,6 +286,7 @@ async fn measure_all(
     seeder.touch_all(nango_backend::time::now()).await?;
     let get_large = load::run(server.addr, Some(SECRET_KEY), get(large_store), window).await?;
     curve.extend(get_curve(large_store).await?);
+    phases.push(("GET /connection, large store", server.memory_kib()?));
     // The machine may be shared: a second baseline run at the end, averaged with the first,
     // keeps a drift in background load from skewing the ratios.
     println!("bench: bare axum baseline again");
@@ -289,6 +296,7 @@ async fn measure_all(
     let divisor = if options.quick { 5 } else { 1 };
     let channels = runs::channel_cost(&server, RESULT_SOCKETS / divisor, EVENT_STREAMS / divisor).await?;
 
+    phases.push(("open channels", channels.open));
     let memory = server.memory_kib()?;
     sampler.abort();
     Ok(Measured {
@@ -310,6 +318,7 @@ async fn measure_all(
         end: memory,
         channels,
         curve,
+        phases,
     })
 }
 

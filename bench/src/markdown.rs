@@ -29,7 +29,10 @@ fn budgets_table(out: &mut String, report: &Value) {
     out.push_str("### Budgets\n\n| Budget | Ours | Compared with | Value | Budget | Verdict |\n|---|---|---|---|---|---|\n");
     for budget in report["budgets"].as_array().into_iter().flatten() {
         let name = budget["name"].as_str().unwrap_or("");
-        let (ours, other) = figures(report, name);
+        let (mut ours, other) = figures(report, name);
+        if ours.is_empty() {
+            ours = number(&budget["value"]);
+        }
         let verdict = if budget["pass"] == true { "met" } else { "**MISSED**" };
         let _ = writeln!(
             out,
@@ -44,7 +47,7 @@ fn budgets_table(out: &mut String, report: &Value) {
 
 /// The two figures a ratio budget divides, readable; empty for absolute budgets.
 fn figures(report: &Value, name: &str) -> (String, String) {
-    let rate = |result: &Value| format!("{}/s", result["per_second"]);
+    let rate = |result: &Value| format!("{}/s", number(&result["per_second"]));
     let baseline = || format!("bare axum {}", rate(&report["baseline"]["result"]));
     let get = &report["get_connection"];
     match name {
@@ -67,8 +70,16 @@ fn figures(report: &Value, name: &str) -> (String, String) {
                     (rate(&run["ours"]), format!("Grant {}", rate(&run["grant"])))
                 })
             }
-            None => (String::new(), String::new()),
+            None => (String::new(), "-".to_owned()),
         },
+    }
+}
+
+/// A JSON number as written by hand: `44464.0` → `44464`.
+fn number(value: &Value) -> String {
+    match value.as_f64() {
+        Some(n) if n.fract() == 0.0 => format!("{n:.0}"),
+        _ => value.to_string(),
     }
 }
 
@@ -89,7 +100,7 @@ fn curve_table(out: &mut String, report: &Value) {
             "| {} | {stored} | {} | {} | {} | {} | {} |",
             point["what"].as_str().unwrap_or(""),
             point["clients"],
-            result["per_second"],
+            number(&result["per_second"]),
             result["p50_ms"],
             result["p99_ms"],
             result["errors"],
@@ -103,10 +114,24 @@ fn details(out: &mut String, report: &Value) {
     let open = &report["open_channels"];
     let large = &report["proxy"]["large"];
     let seeding = &report["seeding"];
+    let phases: Vec<String> = memory["phases"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|phase| {
+            format!(
+                "{} {} (peak so far {})",
+                phase["after"].as_str().unwrap_or(""),
+                phase["vm_rss_mib"],
+                phase["vm_hwm_mib"]
+            )
+        })
+        .collect();
     let _ = writeln!(
         out,
         "### Memory, proxy, seeding\n\n\
          - Server memory over the whole bench: peak (VmHWM) {} MiB; at the end {} MiB (anon {}, file {}).\n\
+         - RSS in MiB after each phase: {}.\n\
          - {} idle WebSocket result sockets and {} event streams: RSS {} → {} MiB, {} KiB of heap each.\n\
          - Proxy, {} B body streamed: p50 {} ms through the proxy, {} ms direct (added {} ms).\n\
          - Seeding: {} rows in {} s ({} rows/s), straight into the server's SQLite file.\n",
@@ -114,6 +139,7 @@ fn details(out: &mut String, report: &Value) {
         memory["vm_rss_end_mib"],
         memory["rss_anon_end_mib"],
         memory["rss_file_end_mib"],
+        phases.join("; "),
         open["websockets"],
         open["event_streams"],
         open["rss_before_mib"],

@@ -196,6 +196,12 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
         },
         "memory": {
             "vm_hwm_mib": mib(measured.end.hwm_kib),
+            "phases": measured.phases.iter().map(|(after, memory)| json!({
+                "after": after,
+                "vm_rss_mib": mib(memory.rss_kib),
+                "vm_hwm_mib": mib(memory.hwm_kib),
+                "rss_anon_mib": mib(memory.anon_kib),
+            })).collect::<Vec<_>>(),
             "vm_rss_max_sampled_mib": mib(measured.rss_max_kib),
             "vm_rss_end_mib": mib(measured.end.rss_kib),
             "rss_anon_end_mib": mib(measured.end.anon_kib),

@@ -8,7 +8,7 @@ use crate::error::ApiError;
 use crate::extract::ConnectionTarget;
 use crate::extract::Json;
 use crate::state::AppState;
-use crate::store::{Connection, ConnectionKey, JsonMap};
+use crate::store::{Connection, JsonMap};
 use axum::extract::State;
 use axum::routing::{get, patch};
 use axum::Router;
@@ -85,7 +85,7 @@ pub(super) async fn get_connection(
         connection = connections::load(&state, &key).await?;
     }
     let credentials = read.credentials;
-    let last_fetched_at = record_read(&state, &key, &connection, now);
+    let last_fetched_at = record_read(&state, &connection, now);
     Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)?))
 }
 
@@ -199,12 +199,12 @@ fn check_connection_config(
 }
 
 /// Record the read (at most once a minute per connection); written later, never fails the read.
-fn record_read(state: &AppState, key: &ConnectionKey, connection: &Connection, now: i64) -> Option<i64> {
+fn record_read(state: &AppState, connection: &Connection, now: i64) -> Option<i64> {
     let stale = connection.last_fetched_at.is_none_or(|at| now - at >= TOUCH_INTERVAL_SECONDS);
     if !stale {
         return connection.last_fetched_at;
     }
     // Written by the background flush, never on the read path (connections/last_fetched.rs).
-    state.last_fetched.record(key, now);
+    state.last_fetched.record(connection.id, now);
     Some(now)
 }

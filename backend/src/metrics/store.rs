@@ -93,7 +93,7 @@ metered!(ConnectionStore {
     fn merge_metadata(&self, key: &ConnectionKey, patch: &JsonMap, now: i64) -> StoreResult<Option<JsonMap>>;
     fn merge_connection_config(&self, key: &ConnectionKey, patch: &JsonMap, now: i64)
         -> StoreResult<Option<JsonMap>>;
-    fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()>;
+    fn touch_last_fetched(&self, touches: &[(i64, i64)]) -> StoreResult<()>;
     fn try_lock_refresh(&self, key: &ConnectionKey, holder: &str, now: i64, ttl_seconds: i64)
         -> StoreResult<bool>;
     fn unlock_refresh(&self, key: &ConnectionKey, holder: &str) -> StoreResult<()>;

@@ -54,6 +54,49 @@ pub fn test_cipher() -> crate::crypto::Cipher {
         .unwrap()
 }
 
+/// A migrated SQLite store in `dir` with one environment, integration `github` and its
+/// connection `u1` (sealed credentials `[1, 2, 3]`).
+pub async fn sqlite_with_connection(dir: &std::path::Path) -> (super::sqlite::SqliteStore, ConnectionKey) {
+    use crate::ids::{ConnectionId, IntegrationKey};
+    let store = super::sqlite::SqliteStore::open(&dir.join("t.db"), test_cipher()).await.unwrap();
+    store.migrate().await.unwrap();
+    let new = crate::store::NewEnvironment {
+        name: "dev".into(),
+        secret_key: crate::secret::Secret::new("s".repeat(32)),
+        public_key: "p".repeat(32),
+    };
+    let environment = store.create_environment(new, 0).await.unwrap();
+    let input = crate::store::IntegrationInput {
+        unique_key: IntegrationKey::parse("github").unwrap(),
+        provider: "github".into(),
+        client_id: None,
+        client_secret: None,
+        scopes: vec![],
+        display_name: None,
+        allowed_hosts: vec![],
+    };
+    store.create_integration(environment.id, &input, 0).await.unwrap();
+    let key = ConnectionKey {
+        environment_id: environment.id,
+        integration_key: IntegrationKey::parse("github").unwrap(),
+        connection_id: ConnectionId::parse("u1").unwrap(),
+    };
+    let upsert = crate::store::UpsertConnection {
+        key: key.clone(),
+        provider: "github".into(),
+        connection_config: Default::default(),
+        sealed_credentials: vec![1, 2, 3],
+        credentials_expires_at: None,
+        end_user: None,
+        tags: None,
+        metadata: None,
+        webhook_url_override: None,
+        now: 0,
+    };
+    store.upsert_connection(&upsert).await.unwrap();
+    (store, key)
+}
+
 fn map(value: serde_json::Value) -> JsonMap {
     match value {
         serde_json::Value::Object(map) => map,
@@ -218,7 +261,8 @@ async fn connections_upsert(store: &dyn Store) {
         health: Default::default(),
     };
     assert!(store.record_refresh(&key, &refreshed, NOW + 20, &|_, _| None).await.unwrap().is_some());
-    store.touch_last_fetched(&key, NOW + 21).await.unwrap();
+    let row_id = store.get_connection(&key).await.unwrap().unwrap().id;
+    store.touch_last_fetched(&[(row_id, NOW + 21), (i64::MAX, NOW + 21)]).await.unwrap();
     let got = store.get_connection(&key).await.unwrap().unwrap();
     assert_eq!(got.sealed_credentials, b"refreshed");
     assert_eq!((got.updated_at, got.last_fetched_at), (NOW + 20, Some(NOW + 21)));
@@ -226,7 +270,9 @@ async fn connections_upsert(store: &dyn Store) {
     let missing = self::key(&env, "int", "missing");
     assert!(store.record_refresh(&missing, &refreshed, NOW, &|_, _| None).await.unwrap().is_none());
     assert!(store.replace_metadata(&missing, &metadata, NOW).await.unwrap().is_none());
-    store.touch_last_fetched(&missing, NOW).await.unwrap();
+    // An older read does not move it back.
+    store.touch_last_fetched(&[(row_id, NOW + 5)]).await.unwrap();
+    assert_eq!(store.get_connection(&key).await.unwrap().unwrap().last_fetched_at, Some(NOW + 21));
 
     // Delete, then upsert again: a new connection.
     assert!(store.delete_connection(&key).await.unwrap());

@@ -194,7 +194,9 @@ pub trait ConnectionStore: Send + Sync {
         patch: &JsonMap,
         now: i64,
     ) -> StoreResult<Option<JsonMap>>;
-    async fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()>;
+    /// Set `last_fetched_at` of the connections with these row ids (`(id, at)`), in one
+    /// statement per few hundred; a row created after `at`, or already read later, is left as it is.
+    async fn touch_last_fetched(&self, touches: &[(i64, i64)]) -> StoreResult<()>;
     /// Claim the refresh lock for `key` unless someone else holds an unexpired claim: a row
     /// claimed in the database, so one replica refreshes (SPEC §5).
     async fn try_lock_refresh(

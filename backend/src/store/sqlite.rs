@@ -47,10 +47,11 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await?;
         let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).clamp(4, 16);
+        // `GET /connection` reads through `inline`; these serve the other reads, with less cache.
         let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(readers as u32)
-            .connect_with(options)
+            .connect_with(options.pragma("cache_size", "-512"))
             .await?;
         Ok(Self { writer, reader, inline: super::sqlite_reads::InlineReader::new(path), cipher })
     }

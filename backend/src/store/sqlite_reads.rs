@@ -17,7 +17,7 @@ use std::sync::Mutex;
 /// thread runs anything else, so more would sit idle).
 const MAX_IDLE: usize = 4;
 /// Page cache per connection, in KiB (SQLite's negative `cache_size`).
-const CACHE_KIB: i64 = 1024;
+const CACHE_KIB: i64 = 512;
 
 pub(crate) struct InlineReader {
     path: PathBuf,
@@ -65,55 +65,12 @@ impl InlineReader {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::{ConnectionId, IntegrationKey};
-    use crate::store::sqlite::SqliteStore;
-    use crate::store::{ConnectionKey, ConnectionStore, EnvironmentStore, IntegrationStore, Schema};
-
-    async fn store_with_connection(dir: &Path) -> (SqliteStore, ConnectionKey) {
-        let store =
-            SqliteStore::open(&dir.join("t.db"), crate::store::conformance::test_cipher()).await.unwrap();
-        store.migrate().await.unwrap();
-        let new = crate::store::NewEnvironment {
-            name: "dev".into(),
-            secret_key: crate::secret::Secret::new("s".repeat(32)),
-            public_key: "p".repeat(32),
-        };
-        let environment = store.create_environment(new, 0).await.unwrap();
-        let input = crate::store::IntegrationInput {
-            unique_key: IntegrationKey::parse("github").unwrap(),
-            provider: "github".into(),
-            client_id: None,
-            client_secret: None,
-            scopes: vec![],
-            display_name: None,
-            allowed_hosts: vec![],
-        };
-        store.create_integration(environment.id, &input, 0).await.unwrap();
-        let key = ConnectionKey {
-            environment_id: environment.id,
-            integration_key: IntegrationKey::parse("github").unwrap(),
-            connection_id: ConnectionId::parse("u1").unwrap(),
-        };
-        let upsert = crate::store::UpsertConnection {
-            key: key.clone(),
-            provider: "github".into(),
-            connection_config: Default::default(),
-            sealed_credentials: vec![1, 2, 3],
-            credentials_expires_at: None,
-            end_user: None,
-            tags: None,
-            metadata: None,
-            webhook_url_override: None,
-            now: 0,
-        };
-        store.upsert_connection(&upsert).await.unwrap();
-        (store, key)
-    }
+    use crate::store::ConnectionStore;
 
     #[tokio::test]
     async fn every_committed_write_is_seen_by_the_next_inline_read() {
         let dir = tempfile::tempdir().unwrap();
-        let (store, key) = store_with_connection(dir.path()).await;
+        let (store, key) = crate::store::conformance::sqlite_with_connection(dir.path()).await;
         // The same statement, prepared once and reused by every read below.
         let reader = InlineReader::new(&dir.path().join("t.db"));
         let sealed = |reader: &InlineReader| {

@@ -249,13 +249,26 @@ macro_rules! connection_store {
                     self.merge_json(select, update, key, patch, now).await
                 }
 
-                async fn touch_last_fetched(&self, key: &ConnectionKey, now: i64) -> StoreResult<()> {
-                    // Reads call this on every fetch: within one second, write nothing.
-                    let sql = concat!(
-                        by_key!("UPDATE connections SET last_fetched_at = $4"),
-                        " AND (last_fetched_at IS NULL OR last_fetched_at < $4)"
-                    );
-                    bind_key!(sqlx::query(sql), key).bind(now).execute(&self.writer).await?;
+                async fn touch_last_fetched(&self, touches: &[(i64, i64)]) -> StoreResult<()> {
+                    // Both dialects: a CTE of typed pairs joined by `UPDATE .. FROM`.
+                    const ROWS_PER_STATEMENT: usize = 500;
+                    for chunk in touches.chunks(ROWS_PER_STATEMENT) {
+                        let mut query = sqlx::QueryBuilder::new("WITH touched (id, at) AS (VALUES ");
+                        let mut rows = query.separated(", ");
+                        for (id, at) in chunk {
+                            rows.push("(CAST(");
+                            rows.push_bind_unseparated(*id);
+                            rows.push_unseparated(" AS BIGINT), CAST(");
+                            rows.push_bind_unseparated(*at);
+                            rows.push_unseparated(" AS BIGINT))");
+                        }
+                        query.push(concat!(
+                            ") UPDATE connections SET last_fetched_at = touched.at FROM touched ",
+                            "WHERE connections.id = touched.id AND connections.created_at <= touched.at ",
+                            "AND (connections.last_fetched_at IS NULL OR connections.last_fetched_at < touched.at)"
+                        ));
+                        query.build().execute(&self.writer).await?;
+                    }
                     Ok(())
                 }
 
