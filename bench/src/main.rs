@@ -10,7 +10,8 @@
 //! Missed budgets are printed as MISSED and recorded; only a setup failure exits non-zero.
 //!
 //! Usage: `nango-bench --server PATH --report PATH --peer-script PATH --peer-modules DIR
-//! [--quick] [--max-connections N]`.
+//! [--quick] [--max-connections N] [--channels-only]`.
+//! `--channels-only` measures only the idle result channels (their memory), for trying changes.
 //! `--quick` (short windows, at most 100k connections) is for trying the bench out;
 //! `--max-connections` defaults to 1,000,000.
 
@@ -61,6 +62,7 @@ const SEED_BUDGET: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 struct Options {
     quick: bool,
+    channels_only: bool,
     max_connections: u64,
     /// The release `nango-server` binary.
     server: PathBuf,
@@ -79,12 +81,13 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn parse_options(args: &[String]) -> anyhow::Result<Options> {
-    let (mut quick, mut max_connections) = (false, 1_000_000);
+    let (mut quick, mut max_connections, mut channels_only) = (false, 1_000_000, false);
     let (mut server, mut report, mut peer_script, mut peer_modules) = (None, None, None, None);
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--quick" => quick = true,
+            "--channels-only" => channels_only = true,
             "--max-connections" => {
                 let value = iter.next().context("--max-connections needs a number")?;
                 max_connections = value.parse().context("--max-connections needs a number")?;
@@ -99,7 +102,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
             }
             other => bail!(
                 "unknown bench option `{other}` (known: --server PATH, --report PATH, --peer-script PATH, \
-                 --peer-modules DIR, --quick, --max-connections N)"
+                 --peer-modules DIR, --quick, --max-connections N, --channels-only)"
             ),
         }
     }
@@ -108,6 +111,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
     }
     Ok(Options {
         quick,
+        channels_only,
         max_connections,
         server: server.context("--server PATH (the release nango-server binary) is required")?,
         report: report.context("--report PATH (where the JSON report goes) is required")?,
@@ -124,6 +128,11 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     };
     let data_dir = std::env::temp_dir().join(format!("nango-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
+    if options.channels_only {
+        let result = channels_only(&options, &data_dir).await;
+        let _ = std::fs::remove_dir_all(&data_dir);
+        return result;
+    }
     let result = measure_all(&options, &options.server, &data_dir, window).await;
     let _ = std::fs::remove_dir_all(&data_dir);
     let measured = result?;
@@ -139,6 +148,42 @@ async fn bench(options: Options) -> anyhow::Result<()> {
         .with_context(|| format!("cannot write {}", markdown.display()))?;
     println!("figures for BENCHMARKS.md: {}", markdown.display());
     Ok(())
+}
+
+/// `--channels-only`: the server's memory with the full number of idle channels open, nothing else.
+async fn channels_only(options: &Options, data_dir: &Path) -> anyhow::Result<()> {
+    let provider_addr = servers::start_fake_provider().await?;
+    let server = ServerProcess::start(&options.server, data_dir, provider_addr).await?;
+    create_integration(&server).await?;
+    let channels = runs::channel_cost(&server, RESULT_SOCKETS, EVENT_STREAMS).await?;
+    let kib = channels.open.anon_kib.saturating_sub(channels.before.anon_kib);
+    println!(
+        "open channels: RSS {} -> {} KiB, heap {:.2} KiB per channel",
+        channels.before.rss_kib,
+        channels.open.rss_kib,
+        kib as f64 / (channels.sockets + channels.streams) as f64
+    );
+    Ok(())
+}
+
+/// The bench's integration on the fake provider, created through the REST API.
+async fn create_integration(server: &ServerProcess) -> anyhow::Result<http::Conn> {
+    let mut admin = http::Conn::open(server.addr, Some(SECRET_KEY)).await?;
+    let integration = json!({
+        "unique_key": INTEGRATION,
+        "provider": PROVIDER,
+        "credentials": {
+            "type": "OAUTH2",
+            "client_id": "bench-client",
+            "client_secret": "bench-client-secret",
+            "scopes": ["read"],
+        },
+    });
+    let answer = admin.send(hyper::Method::POST, "/integrations", Some(&integration)).await?;
+    if !answer.status.is_success() {
+        bail!("POST /integrations answered {}: {}", answer.status, answer.text());
+    }
+    Ok(admin)
 }
 
 fn options_json(options: &Options) -> serde_json::Value {
@@ -191,22 +236,7 @@ async fn measure_all(
     let rss_max = Arc::new(AtomicU64::new(0));
     let sampler = tokio::spawn(sample_rss(server.pid(), Arc::clone(&rss_max)));
 
-    let mut admin = http::Conn::open(server.addr, Some(SECRET_KEY)).await?;
-    let integration = json!({
-        "unique_key": INTEGRATION,
-        "provider": PROVIDER,
-        "credentials": {
-            "type": "OAUTH2",
-            "client_id": "bench-client",
-            "client_secret": "bench-client-secret",
-            "scopes": ["read"],
-        },
-    });
-    let answer = admin.send(hyper::Method::POST, "/integrations", Some(&integration)).await?;
-    if !answer.status.is_success() {
-        bail!("POST /integrations answered {}: {}", answer.status, answer.text());
-    }
-
+    let mut admin = create_integration(&server).await?;
     let db_path = data_dir.join("nango.db");
     let mut seeder = seed::Seeder::open(&db_path, servers::ENCRYPTION_KEY, INTEGRATION, PROVIDER).await?;
     let now = nango_backend::time::now();

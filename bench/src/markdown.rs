@@ -65,7 +65,8 @@ fn figures(report: &Value, name: &str) -> (String, String) {
         _ => match name.strip_prefix("flows_vs_grant_") {
             Some(clients) => {
                 let runs = report["flows_vs_peer"]["runs"].as_array().cloned().unwrap_or_default();
-                let run = runs.iter().find(|run| run["concurrent"].to_string() == clients);
+                let clients: u64 = clients.parse().unwrap_or(0);
+                let run = runs.iter().find(|run| run["concurrent"].as_u64() == Some(clients));
                 run.map_or_else(Default::default, |run| {
                     (rate(&run["ours"]), format!("Grant {}", rate(&run["grant"])))
                 })

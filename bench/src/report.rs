@@ -84,10 +84,14 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
         ),
         budget(
             "server_peak_rss_mib",
-            mib(measured.end.hwm_kib),
+            mib(measured.channels.before.hwm_kib),
             MAX_RSS_MIB,
             "<",
-            "VmHWM of nango-server over the whole bench".into(),
+            format!(
+                "VmHWM of nango-server through the flow load and the reads of {} stored connections \
+                 (everything before the open channels)",
+                measured.large_store
+            ),
         ),
     ];
     let proxy = &measured.proxy;
