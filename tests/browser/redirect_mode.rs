@@ -58,12 +58,14 @@ impl Redirecting {
     }
 
     async fn go(&self, connection_id: &str) {
-        self.browser.execute("window.go('fake', arguments[0], {});", json!([connection_id])).await;
+        // The mark stays on this document only: `back` knows the page it reads is a new one.
+        self.browser.execute("window.__left = true; window.go('fake', arguments[0], {});", json!([connection_id])).await;
     }
 
-    /// Wait until the browser is on a page of the app again, then read `handleRedirect()`.
+    /// Wait until the browser is on a new page of the app again, then read `handleRedirect()`.
     async fn back(&self) -> Value {
-        let script = "return location.href.startsWith(arguments[0]) && window.__returned !== undefined \
+        let script = "return location.href.startsWith(arguments[0]) && window.__left === undefined \
+                      && window.__returned !== undefined \
                       && document.readyState === 'complete' && window.__search !== undefined ? true : null;";
         let origin = self.origin();
         self.browser.wait_for("the way back to the app", script, json!([origin]), FLOW_TIMEOUT).await;
