@@ -5,7 +5,7 @@
 
 use crate::store::{Environment, EnvironmentStore, StoreResult};
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// More distinct valid keys than this (there is one per environment) just empties the map.
@@ -13,7 +13,7 @@ const MAX_ENTRIES: usize = 256;
 
 pub struct EnvironmentCache {
     ttl: Duration,
-    entries: Mutex<HashMap<String, (Environment, Instant)>>,
+    entries: Mutex<HashMap<String, (Arc<Environment>, Instant)>>,
 }
 
 impl EnvironmentCache {
@@ -23,16 +23,16 @@ impl EnvironmentCache {
 
     /// The environment with this secret key, from the cache or the store. Only keys that exist
     /// are cached, so guessing keys cannot fill the map. Callers still compare the key in
-    /// constant time.
+    /// constant time. Shared, not copied: one reference count per request.
     pub async fn by_secret_key(
         &self,
         store: &dyn EnvironmentStore,
         secret_key: &str,
-    ) -> StoreResult<Option<Environment>> {
+    ) -> StoreResult<Option<Arc<Environment>>> {
         if let Some(environment) = self.fresh(secret_key, Instant::now()) {
             return Ok(Some(environment));
         }
-        let found = store.environment_by_secret_key(secret_key).await?;
+        let found = store.environment_by_secret_key(secret_key).await?.map(Arc::new);
         if let Some(environment) = &found {
             if let Ok(mut entries) = self.entries.lock() {
                 if entries.len() >= MAX_ENTRIES {
@@ -51,7 +51,7 @@ impl EnvironmentCache {
         }
     }
 
-    fn fresh(&self, secret_key: &str, now: Instant) -> Option<Environment> {
+    fn fresh(&self, secret_key: &str, now: Instant) -> Option<Arc<Environment>> {
         let entries = self.entries.lock().ok()?;
         let (environment, cached_at) = entries.get(secret_key)?;
         (now.duration_since(*cached_at) < self.ttl).then(|| environment.clone())

@@ -59,7 +59,9 @@ impl Redirecting {
 
     async fn go(&self, connection_id: &str) {
         // The mark stays on this document only: `back` knows the page it reads is a new one.
-        self.browser.execute("window.__left = true; window.go('fake', arguments[0], {});", json!([connection_id])).await;
+        self.browser
+            .execute("window.__left = true; window.go('fake', arguments[0], {});", json!([connection_id]))
+            .await;
     }
 
     /// Wait until the browser is on a new page of the app again, then read `handleRedirect()`.

@@ -3,8 +3,9 @@
 //! prints a summary. The load generator lives in its own crate so that xtask stays a thin
 //! orchestrator, without the backend library, axum, hyper or sqlx.
 //!
-//! Options are passed through: `--quick` (short windows, at most 100k connections) and
-//! `--max-connections N` (default 1,000,000).
+//! Options are passed through: `--quick` (short windows, at most 100k connections),
+//! `--max-connections N` (default 1,000,000) and `--channels-only` (only the memory of the idle
+//! result channels, on a fresh server; BENCHMARKS.md is left as it is).
 //!
 //! The peer of the flow comparison, Grant on Express (`bench/peer/grant-server.cjs`), is
 //! installed with npm at the pinned versions below into `~/.cache/nango-bench-deps/` on the
@@ -34,7 +35,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         "{bench} --server {server} --report {report} --peer-script {peer_script} --peer-modules {peer_modules} {args...}"
     )
     .run()?;
-    if args.iter().any(|arg| arg == "--quick") {
+    if args.iter().any(|arg| arg == "--channels-only") {
+        // Prints its one figure; writes no report.
+    } else if args.iter().any(|arg| arg == "--quick") {
         println!(
             "--quick: BENCHMARKS.md left as it is (figures in {})",
             report.with_extension("md").display()

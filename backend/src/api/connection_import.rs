@@ -16,6 +16,7 @@ use crate::sessions::FieldError;
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 const BODY_KEYS: &[&str] = &[
@@ -50,13 +51,14 @@ pub(super) async fn post_connection(
     AuthedEnvironment(environment): AuthedEnvironment,
     RawQuery(query): RawQuery,
     Json(body): Json<Value>,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Response, ApiError> {
     crate::extract::QueryParams::parse(query.as_deref()).only(&[])?;
     let request = parse(&body).map_err(|errors| ApiError::with_errors(ErrorCode::InvalidBody, errors))?;
     let saved = import(&state, &environment, request, crate::time::now()).await?;
     let credentials = open_credentials(&state, &saved.connection)?;
     let view = connection_json(&saved.connection, &credentials, true, saved.connection.last_fetched_at)?;
-    Ok((StatusCode::CREATED, Json(view)))
+    // Serialised here: the view borrows the connection.
+    Ok((StatusCode::CREATED, Json(view)).into_response())
 }
 
 fn parse(body: &Value) -> Result<Import, Vec<FieldError>> {

@@ -10,6 +10,7 @@ use crate::extract::Json;
 use crate::state::AppState;
 use crate::store::{Connection, JsonMap};
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch};
 use axum::Router;
 use serde_json::{json, Value};
@@ -57,7 +58,7 @@ pub(super) async fn get_connection(
     State(state): State<AppState>,
     ConnectionTarget { environment, key, query }: ConnectionTarget,
     console: Option<axum::Extension<crate::extract::ConsoleRequest>>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     if console.is_some() {
         // SPEC §14: the console shows credentials only when asked; each read is on record.
         tracing::info!(integration = %key.integration_key, connection_id = %key.connection_id,
@@ -86,7 +87,9 @@ pub(super) async fn get_connection(
     }
     let credentials = read.credentials;
     let last_fetched_at = record_read(&state, &connection, now);
-    Ok(Json(connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)?))
+    // Serialised here, straight from the connection the view borrows.
+    let view = connection_json(&connection, &credentials, include_refresh_token, last_fetched_at)?;
+    Ok(Json(view).into_response())
 }
 
 /// `GET /connection(s)/{id}/events`: the connection's last status transitions, oldest first

@@ -11,6 +11,7 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap};
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 
 /// The environment whose secret key the request carries (`Authorization: Bearer <secret>`),
 /// or whose admin console session cookie it carries (SPEC §14, `admin_sessions.rs`).
@@ -19,7 +20,7 @@ use std::net::{IpAddr, SocketAddr};
 /// session's CSRF token in `X-Nango-Csrf` and must not come from another site
 /// (`Sec-Fetch-Site`), else 403 `invalid_csrf_token`. Bearer requests are unchanged.
 #[derive(Debug, Clone)]
-pub struct AuthedEnvironment(pub Environment);
+pub struct AuthedEnvironment(pub Arc<Environment>);
 
 impl FromRequestParts<AppState> for AuthedEnvironment {
     type Rejection = ApiError;
@@ -29,7 +30,7 @@ impl FromRequestParts<AppState> for AuthedEnvironment {
             if let Some(token) = admin_cookie(&parts.headers) {
                 let environment = console_session(parts, state, token).await?;
                 parts.extensions.insert(ConsoleRequest);
-                return Ok(Self(environment));
+                return Ok(Self(Arc::new(environment)));
             }
             return Err(ApiError::new(
                 ErrorCode::MissingAuthHeader,
@@ -52,7 +53,7 @@ pub async fn verify_secret_key(
     state: &AppState,
     peer: Option<IpAddr>,
     given: &str,
-) -> Result<Environment, ApiError> {
+) -> Result<Arc<Environment>, ApiError> {
     // SPEC §13: an IP that sent too many wrong keys is refused before its key is looked at.
     if let Some(Err(retry)) = peer.map(|ip| state.rate_limits.secret_key_attempt(ip)) {
         return Err(ApiError::rate_limited(retry));

@@ -12,14 +12,15 @@ use axum::http::request::Parts;
 
 #[derive(Debug, Clone)]
 pub enum ApiCaller {
-    SecretKey(Environment),
+    SecretKey(std::sync::Arc<Environment>),
     Session { environment: Environment, session: Box<ConnectSession> },
 }
 
 impl ApiCaller {
     pub fn environment(&self) -> &Environment {
         match self {
-            Self::SecretKey(environment) | Self::Session { environment, .. } => environment,
+            Self::SecretKey(environment) => environment,
+            Self::Session { environment, .. } => environment,
         }
     }
 

@@ -14,7 +14,7 @@ use axum::http::HeaderMap;
 /// the id from the path, and the integration from the `Provider-Config-Key` header or the
 /// `provider_config_key` query parameter. `query` is kept for the handler's other flags.
 pub struct ConnectionTarget {
-    pub environment: Environment,
+    pub environment: std::sync::Arc<Environment>,
     pub key: ConnectionKey,
     pub query: QueryParams,
 }

@@ -145,10 +145,11 @@ impl Waiter {
                 None if Instant::now() >= give_up => return Ok(None),
                 None => give_up,
             };
+            // One timer, not two: each idle waiter keeps it for as long as it waits.
+            let wake_at = deadline.min(Instant::now() + RECHECK);
             tokio::select! {
                 () = self.notify.notified() => {}
-                () = tokio::time::sleep(RECHECK) => {}
-                () = tokio::time::sleep_until(deadline) => {}
+                () = tokio::time::sleep_until(wake_at) => {}
             }
         }
     }

@@ -14,7 +14,7 @@ use crate::flows::watch::{Waiter, WatchError};
 use crate::flows::FlowState;
 use crate::ids::{EnvironmentId, FlowId};
 use crate::state::AppState;
-use crate::store::{FlowError, FlowOutcome};
+use crate::store::{FlowError, FlowOutcome, StoreResult};
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -61,27 +61,56 @@ pub fn open(
         // Each message is written out at once: no write buffer to keep either.
         .write_buffer_size(0)
         .max_write_buffer_size(16 * 1024)
-        .on_upgrade(move |socket| serve(state, waiter, origin, socket))
+        // A task of its own: axum's upgrade task (the handshake's state, a second copy of the
+        // socket) ends here instead of living as long as the socket.
+        .on_upgrade(move |socket| async move {
+            tokio::spawn(serve(state, waiter, origin, socket));
+        })
 }
 
-async fn serve(state: AppState, waiter: Waiter, origin: Option<String>, mut socket: WebSocket) {
-    let ack = json!({ "message_type": "connection_ack", "ws_client_id": waiter.flow_id().as_str() });
-    if socket.send(Message::Text(ack.to_string().into())).await.is_err() {
-        return;
-    }
-    let lifetime = Duration::from_secs(state.config.flow_ttl_seconds.max(0) as u64);
-    let give_up = Instant::now() + lifetime;
-    let ended = tokio::select! {
-        ended = waiter.outcome(state.store.as_ref(), give_up) => ended,
-        () = until_closed(&mut socket) => return,
-    };
-    let message = match ended {
-        Ok(Some((flow_state, environment_id))) => {
-            match origin_refusal(&state, origin.as_deref(), environment_id).await {
-                None => message(&flow_state),
-                Some(refusal) => error_message(&refusal),
-            }
+/// One socket, for its whole life. Ten thousand of these may wait at once, so what waits is
+/// kept small (`cargo xtask bench --channels-only`): an `async move` block rather than an
+/// `async fn` (whose arguments the compiler keeps twice in the state, the socket included),
+/// the ack sent and dropped before the wait, and the steps after it (reading the environment,
+/// the answer, the close) boxed, so their state is allocated only when they run instead of
+/// being reserved in every idle socket's task.
+#[allow(clippy::manual_async_fn)] // On purpose: see above.
+fn serve(
+    state: AppState,
+    waiter: Waiter,
+    origin: Option<String>,
+    mut socket: WebSocket,
+) -> impl std::future::Future<Output = ()> {
+    async move {
+        // A temporary: a `Value` bound to a name would be kept (and its map) until the socket ends.
+        let ack = json!({ "message_type": "connection_ack", "ws_client_id": waiter.flow_id().as_str() })
+            .to_string();
+        if Box::pin(socket.send(Message::Text(ack.into()))).await.is_err() {
+            return;
         }
+        let lifetime = Duration::from_secs(state.config.flow_ttl_seconds.max(0) as u64);
+        let give_up = Instant::now() + lifetime;
+        let ended = tokio::select! {
+            ended = waiter.outcome(state.store.as_ref(), give_up) => ended,
+            () = until_closed(&mut socket) => return,
+        };
+        drop(waiter);
+        Box::pin(answer(&state, origin.as_deref(), ended, &mut socket)).await;
+    }
+}
+
+/// Send the one message the flow's end calls for, then close.
+async fn answer(
+    state: &AppState,
+    origin: Option<&str>,
+    ended: StoreResult<Option<(FlowState, Option<EnvironmentId>)>>,
+    socket: &mut WebSocket,
+) {
+    let message = match ended {
+        Ok(Some((flow_state, environment_id))) => match origin_refusal(state, origin, environment_id).await {
+            None => message(&flow_state),
+            Some(refusal) => error_message(&refusal),
+        },
         // The flow never started: nothing to say.
         Ok(None) => return close(socket, "no flow started on this socket in time").await,
         Err(error) => {
@@ -106,7 +135,7 @@ async fn until_closed(socket: &mut WebSocket) {
     }
 }
 
-async fn close(mut socket: WebSocket, reason: &'static str) {
+async fn close(socket: &mut WebSocket, reason: &'static str) {
     let frame = CloseFrame { code: axum::extract::ws::close_code::NORMAL, reason: reason.into() };
     // The client may be gone already: nothing to do then.
     let _ = socket.send(Message::Close(Some(frame))).await;
@@ -196,6 +225,16 @@ mod tests {
             (expired["message_type"].as_str(), expired["error_type"].as_str()),
             (Some("error"), Some("state_err"))
         );
+    }
+
+    /// What every idle socket's task holds while it waits (the memory budget of 10,000 sockets).
+    #[test]
+    fn an_idle_sockets_state_stays_small() {
+        fn future_size<A, B, C, D, F: std::future::Future>(_: impl Fn(A, B, C, D) -> F) -> usize {
+            std::mem::size_of::<F>()
+        }
+        let (serve, socket) = (future_size(serve), std::mem::size_of::<WebSocket>());
+        assert!(serve <= socket + 512, "serve's future is {serve} B, the socket {socket} B");
     }
 
     #[test]
