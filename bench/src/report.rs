@@ -201,7 +201,7 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
         "baseline": {
             "result": measured.baseline.to_json(),
             "runs_per_second": measured.baseline_runs_per_second.map(|rate| round(rate, 0)),
-            "runs_note": "measured first (after the small run) and last; the result combines both",
+            "runs_note": "measured first (after the small run) and last; the result is the faster of the two",
             "body_bytes": measured.baseline_body_bytes,
             "what": "a bare axum handler returning a captured GET /connection body",
         },
