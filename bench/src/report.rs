@@ -15,43 +15,33 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
     let baseline = measured.baseline.per_second();
     let ms = |us: u64| round(us as f64 / 1000.0, 3);
     let mib = |kib: u64| round(kib as f64 / 1024.0, 1);
+    // Ours over the bare axum baseline of the same run.
+    let vs_baseline = |name: &str, ours: f64, what: String| {
+        compared(
+            budget(name, round(ours / baseline, 3), MIN_BASELINE_RATIO, ">=", format!("{what} / bare axum")),
+            per_second(ours),
+            format!("bare axum {}", per_second(baseline)),
+        )
+    };
     let mut budgets = vec![
-        compared(
-            budget(
-                "get_connection_vs_baseline_small",
-                round(ours_small / baseline, 3),
-                MIN_BASELINE_RATIO,
-                ">=",
-                format!("throughput with {} stored connections / bare axum", measured.small_store),
-            ),
-            per_second(ours_small),
-            format!("bare axum {}", per_second(baseline)),
+        vs_baseline(
+            "get_connection_vs_baseline_small",
+            ours_small,
+            format!("throughput with {} stored connections", measured.small_store),
         ),
-        compared(
-            budget(
-                "get_connection_vs_baseline_large",
-                round(ours_large / baseline, 3),
-                MIN_BASELINE_RATIO,
-                ">=",
-                format!("throughput with {} stored connections / bare axum", measured.large_store),
-            ),
-            per_second(ours_large),
-            format!("bare axum {}", per_second(baseline)),
+        vs_baseline(
+            "get_connection_vs_baseline_large",
+            ours_large,
+            format!("throughput with {} stored connections", measured.large_store),
         ),
-        compared(
-            budget(
-                "get_connection_vs_baseline_large_cold",
-                round(ours_cold / baseline, 3),
-                MIN_BASELINE_RATIO,
-                ">=",
-                format!(
-                    "throughput with {} stored connections, none read in the last minute (each read \
-                 also writes last_fetched_at) / bare axum",
-                    measured.large_store
-                ),
+        vs_baseline(
+            "get_connection_vs_baseline_large_cold",
+            ours_cold,
+            format!(
+                "throughput with {} stored connections, none read in the last minute (each read also \
+                 writes last_fetched_at)",
+                measured.large_store
             ),
-            per_second(ours_cold),
-            format!("bare axum {}", per_second(baseline)),
         ),
         budget(
             "get_connection_p99_ms_small",
