@@ -10,14 +10,15 @@
 //! Missed budgets are printed as MISSED and recorded; only a setup failure exits non-zero.
 //!
 //! Usage: `nango-bench --server PATH --report PATH --peer-script PATH --peer-modules DIR
-//! [--quick] [--max-connections N] [--channels-only]`.
-//! `--channels-only` measures only the idle result channels (their memory), for trying changes.
+//! [--quick] [--max-connections N] [--channels-only | --flows-only]`.
+//! `--channels-only` and `--flows-only` measure one thing for trying changes (`partial.rs`).
 //! `--quick` (short windows, at most 100k connections) is for trying the bench out;
 //! `--max-connections` defaults to 1,000,000.
 
 mod http;
 mod load;
 mod markdown;
+mod partial;
 mod peer;
 mod report;
 mod runs;
@@ -62,7 +63,8 @@ const SEED_BUDGET: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 struct Options {
     quick: bool,
-    channels_only: bool,
+    /// Measure only this (`partial.rs`), print it and write no report.
+    only: Option<partial::Only>,
     max_connections: u64,
     /// The release `nango-server` binary.
     server: PathBuf,
@@ -81,13 +83,14 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn parse_options(args: &[String]) -> anyhow::Result<Options> {
-    let (mut quick, mut max_connections, mut channels_only) = (false, 1_000_000, false);
+    let (mut quick, mut max_connections, mut only) = (false, 1_000_000, None);
     let (mut server, mut report, mut peer_script, mut peer_modules) = (None, None, None, None);
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
             "--quick" => quick = true,
-            "--channels-only" => channels_only = true,
+            "--channels-only" => only = Some(partial::Only::Channels),
+            "--flows-only" => only = Some(partial::Only::Flows),
             "--max-connections" => {
                 let value = iter.next().context("--max-connections needs a number")?;
                 max_connections = value.parse().context("--max-connections needs a number")?;
@@ -102,7 +105,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
             }
             other => bail!(
                 "unknown bench option `{other}` (known: --server PATH, --report PATH, --peer-script PATH, \
-                 --peer-modules DIR, --quick, --max-connections N, --channels-only)"
+                 --peer-modules DIR, --quick, --max-connections N, --channels-only, --flows-only)"
             ),
         }
     }
@@ -111,7 +114,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
     }
     Ok(Options {
         quick,
-        channels_only,
+        only,
         max_connections,
         server: server.context("--server PATH (the release nango-server binary) is required")?,
         report: report.context("--report PATH (where the JSON report goes) is required")?,
@@ -128,8 +131,8 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     };
     let data_dir = std::env::temp_dir().join(format!("nango-bench-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&data_dir);
-    if options.channels_only {
-        let result = channels_only(&options, &data_dir).await;
+    if let Some(only) = options.only {
+        let result = partial::run(only, &options, &data_dir, window).await;
         let _ = std::fs::remove_dir_all(&data_dir);
         return result;
     }
@@ -147,22 +150,6 @@ async fn bench(options: Options) -> anyhow::Result<()> {
     std::fs::write(&markdown, markdown::render(&report, command))
         .with_context(|| format!("cannot write {}", markdown.display()))?;
     println!("figures for BENCHMARKS.md: {}", markdown.display());
-    Ok(())
-}
-
-/// `--channels-only`: the server's memory with the full number of idle channels open, nothing else.
-async fn channels_only(options: &Options, data_dir: &Path) -> anyhow::Result<()> {
-    let provider_addr = servers::start_fake_provider().await?;
-    let server = ServerProcess::start(&options.server, data_dir, provider_addr).await?;
-    create_integration(&server).await?;
-    let channels = runs::channel_cost(&server, RESULT_SOCKETS, EVENT_STREAMS).await?;
-    let kib = channels.open.anon_kib.saturating_sub(channels.before.anon_kib);
-    println!(
-        "open channels: RSS {} -> {} KiB, heap {:.2} KiB per channel",
-        channels.before.rss_kib,
-        channels.open.rss_kib,
-        kib as f64 / (channels.sockets + channels.streams) as f64
-    );
     Ok(())
 }
 
@@ -273,7 +260,8 @@ async fn measure_all(
         runs::curve("bare axum", baseline_addr, None, || Scenario::Baseline, 0, window, &CURVE_CLIENTS);
     curve.extend(baseline_curve.await?);
 
-    let flows = runs::compare_flows(options, server.addr, provider_addr, window, now as u64).await?;
+    let flows =
+        runs::compare_flows(options, server.addr, provider_addr, window, now as u64, &FLOW_CLIENTS).await?;
     phases.push(("OAuth flows", server.memory_kib()?));
     println!("bench: the proxy beside direct calls to the same upstream, 1 client");
     let proxy = runs::proxy_cost(server.addr, provider_addr, window).await?;

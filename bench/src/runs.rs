@@ -3,11 +3,11 @@
 
 use super::load::{self, LoadResult, Scenario, Window};
 use super::servers::{self, ServerProcess, INTEGRATION, PUBLIC_KEY, SECRET_KEY};
-use super::{peer, sockets, Options, FLOW_CLIENTS};
+use super::{peer, sockets, Options};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-/// Complete OAuth flows, ours and Grant's, one after the other at each of `FLOW_CLIENTS`.
+/// Complete OAuth flows, ours and Grant's, one after the other at each of `concurrencies`.
 pub struct FlowComparison {
     pub clients: usize,
     pub ours: LoadResult,
@@ -20,11 +20,12 @@ pub async fn compare_flows(
     provider: SocketAddr,
     window: Window,
     run: u64,
+    concurrencies: &[usize],
 ) -> anyhow::Result<Vec<FlowComparison>> {
     let grant = peer::GrantProcess::start(&options.peer_script, &options.peer_modules, provider).await?;
     println!("bench: the Grant peer (node pid {}) on {}", grant.pid(), grant.addr);
     let mut flows = Vec::new();
-    for clients in FLOW_CLIENTS {
+    for &clients in concurrencies {
         let window = Window { clients, ..window };
         println!("bench: OAuth flows (connect + callback + token exchange), {clients} concurrent, ours");
         // Each run its own connection ids: every flow creates a connection.

@@ -4,8 +4,9 @@
 //! orchestrator, without the backend library, axum, hyper or sqlx.
 //!
 //! Options are passed through: `--quick` (short windows, at most 100k connections),
-//! `--max-connections N` (default 1,000,000) and `--channels-only` (only the memory of the idle
-//! result channels, on a fresh server; BENCHMARKS.md is left as it is).
+//! `--max-connections N` (default 1,000,000), `--channels-only` (only the memory of the idle
+//! result channels) and `--flows-only` (only the flows beside Grant's), each on a fresh server
+//! and leaving BENCHMARKS.md as it is.
 //!
 //! The peer of the flow comparison, Grant on Express (`bench/peer/grant-server.cjs`), is
 //! installed with npm at the pinned versions below into `~/.cache/nango-bench-deps/` on the
@@ -35,8 +36,8 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         "{bench} --server {server} --report {report} --peer-script {peer_script} --peer-modules {peer_modules} {args...}"
     )
     .run()?;
-    if args.iter().any(|arg| arg == "--channels-only") {
-        // Prints its one figure; writes no report.
+    if args.iter().any(|arg| arg == "--channels-only" || arg == "--flows-only") {
+        // Prints its figures; writes no report.
     } else if args.iter().any(|arg| arg == "--quick") {
         println!(
             "--quick: BENCHMARKS.md left as it is (figures in {})",

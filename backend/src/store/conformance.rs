@@ -13,7 +13,7 @@ use serde_json::json;
 
 mod connections;
 mod environment_variables;
-mod flows;
+pub(crate) mod flows;
 mod health;
 mod integrations;
 mod sealing;
@@ -46,7 +46,7 @@ pub async fn run_all(store: &dyn Store) {
     webhooks::webhooks_outbox(store).await;
 }
 
-const NOW: i64 = 1_700_000_000;
+pub(crate) const NOW: i64 = 1_700_000_000;
 
 /// The cipher the stores under test seal their secrets with.
 pub fn test_cipher() -> crate::crypto::Cipher {

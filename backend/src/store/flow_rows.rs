@@ -42,6 +42,26 @@ pub(crate) struct FlowRow {
 }
 
 impl FlowRow {
+    /// The row from a `RETURNING consumed_flow_columns!()` of the inline SQLite writer.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            flow_id: row.get(0)?,
+            environment_id: row.get(1)?,
+            integration_key: row.get(2)?,
+            connection_id: row.get(3)?,
+            pkce_verifier: row.get(4)?,
+            params: row.get(5)?,
+            origin: row.get(6)?,
+            redirect_uri: row.get(7)?,
+            end_user: row.get(8)?,
+            tags: row.get(9)?,
+            webhook_url_override: row.get(10)?,
+            created_at: row.get(11)?,
+            return_to: row.get(12)?,
+            started_at_ms: row.get(13)?,
+        })
+    }
+
     pub(crate) fn into_flow(self) -> StoreResult<ConsumedFlow> {
         Ok(ConsumedFlow {
             flow_id: parse_id(FlowId::parse(self.flow_id), "flow_id")?,

@@ -22,6 +22,7 @@ pub mod secrets;
 mod sql;
 pub mod sqlite;
 mod sqlite_reads;
+mod sqlite_writer;
 mod webhook_records;
 mod webhook_rows;
 

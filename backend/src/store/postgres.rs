@@ -66,16 +66,31 @@ impl PostgresStore {
         Ok(())
     }
 
-    async fn begin_write(&self) -> StoreResult<Transaction<'static, Postgres>> {
-        Ok(self.writer.begin().await?)
+    /// A connection of the pool for a transaction (`begin_write`).
+    async fn write_turn(&self) -> StoreResult<sqlx::pool::PoolConnection<Postgres>> {
+        Ok(self.writer.acquire().await?)
+    }
+
+    async fn begin_write(writer: &mut sqlx::PgConnection) -> StoreResult<Transaction<'_, Postgres>> {
+        use sqlx::Connection as _;
+        Ok(writer.begin().await?)
     }
 
     /// Postgres reads always take the pool (only SQLite has an inline reader).
-    fn read_connection_inline(
+    /// Postgres writes always take the pool (only SQLite has an inline writer).
+    async fn write_inline<T>(
+        &self,
+        _write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        None
+    }
+
+    fn read_inline<T>(
         &self,
         _sql: &str,
-        _key: &ConnectionKey,
-    ) -> Option<Option<rows::ConnectionRow>> {
+        _params: impl rusqlite::Params,
+        _row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Option<Option<T>> {
         None
     }
 }

@@ -52,6 +52,25 @@ pub(crate) struct EnvironmentRow {
 }
 
 impl EnvironmentRow {
+    /// The row from a `SELECT environment_columns!()` read by the inline SQLite reader
+    /// (`sqlite_reads.rs`), columns in the macro's order.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            name: row.get(1)?,
+            secret_key: row.get(2)?,
+            secret_key_hash: row.get(3)?,
+            public_key: row.get(4)?,
+            callback_url: row.get(5)?,
+            hmac_enabled: row.get(6)?,
+            hmac_key: row.get(7)?,
+            webhook_url: row.get(8)?,
+            allowed_origins: row.get(9)?,
+            created_at: row.get(10)?,
+            updated_at: row.get(11)?,
+        })
+    }
+
     pub(crate) fn into_environment(self, cipher: &Cipher) -> StoreResult<Environment> {
         let hash = required(self.secret_key_hash, "secret_key_hash")?;
         let hmac_key = match &self.hmac_key {
@@ -97,6 +116,23 @@ pub(crate) struct IntegrationRow {
 }
 
 impl IntegrationRow {
+    /// The row from a `SELECT integration_columns!()` read by the inline SQLite reader.
+    pub(crate) fn from_rusqlite(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: row.get(0)?,
+            environment_id: row.get(1)?,
+            unique_key: row.get(2)?,
+            provider: row.get(3)?,
+            client_id: row.get(4)?,
+            client_secret: row.get(5)?,
+            scopes: row.get(6)?,
+            display_name: row.get(7)?,
+            allowed_hosts: row.get(8)?,
+            created_at: row.get(9)?,
+            updated_at: row.get(10)?,
+        })
+    }
+
     pub(crate) fn into_integration(self, cipher: &Cipher) -> StoreResult<Integration> {
         let client_secret = match &self.client_secret {
             Some(sealed) => {
@@ -263,7 +299,8 @@ impl SessionRow {
 
 /// JSON text of a map, for binding.
 pub(crate) fn map_text(map: &JsonMap) -> String {
-    serde_json::Value::Object(map.clone()).to_string()
+    // Without a copy into a `Value`; a map with string keys always serialises.
+    serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// JSON text of a string list, for binding.

@@ -1,7 +1,7 @@
 //! `Store` on an embedded SQLite file: WAL, one writer connection, several readers.
 //!
-//! All writes go through a single-connection pool, so writers queue in the pool instead of
-//! spinning on SQLITE_BUSY; reads run in parallel on their own connections (WAL lets them
+//! All writes go through one connection (`sqlite_writer.rs`), so writers queue for it instead
+//! of spinning on SQLITE_BUSY; reads run in parallel on their own connections (WAL lets them
 //! see every committed write). Transactions start with `BEGIN IMMEDIATE`, so another
 //! process (the CLI) cannot slip a write between our read and our write. The statements
 //! are shared with Postgres (`sql.rs`).
@@ -12,9 +12,10 @@ use sqlx::{ConnectOptions as _, Sqlite, SqlitePool, Transaction};
 use std::time::Duration;
 
 pub struct SqliteStore {
-    writer: SqlitePool,
+    /// The only writer connection (`sqlite_writer.rs`).
+    writer: super::sqlite_writer::SqliteWriter,
     reader: SqlitePool,
-    /// `get_connection` without the pool's thread hand-off (`sqlite_reads.rs`).
+    /// Point reads without the pool's thread hand-offs (`sqlite_reads.rs`).
     inline: super::sqlite_reads::InlineReader,
     /// Seals the secrets of environments and integrations (`secrets.rs`).
     cipher: crate::crypto::Cipher,
@@ -38,14 +39,9 @@ impl SqliteStore {
             // Every statement at `RUST_LOG=debug` would drown the server's own lines.
             .log_statements(log::LevelFilter::Trace);
         // The writer opens the file first so it exists (and is in WAL mode) for the readers.
-        // An embedded file cannot go stale like a network connection: skip sqlx's ping before
-        // every acquire, a round trip to the connection's worker thread per query.
-        let writer = SqlitePoolOptions::new()
-            .test_before_acquire(false)
-            .max_connections(1)
-            .min_connections(1)
-            .connect_with(options.clone())
-            .await?;
+        // An embedded file cannot go stale like a network connection: the readers skip sqlx's
+        // ping before every acquire, a round trip to the connection's worker thread per query.
+        let writer = super::sqlite_writer::SqliteWriter::connect(path, options.clone()).await?;
         let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).clamp(4, 16);
         // `GET /connection` reads through `inline`; these serve the other reads, with less cache.
         let reader = SqlitePoolOptions::new()
@@ -57,20 +53,41 @@ impl SqliteStore {
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {
-        sqlx::migrate!("migrations/sqlite").run(&self.writer).await?;
+        sqlx::migrate!("migrations/sqlite").run_direct(&mut *self.writer.lock().await).await?;
         Ok(())
     }
 
-    async fn begin_write(&self) -> StoreResult<Transaction<'static, Sqlite>> {
-        Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?)
+    /// `write` on this thread in the writer's turn, or `None` to take the sqlx path
+    /// (`sqlite_writer.rs`).
+    async fn write_inline<T>(
+        &self,
+        write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+    ) -> Option<T> {
+        self.writer.write_inline(write).await
     }
 
-    /// One connection's row by key on this thread, or `None` to take the pool (`sqlite_reads.rs`).
-    fn read_connection_inline(&self, sql: &str, key: &ConnectionKey) -> Option<Option<rows::ConnectionRow>> {
+    /// The writer, alone until the guard drops: `begin_write` on it starts a transaction.
+    async fn write_turn(&self) -> StoreResult<tokio::sync::MutexGuard<'_, sqlx::SqliteConnection>> {
+        Ok(self.writer.lock().await)
+    }
+
+    async fn begin_write(writer: &mut sqlx::SqliteConnection) -> StoreResult<Transaction<'_, Sqlite>> {
+        use sqlx::Connection as _;
+        Ok(writer.begin_with("BEGIN IMMEDIATE").await?)
+    }
+
+    /// At most one row of `sql` on this thread, or `None` to take the pool (`sqlite_reads.rs`):
+    /// the point reads every request or flow makes (a connection, an environment, an
+    /// integration, the count of unfinished flows).
+    fn read_inline<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Option<Option<T>> {
         self.inline.read(|connection| {
             use rusqlite::OptionalExtension as _;
-            let params = (key.environment_id, key.integration_key.as_str(), key.connection_id.as_str());
-            connection.prepare_cached(sql)?.query_row(params, rows::ConnectionRow::from_rusqlite).optional()
+            connection.prepare_cached(sql)?.query_row(params, row).optional()
         })
     }
 }

@@ -57,7 +57,7 @@ impl InlineReader {
         let connection = rusqlite::Connection::open_with_flags(&self.path, flags)?;
         connection.busy_timeout(std::time::Duration::ZERO)?;
         connection.pragma_update(None, "cache_size", -CACHE_KIB)?;
-        connection.set_prepared_statement_cache_capacity(8);
+        connection.set_prepared_statement_cache_capacity(16);
         Ok(connection)
     }
 }

@@ -211,8 +211,21 @@ impl Drop for Chromium {
 
 /// Start chromedriver on port 0 and read back the port it bound from its stdout line
 /// `ChromeDriver was started successfully on port N.` Without `--allowed-ips` it listens on
-/// loopback only (with it, on every interface).
+/// loopback only (with it, on every interface). On a loaded machine chromedriver now and then
+/// exits or stays silent at start (seen once in a CI run); it is started again, up to three
+/// times, and the panic says what the last try saw.
 async fn start_driver() -> (Child, u16) {
+    let mut last = String::new();
+    for _ in 0..3 {
+        match try_start_driver().await {
+            Ok(started) => return started,
+            Err(why) => last = why,
+        }
+    }
+    panic!("chromedriver did not report the port it listens on: {last}");
+}
+
+async fn try_start_driver() -> Result<(Child, u16), String> {
     let mut driver = Command::new(CHROMEDRIVER)
         .arg("--port=0")
         .stdin(Stdio::null())
@@ -237,12 +250,12 @@ async fn start_driver() -> (Child, u16) {
             }
         }
     });
-    match tokio::time::timeout(Duration::from_secs(15), port).await {
-        Ok(Ok(port)) => (driver, port),
-        _ => {
-            let _ = driver.kill();
-            let _ = driver.wait();
-            panic!("chromedriver did not report the port it listens on");
-        }
-    }
+    let why = match tokio::time::timeout(Duration::from_secs(20), port).await {
+        Ok(Ok(port)) => return Ok((driver, port)),
+        Ok(Err(_)) => "its output ended without the port line".to_string(),
+        Err(_) => "no port line within 20 s".to_string(),
+    };
+    let _ = driver.kill();
+    let status = driver.wait().map(|status| status.to_string()).unwrap_or_default();
+    Err(format!("{why} (exit: {status})"))
 }

@@ -6,7 +6,7 @@ use super::*;
 use crate::error_code::ErrorCode;
 use crate::ids::ConnectionId;
 
-fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFlow {
+pub(crate) fn flow(env: &Environment, flow_id: &str, state: &str, expires_at: i64) -> NewFlow {
     NewFlow {
         flow_id: FlowId::parse(flow_id).unwrap(),
         // The store keeps what it is given; the flows layer gives it the state's hash.

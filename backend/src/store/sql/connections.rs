@@ -19,7 +19,8 @@ macro_rules! connection_store {
                     patch: &JsonMap,
                     now: i64,
                 ) -> StoreResult<Option<JsonMap>> {
-                    let mut tx = self.begin_write().await?;
+                    let mut writer = self.write_turn().await?;
+                    let mut tx = Self::begin_write(&mut writer).await?;
                     let current: Option<(String,)> =
                         bind_key!(sqlx::query_as(select), key).fetch_optional(&mut *tx).await?;
                     let Some((text,)) = current else {
@@ -74,7 +75,8 @@ macro_rules! connection_store {
                     );
                     const PREVIOUS: &str = by_key!("SELECT id, status FROM connections");
                     let (end_user_id, organization_id, search) = end_user_columns(upsert.end_user.as_ref());
-                    let mut tx = self.begin_write().await?;
+                    let mut writer = self.write_turn().await?;
+                    let mut tx = Self::begin_write(&mut writer).await?;
                     let previous: Option<(i64, String)> =
                         bind_key!(sqlx::query_as(PREVIOUS), upsert.key).fetch_optional(&mut *tx).await?;
                     let row = bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), upsert.key)
@@ -108,7 +110,8 @@ macro_rules! connection_store {
 
                 async fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>> {
                     const SQL: &str = by_key!(concat!("SELECT ", connection_columns!(), " FROM connections"));
-                    let row = match self.read_connection_inline(SQL, key) {
+                    let params = (key.environment_id, key.integration_key.as_str(), key.connection_id.as_str());
+                    let row = match self.read_inline(SQL, params, ConnectionRow::from_rusqlite) {
                         Some(row) => row,
                         None => bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), key)
                             .fetch_optional(&self.reader)

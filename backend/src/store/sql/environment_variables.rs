@@ -37,7 +37,8 @@ macro_rules! environment_variable_store {
                         let aad = secrets::environment_variable_aad(env, &variable.name);
                         sealed.push((variable.name.as_str(), secrets::seal(&self.cipher, &variable.value, &aad)?));
                     }
-                    let mut tx = self.begin_write().await?;
+                    let mut writer = self.write_turn().await?;
+                    let mut tx = Self::begin_write(&mut writer).await?;
                     let existing: Vec<(String,)> =
                         sqlx::query_as("SELECT name FROM environment_variables WHERE environment_id = $1")
                             .bind(env)

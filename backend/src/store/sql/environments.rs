@@ -13,12 +13,11 @@ macro_rules! environment_store {
                     sql: &'static str,
                     value: &str,
                 ) -> StoreResult<Option<Environment>> {
-                    sqlx::query_as::<_, EnvironmentRow>(sql)
-                        .bind(value)
-                        .fetch_optional(&self.reader)
-                        .await?
-                        .map(|row| row.into_environment(&self.cipher))
-                        .transpose()
+                    let row = match self.read_inline(sql, [value], EnvironmentRow::from_rusqlite) {
+                        Some(row) => row,
+                        None => sqlx::query_as::<_, EnvironmentRow>(sql).bind(value).fetch_optional(&self.reader).await?,
+                    };
+                    row.map(|row| row.into_environment(&self.cipher)).transpose()
                 }
             }
 
@@ -94,12 +93,11 @@ macro_rules! environment_store {
 
                 async fn environment_by_id(&self, id: EnvironmentId) -> StoreResult<Option<Environment>> {
                     const SQL: &str = concat!("SELECT ", environment_columns!(), " FROM environments WHERE id = $1");
-                    sqlx::query_as::<_, EnvironmentRow>(SQL)
-                        .bind(id)
-                        .fetch_optional(&self.reader)
-                        .await?
-                        .map(|row| row.into_environment(&self.cipher))
-                        .transpose()
+                    let row = match self.read_inline(SQL, [id], EnvironmentRow::from_rusqlite) {
+                        Some(row) => row,
+                        None => sqlx::query_as::<_, EnvironmentRow>(SQL).bind(id).fetch_optional(&self.reader).await?,
+                    };
+                    row.map(|row| row.into_environment(&self.cipher)).transpose()
                 }
 
                 async fn update_environment_settings(

@@ -16,6 +16,33 @@ macro_rules! flow_store {
                         flow_columns!(),
                         ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
                     );
+                    let (params, authorization_params) = (map_text(&flow.params), map_text(&flow.authorization_params));
+                    let (end_user, tags) = (flow.end_user.as_ref().map(map_text), flow.tags.as_ref().map(map_text));
+                    let inline = self.write_inline(|connection| {
+                        connection.prepare_cached(SQL)?.execute(rusqlite::params![
+                            flow.flow_id.as_str(),
+                            flow.state_hash,
+                            flow.environment_id,
+                            flow.integration_key.as_str(),
+                            flow.connection_id.as_str(),
+                            flow.sealed_pkce_verifier,
+                            params,
+                            authorization_params,
+                            flow.origin,
+                            flow.redirect_uri,
+                            end_user,
+                            tags,
+                            flow.webhook_url_override,
+                            flow.created_at,
+                            flow.expires_at,
+                            flow.return_to,
+                            flow.started_at_ms,
+                            STATUS_PENDING,
+                        ])
+                    });
+                    if inline.await.is_some() {
+                        return Ok(());
+                    }
                     sqlx::query(SQL)
                         .bind(flow.flow_id.as_str())
                         .bind(&flow.state_hash)
@@ -23,12 +50,12 @@ macro_rules! flow_store {
                         .bind(flow.integration_key.as_str())
                         .bind(flow.connection_id.as_str())
                         .bind(flow.sealed_pkce_verifier.as_deref())
-                        .bind(map_text(&flow.params))
-                        .bind(map_text(&flow.authorization_params))
+                        .bind(params)
+                        .bind(authorization_params)
                         .bind(&flow.origin)
                         .bind(&flow.redirect_uri)
-                        .bind(flow.end_user.as_ref().map(map_text))
-                        .bind(flow.tags.as_ref().map(map_text))
+                        .bind(end_user)
+                        .bind(tags)
                         .bind(flow.webhook_url_override.as_deref())
                         .bind(flow.created_at)
                         .bind(flow.expires_at)
@@ -48,13 +75,21 @@ macro_rules! flow_store {
                         "AND expires_at > $1 AND outcome_status = 'pending' RETURNING ",
                         consumed_flow_columns!()
                     );
-                    sqlx::query_as::<_, FlowRow>(SQL)
-                        .bind(now)
-                        .bind(state_hash)
-                        .fetch_optional(&self.writer)
-                        .await?
-                        .map(FlowRow::into_flow)
-                        .transpose()
+                    let inline = self.write_inline(|connection| {
+                        use rusqlite::OptionalExtension as _;
+                        connection.prepare_cached(SQL)?.query_row((now, state_hash), FlowRow::from_rusqlite).optional()
+                    });
+                    let row = match inline.await {
+                        Some(row) => row,
+                        None => {
+                            sqlx::query_as::<_, FlowRow>(SQL)
+                                .bind(now)
+                                .bind(state_hash)
+                                .fetch_optional(&self.writer)
+                                .await?
+                        }
+                    };
+                    row.map(FlowRow::into_flow).transpose()
                 }
 
                 async fn finish_flow(&self, flow_id: &FlowId, outcome: &FlowOutcome, now: i64) -> StoreResult<()> {
@@ -64,6 +99,21 @@ macro_rules! flow_store {
                         "WHERE flow_id = $7 AND outcome_status = 'pending'"
                     );
                     let columns = OutcomeColumns::of(outcome);
+                    let inline = self.write_inline(|connection| {
+                        let params = (
+                            columns.status,
+                            columns.code,
+                            columns.message,
+                            columns.integration,
+                            columns.connection,
+                            now,
+                            flow_id.as_str(),
+                        );
+                        connection.prepare_cached(SQL)?.execute(params)
+                    });
+                    if inline.await.is_some() {
+                        return Ok(());
+                    }
                     sqlx::query(SQL)
                         .bind(columns.status)
                         .bind(columns.code)
@@ -122,7 +172,10 @@ macro_rules! flow_store {
                         "SELECT COUNT(*) FROM oauth_flows WHERE environment_id = $1 AND outcome_status = 'pending' ",
                         "AND consumed_at IS NULL AND expires_at > $2"
                     );
-                    let (count,): (i64,) = sqlx::query_as(SQL).bind(environment_id).bind(now).fetch_one(&self.reader).await?;
+                    let count: i64 = match self.read_inline(SQL, (environment_id, now), |row| row.get(0)) {
+                        Some(Some(count)) => count,
+                        _ => sqlx::query_scalar(SQL).bind(environment_id).bind(now).fetch_one(&self.reader).await?,
+                    };
                     Ok(u64::try_from(count).unwrap_or(0))
                 }
 

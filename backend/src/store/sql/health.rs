@@ -50,7 +50,8 @@ macro_rules! health_store {
                         " RETURNING ",
                         connection_columns!()
                     );
-                    let mut tx = self.begin_write().await?;
+                    let mut writer = self.write_turn().await?;
+                    let mut tx = Self::begin_write(&mut writer).await?;
                     let previous: Option<(i64, String)> =
                         bind_key!(sqlx::query_as(PREVIOUS), key).fetch_optional(&mut *tx).await?;
                     let Some((id, previous_status)) = previous else {

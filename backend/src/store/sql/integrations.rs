@@ -47,13 +47,18 @@ macro_rules! integration_store {
                         integration_columns!(),
                         " FROM integrations WHERE environment_id = $1 AND unique_key = $2"
                     );
-                    sqlx::query_as::<_, IntegrationRow>(SQL)
-                        .bind(env)
-                        .bind(key.as_str())
-                        .fetch_optional(&self.reader)
-                        .await?
-                        .map(|row| row.into_integration(&self.cipher))
-                        .transpose()
+                    let row = match self.read_inline(SQL, (env, key.as_str()), IntegrationRow::from_rusqlite)
+                    {
+                        Some(row) => row,
+                        None => {
+                            sqlx::query_as::<_, IntegrationRow>(SQL)
+                                .bind(env)
+                                .bind(key.as_str())
+                                .fetch_optional(&self.reader)
+                                .await?
+                        }
+                    };
+                    row.map(|row| row.into_integration(&self.cipher)).transpose()
                 }
 
                 async fn create_integration(
@@ -122,7 +127,8 @@ macro_rules! integration_store {
                     env: EnvironmentId,
                     key: &IntegrationKey,
                 ) -> StoreResult<bool> {
-                    let mut tx = self.begin_write().await?;
+                    let mut writer = self.write_turn().await?;
+                    let mut tx = Self::begin_write(&mut writer).await?;
                     sqlx::query("DELETE FROM connections WHERE environment_id = $1 AND integration_key = $2")
                         .bind(env)
                         .bind(key.as_str())

@@ -76,7 +76,8 @@ macro_rules! webhook_store {
                     event: &NewWebhookEvent,
                     commit: bool,
                 ) -> StoreResult<()> {
-                    let mut tx = self.begin_write().await?;
+                    let mut writer = self.write_turn().await?;
+                    let mut tx = Self::begin_write(&mut writer).await?;
                     Self::write_webhook_event(&mut *tx, event).await?;
                     if commit {
                         tx.commit().await?;
@@ -152,7 +153,8 @@ macro_rules! webhook_store {
                         (None, Some(code)) if !(200..300).contains(&code) => Some(format!("HTTP {code}")),
                         _ => None,
                     };
-                    let mut tx = self.begin_write().await?;
+                    let mut writer = self.write_turn().await?;
+                    let mut tx = Self::begin_write(&mut writer).await?;
                     let updated: Option<(i64,)> = sqlx::query_as(UPDATE)
                         .bind(event_id.to_string())
                         .bind(holder)

@@ -1,0 +1,53 @@
+//! Partial runs, for trying a change without the whole bench: each measures one thing on a
+//! fresh server, prints it and writes no report (`cargo xtask bench --channels-only` or
+//! `--flows-only` leaves BENCHMARKS.md as it is).
+
+use super::load::Window;
+use super::servers::{self, ServerProcess};
+use super::{create_integration, runs, Options, EVENT_STREAMS, FLOW_BUDGET_CLIENTS, RESULT_SOCKETS};
+use std::path::Path;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Only {
+    /// The server's memory with the full number of idle result channels open.
+    Channels,
+    /// Complete flows, ours beside Grant's, at the concurrencies the budget names.
+    Flows,
+}
+
+pub async fn run(only: Only, options: &Options, data_dir: &Path, window: Window) -> anyhow::Result<()> {
+    let provider_addr = servers::start_fake_provider().await?;
+    let server = ServerProcess::start(&options.server, data_dir, provider_addr).await?;
+    println!("bench: nango-server pid {} on {}", server.pid(), server.addr);
+    create_integration(&server).await?;
+    match only {
+        Only::Channels => {
+            let channels = runs::channel_cost(&server, RESULT_SOCKETS, EVENT_STREAMS).await?;
+            let kib = channels.open.anon_kib.saturating_sub(channels.before.anon_kib);
+            println!(
+                "open channels: RSS {} -> {} KiB, heap {:.2} KiB per channel",
+                channels.before.rss_kib,
+                channels.open.rss_kib,
+                kib as f64 / (channels.sockets + channels.streams) as f64
+            );
+        }
+        Only::Flows => {
+            let run = nango_backend::time::now() as u64;
+            let flows =
+                runs::compare_flows(options, server.addr, provider_addr, window, run, &FLOW_BUDGET_CLIENTS)
+                    .await?;
+            for flow in flows {
+                let (ours, grant) = (flow.ours.per_second(), flow.grant.per_second());
+                println!(
+                    "flows, {} concurrent: ours {ours:.0}/s (p50 {:.1} ms, {} errors), Grant {grant:.0}/s, ratio {:.2}",
+                    flow.clients,
+                    flow.ours.p50_us as f64 / 1000.0,
+                    flow.ours.errors,
+                    ours / grant.max(1.0)
+                );
+            }
+            println!("server memory after the flows: {} KiB", server.memory_kib()?.rss_kib);
+        }
+    }
+    Ok(())
+}
