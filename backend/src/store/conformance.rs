@@ -44,6 +44,7 @@ pub async fn run_all(store: &dyn Store) {
     admin_sessions_lifecycle(store).await;
     environment_variables::environment_variables(store).await;
     webhooks::webhooks_outbox(store).await;
+    webhooks::upsert_writes_its_webhook(store).await;
 }
 
 pub(crate) const NOW: i64 = 1_700_000_000;

@@ -14,6 +14,7 @@ use async_trait::async_trait;
 pub(crate) mod conformance;
 mod filter_columns;
 mod flow_rows;
+mod inline_events;
 pub mod migration_status;
 pub mod postgres;
 mod records;
@@ -50,6 +51,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Builds the outbox row of the webhook reporting an upsert, from the connection as stored and
 /// how it was stored; `None`: no webhook.
+/// It may be called more than once for one upsert (SQLite tries the transaction on the
+/// calling thread first, then through the pool): it must have no side effects.
 pub type UpsertEvent<'a> = &'a (dyn Fn(&Connection, UpsertOutcome) -> Option<NewWebhookEvent> + Send + Sync);
 /// Builds the outbox row of the webhook reporting a status transition, from the connection as
 /// it is now and the status it had; `None`: no webhook.

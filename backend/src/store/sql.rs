@@ -127,7 +127,7 @@ pub(crate) mod health;
 mod integrations;
 mod rotation;
 mod sessions;
-mod webhooks;
+pub(crate) mod webhooks;
 
 pub(crate) use connections::connection_store;
 pub(crate) use environment_variables::environment_variable_store;

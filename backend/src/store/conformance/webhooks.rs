@@ -199,3 +199,33 @@ pub(crate) async fn webhooks_in_transaction(store: &(impl Store + InTransaction)
     store.write_webhook_event_in_transaction(&committed, true).await.unwrap();
     assert!(store.webhook_event(env.id, &committed.id).await.unwrap().is_some());
 }
+
+/// The outbox row an upsert reports is written in the upsert's transaction, with what the
+/// event builder was shown (the connection as stored and whether it was new).
+pub(super) async fn upsert_writes_its_webhook(store: &dyn Store) {
+    let (env, key) = with_connection(store, "env-upsert-webhook").await;
+    let seen = std::sync::Mutex::new(Vec::new());
+    let id = Uuid::new_v4();
+    let report = |connection: &Connection, outcome: UpsertOutcome| {
+        seen.lock().unwrap().push((connection.sealed_credentials.clone(), outcome));
+        Some(NewWebhookEvent { id, ..event(&env, Some("conn"), NOW * 1000) })
+    };
+    let again = upsert(&key, JsonMap::new(), b"again", NOW + 5);
+    let (stored, outcome) = store.upsert_connection_reporting(&again, &report).await.unwrap();
+    assert_eq!((stored.sealed_credentials.as_slice(), outcome), (&b"again"[..], UpsertOutcome::Overridden));
+    assert_eq!(*seen.lock().unwrap(), [(b"again".to_vec(), UpsertOutcome::Overridden)]);
+    let written = store.webhook_event(env.id, &id).await.unwrap().unwrap();
+    assert_eq!(
+        (written.connection, written.url.as_str(), written.status),
+        (
+            Some((IntegrationKey::parse("int").unwrap(), ConnectionId::parse("conn").unwrap())),
+            "https://hooks.example/in",
+            WebhookStatus::Pending
+        )
+    );
+    // The same event id again: the upsert fails as a whole and the connection keeps its
+    // credentials.
+    let third = upsert(&key, JsonMap::new(), b"third", NOW + 6);
+    assert!(store.upsert_connection_reporting(&third, &report).await.is_err());
+    assert_eq!(store.get_connection(&key).await.unwrap().unwrap().sealed_credentials, b"again");
+}

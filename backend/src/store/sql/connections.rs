@@ -75,18 +75,66 @@ macro_rules! connection_store {
                     );
                     const PREVIOUS: &str = by_key!("SELECT id, status FROM connections");
                     let (end_user_id, organization_id, search) = end_user_columns(upsert.end_user.as_ref());
+                    let config = map_text(&upsert.connection_config);
+                    let (end_user, tags) = (upsert.end_user.as_ref().map(map_text), upsert.tags.as_ref().map(map_text));
+                    let metadata = upsert.metadata.as_ref().map(map_text);
+                    // On SQLite, first the whole transaction on this thread (`sqlite_writer.rs`).
+                    let inline = self.write_inline(|connection| {
+                        use rusqlite::OptionalExtension as _;
+                        let key = &upsert.key;
+                        let by_key = (key.environment_id, key.integration_key.as_str(), key.connection_id.as_str());
+                        let previous: Option<(i64, String)> = connection
+                            .prepare_cached(PREVIOUS)?
+                            .query_row(by_key, |row| Ok((row.get(0)?, row.get(1)?)))
+                            .optional()?;
+                        // By number: `$10` comes before `$6` in the statement.
+                        let params: &[(&str, &dyn rusqlite::ToSql)] = &[
+                            ("$1", &key.environment_id),
+                            ("$2", &by_key.1),
+                            ("$3", &by_key.2),
+                            ("$4", &upsert.provider),
+                            ("$5", &config),
+                            ("$6", &upsert.sealed_credentials),
+                            ("$7", &upsert.now),
+                            ("$8", &end_user),
+                            ("$9", &tags),
+                            ("$10", &metadata),
+                            ("$11", &end_user_id),
+                            ("$12", &organization_id),
+                            ("$13", &search),
+                            ("$14", &upsert.webhook_url_override),
+                            ("$15", &upsert.credentials_expires_at),
+                        ];
+                        let row = connection.prepare_cached(SQL)?.query_row(params, ConnectionRow::from_rusqlite)?;
+                        if let Some((id, status)) = previous.filter(|(_, status)| status != "active") {
+                            let reason = Some("authorised again");
+                            $crate::store::inline_events::status_event(connection, id, upsert.now, &status, "active", reason)?;
+                        }
+                        let outcome = if row.auth_count > 1 { UpsertOutcome::Overridden } else { UpsertOutcome::Created };
+                        // A row it cannot read rolls the transaction back; the sqlx path says why.
+                        let stored = row.into_connection().map_err(|error| {
+                            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, error.into())
+                        })?;
+                        if let Some(webhook) = event(&stored, outcome) {
+                            $crate::store::inline_events::webhook_event(connection, &webhook)?;
+                        }
+                        Ok((stored, outcome))
+                    });
+                    if let Some(done) = inline.await {
+                        return Ok(done);
+                    }
                     let mut writer = self.write_turn().await?;
                     let mut tx = Self::begin_write(&mut writer).await?;
                     let previous: Option<(i64, String)> =
                         bind_key!(sqlx::query_as(PREVIOUS), upsert.key).fetch_optional(&mut *tx).await?;
                     let row = bind_key!(sqlx::query_as::<_, ConnectionRow>(SQL), upsert.key)
                         .bind(&upsert.provider)
-                        .bind(map_text(&upsert.connection_config))
+                        .bind(config)
                         .bind(upsert.sealed_credentials.as_slice())
                         .bind(upsert.now)
-                        .bind(upsert.end_user.as_ref().map(map_text))
-                        .bind(upsert.tags.as_ref().map(map_text))
-                        .bind(upsert.metadata.as_ref().map(map_text))
+                        .bind(end_user)
+                        .bind(tags)
+                        .bind(metadata)
                         .bind(end_user_id)
                         .bind(organization_id)
                         .bind(search)

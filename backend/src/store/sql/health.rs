@@ -6,16 +6,28 @@
 /// How many transitions a connection keeps.
 pub(crate) const KEPT_STATUS_EVENTS: i64 = 50;
 
+/// A transition of a connection: `$1` its row id, `$2` when, `$3` from, `$4` to, `$5` why.
+pub(crate) const INSERT_STATUS_EVENT: &str =
+    "INSERT INTO connection_events (connection_ref, at, from_status, to_status, reason) VALUES ($1, $2, $3, $4, $5)";
+/// Drop the transitions of row `$1` beyond the newest `$2`.
+pub(crate) const PRUNE_STATUS_EVENTS: &str =
+    "DELETE FROM connection_events WHERE connection_ref = $1 AND id NOT IN \
+     (SELECT id FROM connection_events WHERE connection_ref = $1 ORDER BY id DESC LIMIT $2)";
+
 /// Insert a transition of connection row `$id` in transaction `$tx` and drop its oldest
 /// beyond `KEPT_STATUS_EVENTS`.
 macro_rules! insert_status_event {
     ($tx:expr, $id:expr, $at:expr, $from:expr, $to:expr, $reason:expr) => {{
-        const INSERT: &str = "INSERT INTO connection_events (connection_ref, at, from_status, to_status, reason) \
-                              VALUES ($1, $2, $3, $4, $5)";
-        const PRUNE: &str = "DELETE FROM connection_events WHERE connection_ref = $1 AND id NOT IN \
-                             (SELECT id FROM connection_events WHERE connection_ref = $1 ORDER BY id DESC LIMIT $2)";
-        sqlx::query(INSERT).bind($id).bind($at).bind($from).bind($to).bind($reason).execute(&mut *$tx).await?;
-        sqlx::query(PRUNE)
+        use $crate::store::sql::health::{INSERT_STATUS_EVENT, PRUNE_STATUS_EVENTS};
+        sqlx::query(INSERT_STATUS_EVENT)
+            .bind($id)
+            .bind($at)
+            .bind($from)
+            .bind($to)
+            .bind($reason)
+            .execute(&mut *$tx)
+            .await?;
+        sqlx::query(PRUNE_STATUS_EVENTS)
             .bind($id)
             .bind($crate::store::sql::health::KEPT_STATUS_EVENTS)
             .execute(&mut *$tx)

@@ -7,6 +7,15 @@
 //! on any executor, so a statement that changes a connection can write its event in the same
 //! transaction (`Self::write_webhook_event(&mut *tx, &event)`).
 
+/// An outbox row, `pending`: `$1` id, `$2` environment, `$3` integration, `$4` connection, `$5`
+/// url, `$6` body, `$7` first attempt, `$8` retry until, `$9` lease holder, `$10` lease until,
+/// `$11` created.
+pub(crate) const INSERT_WEBHOOK_EVENT: &str = concat!(
+    "INSERT INTO webhook_events (id, environment_id, integration_key, connection_id, url, body, ",
+    "status, next_attempt_at, retry_until, lease_holder, lease_until, created_at) ",
+    "VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)"
+);
+
 macro_rules! webhook_store {
     ($store:ty, db = $db:ty, claim_lock = $claim_lock:literal) => {
         const _: () = {
@@ -21,11 +30,7 @@ macro_rules! webhook_store {
                     executor: impl sqlx::Executor<'e, Database = $db>,
                     event: &NewWebhookEvent,
                 ) -> StoreResult<()> {
-                    const SQL: &str = concat!(
-                        "INSERT INTO webhook_events (id, environment_id, integration_key, connection_id, url, body, ",
-                        "status, next_attempt_at, retry_until, lease_holder, lease_until, created_at) ",
-                        "VALUES ($1, $2, $3, $4, $5, $6, 'pending', $7, $8, $9, $10, $11)"
-                    );
+                    const SQL: &str = $crate::store::sql::webhooks::INSERT_WEBHOOK_EVENT;
                     let (integration_key, connection_id) = match &event.connection {
                         Some((integration, connection)) => (Some(integration.as_str()), Some(connection.as_str())),
                         None => (None, None),
