@@ -1,10 +1,12 @@
 //! Partial runs, for trying a change without the whole bench: each measures one thing on a
-//! fresh server, prints it and writes no report (`cargo xtask bench --channels-only` or
-//! `--flows-only` leaves BENCHMARKS.md as it is).
+//! fresh server, prints it and writes no report (`cargo xtask bench --channels-only`,
+//! `--flows-only` or `--reads-only` leaves BENCHMARKS.md as it is).
 
-use super::load::Window;
-use super::servers::{self, ServerProcess};
-use super::{create_integration, runs, Options, EVENT_STREAMS, FLOW_BUDGET_CLIENTS, RESULT_SOCKETS};
+use super::load::{self, Scenario, Window};
+use super::servers::{self, ServerProcess, INTEGRATION, PROVIDER, SECRET_KEY};
+use super::{
+    create_integration, runs, seed, Options, EVENT_STREAMS, FLOW_BUDGET_CLIENTS, RESULT_SOCKETS, SMALL_STORE,
+};
 use std::path::Path;
 
 #[derive(Debug, Clone, Copy)]
@@ -13,13 +15,15 @@ pub enum Only {
     Channels,
     /// Complete flows, ours beside Grant's, at the concurrencies the budget names.
     Flows,
+    /// `GET /connection` with the small store beside the bare axum baseline, at `CLIENTS`.
+    Reads,
 }
 
 pub async fn run(only: Only, options: &Options, data_dir: &Path, window: Window) -> anyhow::Result<()> {
     let provider_addr = servers::start_fake_provider().await?;
     let server = ServerProcess::start(&options.server, data_dir, provider_addr).await?;
     println!("bench: nango-server pid {} on {}", server.pid(), server.addr);
-    create_integration(&server).await?;
+    let mut admin = create_integration(&server).await?;
     match only {
         Only::Channels => {
             let channels = runs::channel_cost(&server, RESULT_SOCKETS, EVENT_STREAMS).await?;
@@ -47,6 +51,28 @@ pub async fn run(only: Only, options: &Options, data_dir: &Path, window: Window)
                 );
             }
             println!("server memory after the flows: {} KiB", server.memory_kib()?.rss_kib);
+        }
+        Only::Reads => {
+            let path = data_dir.join("nango.db");
+            let mut seeder =
+                seed::Seeder::open(&path, servers::ENCRYPTION_KEY, INTEGRATION, PROVIDER).await?;
+            seeder.seed_to(SMALL_STORE, nango_backend::time::now()).await?;
+            let sample = admin
+                .get(&format!("/connection/{}?provider_config_key={INTEGRATION}", seed::connection_id(0)))
+                .await?;
+            anyhow::ensure!(sample.status.is_success(), "GET /connection answered {}", sample.status);
+            let get = Scenario::GetConnection { integration: INTEGRATION.into(), n_connections: SMALL_STORE };
+            let ours = load::run(server.addr, Some(SECRET_KEY), get, window).await?;
+            let baseline_addr = servers::start_baseline(sample.text()).await?;
+            let baseline = load::run(baseline_addr, None, Scenario::Baseline, window).await?;
+            println!(
+                "GET /connection, {SMALL_STORE} stored, {} clients: ours {:.0}/s (p99 {:.2} ms), bare axum {:.0}/s, ratio {:.2}",
+                window.clients,
+                ours.per_second(),
+                ours.p99_us as f64 / 1000.0,
+                baseline.per_second(),
+                ours.per_second() / baseline.per_second().max(1.0)
+            );
         }
     }
     Ok(())

@@ -108,7 +108,7 @@ macro_rules! connection_store {
                         let row = connection.prepare_cached(SQL)?.query_row(params, ConnectionRow::from_rusqlite)?;
                         if let Some((id, status)) = previous.filter(|(_, status)| status != "active") {
                             let reason = Some("authorised again");
-                            $crate::store::inline_events::status_event(connection, id, upsert.now, &status, "active", reason)?;
+                            $crate::store::sqlite_inline_events::status_event(connection, id, upsert.now, &status, "active", reason)?;
                         }
                         let outcome = if row.auth_count > 1 { UpsertOutcome::Overridden } else { UpsertOutcome::Created };
                         // A row it cannot read rolls the transaction back; the sqlx path says why.
@@ -116,7 +116,7 @@ macro_rules! connection_store {
                             rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, error.into())
                         })?;
                         if let Some(webhook) = event(&stored, outcome) {
-                            $crate::store::inline_events::webhook_event(connection, &webhook)?;
+                            $crate::store::sqlite_inline_events::webhook_event(connection, &webhook)?;
                         }
                         Ok((stored, outcome))
                     });
