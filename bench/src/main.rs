@@ -3,7 +3,7 @@
 //! at 64 clients with few and with many stored connections, the same load against a bare axum
 //! handler answering the same JSON, complete OAuth flows per second against a local fake
 //! provider beside the same flows through Grant (the peer, `peer.rs`) at 16 and 64 concurrent
-//! flows, and the server's resident memory.
+//! flows, the same reads on Postgres (`postgres.rs`), and the server's resident memory.
 //!
 //! `cargo xtask bench` builds this binary and `nango-server` in release and runs it; it lives
 //! in its own crate so that xtask needs neither the backend library nor axum, hyper or sqlx.
@@ -20,6 +20,7 @@ mod load;
 mod markdown;
 mod partial;
 mod peer;
+mod postgres;
 mod report;
 mod runs;
 mod seed;
@@ -207,6 +208,8 @@ pub struct Measured {
     pub rss_max_kib: u64,
     pub end: servers::Memory,
     pub channels: runs::ChannelCost,
+    /// `GET /connection` with `SMALL_STORE` connections on a server on Postgres.
+    pub postgres: postgres::PostgresReads,
 }
 
 async fn measure_all(
@@ -261,6 +264,7 @@ async fn measure_all(
         runs::curve("bare axum", baseline_addr, None, || Scenario::Baseline, 0, window, &CURVE_CLIENTS);
     curve.extend(baseline_curve.await?);
 
+    let postgres = postgres::read_path(options, data_dir, provider_addr, SMALL_STORE, window).await;
     let flows =
         runs::compare_flows(options, server.addr, provider_addr, window, now as u64, &FLOW_CLIENTS).await?;
     phases.push(("OAuth flows", server.memory_kib()?));
@@ -339,6 +343,7 @@ async fn measure_all(
         channels,
         curve,
         phases,
+        postgres,
     })
 }
 

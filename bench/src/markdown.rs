@@ -103,7 +103,8 @@ fn details(out: &mut String, report: &Value) {
          - RSS in MiB after each phase: {}.\n\
          - {} idle WebSocket result sockets and {} event streams: RSS {} → {} MiB, {} KiB of heap each.\n\
          - Proxy, {} B body streamed: p50 {} ms through the proxy, {} ms direct (added {} ms).\n\
-         - Seeding: {} rows in {} s ({} rows/s), straight into the server's SQLite file.\n",
+         - Seeding: {} rows in {} s ({} rows/s), straight into the server's SQLite file.\n\
+         - {}\n",
         memory["vm_hwm_mib"],
         memory["vm_rss_end_mib"],
         memory["rss_anon_end_mib"],
@@ -121,5 +122,26 @@ fn details(out: &mut String, report: &Value) {
         seeding["rows"],
         seeding["seconds"],
         seeding["rows_per_second"],
+        postgres_line(&report["postgres"]),
     );
+}
+
+/// The read path on Postgres, or why it was not measured.
+fn postgres_line(postgres: &Value) -> String {
+    if let Some(reason) = postgres["not_measured"].as_str() {
+        return format!("Postgres: not measured ({reason}).");
+    }
+    let result = &postgres["result"];
+    format!(
+        "Postgres (a second server on a fresh database of the local Postgres server, {} connections \
+         imported through the API): GET /connection at {} clients {}/s, p50 {} ms, p99 {} ms; {} of \
+         bare axum, {} of the same run on SQLite.",
+        postgres["stored_connections"],
+        postgres["clients"],
+        result["per_second"],
+        result["p50_ms"],
+        result["p99_ms"],
+        postgres["vs_baseline"],
+        postgres["vs_sqlite"],
+    )
 }

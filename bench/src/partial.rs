@@ -5,7 +5,8 @@
 use super::load::{self, Scenario, Window};
 use super::servers::{self, ServerProcess, INTEGRATION, PROVIDER, SECRET_KEY};
 use super::{
-    create_integration, runs, seed, Options, EVENT_STREAMS, FLOW_BUDGET_CLIENTS, RESULT_SOCKETS, SMALL_STORE,
+    create_integration, postgres, runs, seed, Options, EVENT_STREAMS, FLOW_BUDGET_CLIENTS, RESULT_SOCKETS,
+    SMALL_STORE,
 };
 use std::path::Path;
 
@@ -15,7 +16,8 @@ pub enum Only {
     Channels,
     /// Complete flows, ours beside Grant's, at the concurrencies the budget names.
     Flows,
-    /// `GET /connection` with the small store beside the bare axum baseline, at `CLIENTS`.
+    /// `GET /connection` with the small store beside the bare axum baseline, at `CLIENTS`, on
+    /// SQLite and on Postgres.
     Reads,
 }
 
@@ -73,6 +75,15 @@ pub async fn run(only: Only, options: &Options, data_dir: &Path, window: Window)
                 baseline.per_second(),
                 ours.per_second() / baseline.per_second().max(1.0)
             );
+            let postgres = postgres::read_path(options, data_dir, provider_addr, SMALL_STORE, window).await;
+            if let Ok(result) = postgres.result {
+                println!(
+                    "the same on Postgres: {:.0}/s (p99 {:.2} ms), ratio {:.2}",
+                    result.per_second(),
+                    result.p99_us as f64 / 1000.0,
+                    result.per_second() / baseline.per_second().max(1.0)
+                );
+            }
         }
     }
     Ok(())

@@ -251,6 +251,7 @@ pub fn build(measured: &Measured, window: Window, options: &Value) -> Value {
             "note": "each channel idle: a WebSocket after its connection_ack, an event stream on a \
                      pending flow; the per-channel figure is the growth of RssAnon over their number",
         },
+        "postgres": postgres_json(measured),
         "curve": curve_json(measured),
         "budgets": budgets,
         "all_budgets_met": budgets_met(&budgets),
@@ -267,6 +268,9 @@ fn curve_json(measured: &Measured) -> Value {
         point("bare axum", CLIENTS, 0, &measured.baseline),
     ];
     points.extend(measured.curve.iter().map(|p| point(p.what, p.clients, p.stored, &p.result)));
+    if let Ok(result) = &measured.postgres.result {
+        points.push(point("GET /connection, Postgres", CLIENTS, measured.postgres.stored, result));
+    }
     for flow in &measured.flows {
         points.push(point("OAuth flows, ours", flow.clients, 0, &flow.ours));
         points.push(point("OAuth flows, Grant", flow.clients, 0, &flow.grant));
@@ -275,6 +279,21 @@ fn curve_json(measured: &Measured) -> Value {
         (p["what"].as_str().unwrap_or("").to_owned(), p["stored"].as_u64(), p["clients"].as_u64())
     });
     Value::Array(points)
+}
+
+/// The read path on Postgres beside the baseline (a figure; the budgets are SQLite's).
+fn postgres_json(measured: &Measured) -> Value {
+    let postgres = &measured.postgres;
+    match &postgres.result {
+        Ok(result) => json!({
+            "stored_connections": postgres.stored,
+            "clients": CLIENTS,
+            "result": result.to_json(),
+            "vs_baseline": round(result.per_second() / measured.baseline.per_second().max(1.0), 3),
+            "vs_sqlite": round(result.per_second() / measured.get_small.per_second().max(1.0), 3),
+        }),
+        Err(reason) => json!({ "not_measured": reason }),
+    }
 }
 
 /// The value of the first `name: value` line of a /proc file.

@@ -36,6 +36,16 @@ impl ServerProcess {
     /// Start the server on a port the system picks, with a fresh data dir and a providers file
     /// whose one entry points at the fake provider.
     pub async fn start(binary: &Path, data_dir: &Path, provider_addr: SocketAddr) -> anyhow::Result<Self> {
+        Self::start_on(binary, data_dir, provider_addr, None).await
+    }
+
+    /// The same on the Postgres database `database_url` (`None`: SQLite in `data_dir`).
+    pub async fn start_on(
+        binary: &Path,
+        data_dir: &Path,
+        provider_addr: SocketAddr,
+        database_url: Option<&str>,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let providers_file = data_dir.join("bench-providers.yaml");
         std::fs::write(
@@ -47,7 +57,12 @@ impl ServerProcess {
                  proxy:\n        base_url: http://{provider_addr}/api\n"
             ),
         )?;
-        let mut child = Command::new(binary)
+        let mut command = Command::new(binary);
+        command.env_remove("DATABASE_URL");
+        if let Some(url) = database_url {
+            command.env("DATABASE_URL", url);
+        }
+        let mut child = command
             .arg("serve")
             .env("NANGO_HOST", "127.0.0.1")
             // Port 0: the server binds first and prints the port it got (no probing, no race);
@@ -64,7 +79,6 @@ impl ServerProcess {
             .env("NANGO_MAX_PENDING_FLOWS", "100000000")
             // 10,000 result sockets and 1,000 event streams are measured at once.
             .env("NANGO_MAX_CONNECTIONS", "16384")
-            .env_remove("DATABASE_URL")
             .env_remove("NANGO_CONFIG")
             .env_remove("NANGO_SERVER_URL")
             // The server's default log level: what an operator would run.
