@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 
 fn main() -> std::process::ExitCode {
     fixed_malloc_thresholds();
+    trim_after_bursts();
     match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime.block_on(run()),
         Err(error) => {
@@ -34,6 +35,51 @@ fn fixed_malloc_thresholds() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn fixed_malloc_thresholds() {}
+
+/// Even with fixed thresholds, glibc gives back only the free memory at the top of its heaps:
+/// what a burst of load frees between blocks still in use stays resident. A thread looks once
+/// a second at the CPU time the process used; when a second passes almost idle (under 20 ms)
+/// after at least a second of CPU since the last trim, it calls `malloc_trim`, which hands
+/// every whole free page back. It never runs under load, and once per burst.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+#[allow(unsafe_code)]
+fn trim_after_bursts() {
+    use std::time::Duration;
+    fn cpu_time() -> Duration {
+        // SAFETY: `getrusage` fills the zeroed struct it is given and touches nothing else.
+        let usage = unsafe {
+            let mut usage: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+            usage
+        };
+        let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        time(usage.ru_utime) + time(usage.ru_stime)
+    }
+    const IDLE: Duration = Duration::from_millis(20);
+    const BURST: Duration = Duration::from_secs(1);
+    let spawned = std::thread::Builder::new().name("malloc-trim".into()).spawn(|| {
+        let (mut last, mut since_trim) = (cpu_time(), Duration::ZERO);
+        loop {
+            std::thread::sleep(Duration::from_secs(1));
+            let now = cpu_time();
+            let used = now.saturating_sub(last);
+            last = now;
+            since_trim += used;
+            if used < IDLE && since_trim >= BURST {
+                // SAFETY: `malloc_trim` takes each arena's lock while it releases free pages;
+                // it is safe to call from any thread at any time.
+                unsafe { libc::malloc_trim(0) };
+                since_trim = Duration::ZERO;
+            }
+        }
+    });
+    if let Err(error) = spawned {
+        eprintln!("warning: no malloc-trim thread: {error}");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn trim_after_bursts() {}
 
 async fn run() -> std::process::ExitCode {
     let format = match LogFormat::from_env() {
