@@ -55,22 +55,17 @@ fn trim_after_bursts() {
         let time = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
         time(usage.ru_utime) + time(usage.ru_stime)
     }
-    const IDLE: Duration = Duration::from_millis(20);
-    const BURST: Duration = Duration::from_secs(1);
     let spawned = std::thread::Builder::new().name("malloc-trim".into()).spawn(|| {
-        let (mut last, mut since_trim) = (cpu_time(), Duration::ZERO);
+        let (mut last, mut bursts) = (cpu_time(), BurstWatch::default());
         loop {
             std::thread::sleep(Duration::from_secs(1));
             let now = cpu_time();
-            let used = now.saturating_sub(last);
-            last = now;
-            since_trim += used;
-            if used < IDLE && since_trim >= BURST {
+            if bursts.second_passed(now.saturating_sub(last)) {
                 // SAFETY: `malloc_trim` takes each arena's lock while it releases free pages;
                 // it is safe to call from any thread at any time.
                 unsafe { libc::malloc_trim(0) };
-                since_trim = Duration::ZERO;
             }
+            last = now;
         }
     });
     if let Err(error) = spawned {
@@ -80,6 +75,28 @@ fn trim_after_bursts() {
 
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn trim_after_bursts() {}
+
+/// When to trim: after a second of CPU since the last trim, at the first almost idle second.
+#[cfg_attr(not(all(target_os = "linux", target_env = "gnu")), allow(dead_code))]
+#[derive(Default)]
+struct BurstWatch {
+    since_trim: std::time::Duration,
+}
+
+impl BurstWatch {
+    const IDLE: std::time::Duration = std::time::Duration::from_millis(20);
+    const BURST: std::time::Duration = std::time::Duration::from_secs(1);
+
+    /// A second passed in which the process used `used` of CPU: trim now?
+    fn second_passed(&mut self, used: std::time::Duration) -> bool {
+        self.since_trim += used;
+        let trim = used < Self::IDLE && self.since_trim >= Self::BURST;
+        if trim {
+            self.since_trim = std::time::Duration::ZERO;
+        }
+        trim
+    }
+}
 
 async fn run() -> std::process::ExitCode {
     let format = match LogFormat::from_env() {
@@ -107,5 +124,32 @@ async fn run() -> std::process::ExitCode {
             eprintln!("error: {}", nango_backend::cli::describe(&error));
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BurstWatch;
+    use std::time::Duration;
+
+    #[test]
+    fn the_heap_is_trimmed_once_after_each_burst_and_never_under_load() {
+        let mut watch = BurstWatch::default();
+        let ms = Duration::from_millis;
+        // Idle from the start: nothing to give back.
+        assert!(!watch.second_passed(ms(1)));
+        assert!(!watch.second_passed(ms(5)));
+        // Under load: never, however long it lasts.
+        for _ in 0..5 {
+            assert!(!watch.second_passed(ms(1500)));
+        }
+        // The first idle second after it: once.
+        assert!(watch.second_passed(ms(3)));
+        assert!(!watch.second_passed(ms(3)));
+        // Light traffic that adds up to a second of CPU, then idle: once more.
+        for _ in 0..30 {
+            assert!(!watch.second_passed(ms(40)));
+        }
+        assert!(watch.second_passed(ms(0)));
     }
 }
