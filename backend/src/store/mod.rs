@@ -21,6 +21,7 @@ mod rows;
 pub mod secrets;
 mod sql;
 pub mod sqlite;
+mod sqlite_checkpoint;
 mod sqlite_inline_events;
 mod sqlite_reads;
 mod sqlite_writer;

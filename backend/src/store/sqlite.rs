@@ -19,6 +19,8 @@ pub struct SqliteStore {
     inline: super::sqlite_reads::InlineReader,
     /// Seals the secrets of environments and integrations (`secrets.rs`).
     cipher: crate::crypto::Cipher,
+    /// WAL checkpoints on a thread of their own (`sqlite_checkpoint.rs`).
+    _checkpoints: super::sqlite_checkpoint::Checkpointer,
 }
 
 impl SqliteStore {
@@ -49,7 +51,13 @@ impl SqliteStore {
             .max_connections(readers as u32)
             .connect_with(options.pragma("cache_size", "-512"))
             .await?;
-        Ok(Self { writer, reader, inline: super::sqlite_reads::InlineReader::new(path), cipher })
+        Ok(Self {
+            writer,
+            reader,
+            inline: super::sqlite_reads::InlineReader::new(path),
+            cipher,
+            _checkpoints: super::sqlite_checkpoint::Checkpointer::start(path),
+        })
     }
 
     async fn run_migrations(&self) -> StoreResult<()> {

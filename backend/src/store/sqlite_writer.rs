@@ -91,7 +91,8 @@ impl SqliteWriter {
 }
 
 /// The inline writer's connection: the pragmas of the sqlx connections (`sqlite.rs`) that
-/// matter to a writer, and no busy wait (a busy file sends the caller to the sqlx path).
+/// matter to a writer, no busy wait (a busy file sends the caller to the sqlx path), and no
+/// checkpoint inside its commits (`sqlite_checkpoint.rs` runs them on a thread of its own).
 fn open_inline(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
     use rusqlite::OpenFlags;
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
@@ -99,7 +100,7 @@ fn open_inline(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection>
     connection.busy_timeout(std::time::Duration::ZERO)?;
     connection.execute_batch(
         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
-         PRAGMA cache_size = -512;",
+         PRAGMA cache_size = -512; PRAGMA wal_autocheckpoint = 0;",
     )?;
     connection.set_prepared_statement_cache_capacity(8);
     Ok(connection)
