@@ -34,10 +34,11 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true)
             .pragma("temp_store", "memory")
-            // 2 MiB of page cache per connection; no memory-mapped I/O: each connection would
-            // map the file on its own and resident memory would grow with the database (SPEC
-            // budget: under 64 MiB).
-            .pragma("cache_size", "-2048")
+            // 512 KiB of page cache per connection (the flows' writes and the hot reads run on
+            // the inline connections, `sqlite_writer.rs` and `sqlite_reads.rs`, with as much);
+            // no memory-mapped I/O: each connection would map the file on its own and resident
+            // memory would grow with the database (SPEC budget: under 64 MiB).
+            .pragma("cache_size", "-512")
             // Every statement at `RUST_LOG=debug` would drown the server's own lines.
             .log_statements(log::LevelFilter::Trace);
         // The writer opens the file first so it exists (and is in WAL mode) for the readers.
@@ -45,11 +46,11 @@ impl SqliteStore {
         // ping before every acquire, a round trip to the connection's worker thread per query.
         let writer = super::sqlite_writer::SqliteWriter::connect(path, options.clone()).await?;
         let readers = std::thread::available_parallelism().map_or(4, |n| n.get() * 2).clamp(4, 16);
-        // `GET /connection` reads through `inline`; these serve the other reads, with less cache.
+        // The hot point reads go through `inline`; these serve the other reads.
         let reader = SqlitePoolOptions::new()
             .test_before_acquire(false)
             .max_connections(readers as u32)
-            .connect_with(options.pragma("cache_size", "-512"))
+            .connect_with(options)
             .await?;
         Ok(Self {
             writer,
