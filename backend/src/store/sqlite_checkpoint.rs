@@ -46,12 +46,12 @@ impl Checkpointer {
 }
 
 fn open(path: &Path) -> rusqlite::Result<rusqlite::Connection> {
-    use rusqlite::OpenFlags;
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = rusqlite::Connection::open_with_flags(path, flags)?;
-    connection.busy_timeout(Duration::ZERO)?;
-    connection.execute_batch("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;")?;
-    Ok(connection)
+    super::sqlite_reads::open_unwaiting(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+        "PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0;",
+        0,
+    )
 }
 
 #[cfg(test)]

@@ -52,14 +52,27 @@ impl InlineReader {
     }
 
     fn open(&self) -> rusqlite::Result<rusqlite::Connection> {
-        use rusqlite::OpenFlags;
-        let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let connection = rusqlite::Connection::open_with_flags(&self.path, flags)?;
-        connection.busy_timeout(std::time::Duration::ZERO)?;
-        connection.pragma_update(None, "cache_size", -CACHE_KIB)?;
-        connection.set_prepared_statement_cache_capacity(16);
-        Ok(connection)
+        let pragmas = format!("PRAGMA cache_size = -{CACHE_KIB};");
+        open_unwaiting(&self.path, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY, &pragmas, 16)
     }
+}
+
+/// A rusqlite connection to the database at `path` (`access`: read-only or read-write) that
+/// never waits for a lock (busy timeout 0: a busy file sends its caller to the sqlx path), with
+/// `pragmas` run and room for `statements` prepared statements. The inline reader, the inline
+/// writer and the checkpoint thread open theirs here.
+pub(crate) fn open_unwaiting(
+    path: &std::path::Path,
+    access: rusqlite::OpenFlags,
+    pragmas: &str,
+    statements: usize,
+) -> rusqlite::Result<rusqlite::Connection> {
+    let connection =
+        rusqlite::Connection::open_with_flags(path, access | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
+    connection.busy_timeout(std::time::Duration::ZERO)?;
+    connection.execute_batch(pragmas)?;
+    connection.set_prepared_statement_cache_capacity(statements);
+    Ok(connection)
 }
 
 #[cfg(test)]

@@ -80,30 +80,31 @@ impl SqliteWriter {
     /// command with `WorkerCrashed` from then on, so it is replaced.
     async fn check<T>(&self, connection: &mut SqliteConnection, result: sqlx::Result<T>) -> sqlx::Result<T> {
         if matches!(result, Err(sqlx::Error::WorkerCrashed)) {
-            tracing::warn!("the SQLite writer connection broke; opening it again");
-            match self.options.connect().await {
-                Ok(fresh) => *connection = fresh,
-                Err(error) => tracing::error!(%error, "cannot open the SQLite writer connection again"),
-            }
+            self.reopen(connection).await;
         }
         result
+    }
+
+    async fn reopen(&self, connection: &mut SqliteConnection) {
+        tracing::warn!("the SQLite writer connection broke; opening it again");
+        match self.options.connect().await {
+            Ok(fresh) => *connection = fresh,
+            Err(error) => tracing::error!(%error, "cannot open the SQLite writer connection again"),
+        }
     }
 }
 
 /// The inline writer's connection: the pragmas of the sqlx connections (`sqlite.rs`) that
-/// matter to a writer, no busy wait (a busy file sends the caller to the sqlx path), and no
-/// checkpoint inside its commits (`sqlite_checkpoint.rs` runs them on a thread of its own).
+/// matter to a writer, no busy wait, and no checkpoint inside its commits
+/// (`sqlite_checkpoint.rs` runs them on a thread of its own).
 fn open_inline(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
-    use rusqlite::OpenFlags;
-    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let connection = rusqlite::Connection::open_with_flags(path, flags)?;
-    connection.busy_timeout(std::time::Duration::ZERO)?;
-    connection.execute_batch(
+    super::sqlite_reads::open_unwaiting(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
          PRAGMA cache_size = -512; PRAGMA wal_autocheckpoint = 0;",
-    )?;
-    connection.set_prepared_statement_cache_capacity(8);
-    Ok(connection)
+        8,
+    )
 }
 
 impl<'w> sqlx::Executor<'w> for &'w SqliteWriter {
@@ -123,7 +124,7 @@ impl<'w> sqlx::Executor<'w> for &'w SqliteWriter {
             let mut connection = self.lock().await;
             let results: Vec<_> = connection.fetch_many(query).collect().await;
             if results.iter().any(|result| matches!(result, Err(sqlx::Error::WorkerCrashed))) {
-                let _ = self.check(&mut connection, Err::<(), _>(sqlx::Error::WorkerCrashed)).await;
+                self.reopen(&mut connection).await;
             }
             futures_util::stream::iter(results)
         }
