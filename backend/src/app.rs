@@ -11,7 +11,6 @@ use crate::error::{ApiError, ErrorCode};
 use crate::secret::Secret;
 use crate::state::AppState;
 use crate::store::{self, Environment, NewEnvironment};
-use axum::extract::DefaultBodyLimit;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
@@ -20,9 +19,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-
-/// Request bodies above this are refused with 413 (SPEC §5).
-const BODY_LIMIT_BYTES: usize = 256 * 1024;
 
 pub struct App {
     listener: TcpListener,
@@ -68,7 +64,8 @@ impl App {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let background = crate::background::Tasks::spawn(&self.state);
-        let result = crate::serve::serve(self.listener, self.router, self.limits, shutdown).await;
+        let service = crate::layers::around(self.router);
+        let result = crate::serve::serve(self.listener, service, self.limits, shutdown).await;
         drop(background);
         // Reads served before the shutdown still get their `last_fetched_at`.
         self.state.last_fetched.flush(self.state.store.as_ref()).await;
@@ -203,17 +200,8 @@ pub fn router(state: AppState) -> Router {
     router
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
-        .layer(axum::middleware::from_fn(check_input))
-        .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(request_span))
-        .layer(axum::middleware::from_fn(crate::metrics::http::track_requests))
+        .layer(crate::metrics::http::TrackRequestsLayer)
         .with_state(state)
-}
-
-/// The span of every request: method and path only. A query string can carry an OAuth code,
-/// a state or a key, so it never reaches a log line at any level (SPEC §13 "Logs").
-fn request_span<B>(request: &axum::http::Request<B>) -> tracing::Span {
-    tracing::info_span!("request", method = %request.method(), path = %request.uri().path())
 }
 
 #[utoipa::path(
@@ -250,30 +238,6 @@ async fn ready(State(state): State<AppState>) -> Result<Json<serde_json::Value>,
         }
         Err(_) => Err(ApiError::new(ErrorCode::Unavailable, "the database did not answer in time")),
     }
-}
-
-/// SPEC §13 "Input", before any route: an overlong header is a 431, a control character or an
-/// overlong path or query a 400, each naming the field. The popup routes answer it as the result page, the others as JSON.
-async fn check_input(
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let uri = request.uri();
-    let error = if let Some(header) = crate::extract::input::oversized_header(request.headers()) {
-        ApiError::new(ErrorCode::HeaderTooLarge, format!("`{header}` is too long"))
-    } else if let Err(problem) = crate::extract::input::check_uri(uri.path(), uri.query()) {
-        ApiError::invalid_request(problem.message())
-    } else {
-        return next.run(request).await;
-    };
-    let popup = uri.path().starts_with("/oauth/connect/") || uri.path() == "/oauth/callback";
-    if popup {
-        error.log();
-        let outcome = crate::store::FlowOutcome::Error(error.to_flow_error());
-        return crate::oauth::result_page::ResultPage::unaddressed(&outcome).into_response();
-    }
-    error.into_response()
 }
 
 /// SPEC §13 "Limits": the unauthenticated browser routes, per client IP. The popup routes

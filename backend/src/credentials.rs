@@ -57,7 +57,7 @@ impl Credentials {
             Self::OAuth2 { access_token, refresh_token, expires_at, raw } => CredentialsView::OAuth2 {
                 mode,
                 access_token: access_token.expose(),
-                expires_at: expires_at.map(crate::time::rfc3339).transpose()?,
+                expires_at: expires_at.map(crate::time::Rfc3339Date::new).transpose()?,
                 refresh_token: include_refresh_token
                     .then(|| refresh_token.as_ref().map(|t| t.expose().as_str())),
                 raw: RawResponse { raw: raw.expose(), hide_refresh_token: !include_refresh_token },
@@ -160,7 +160,7 @@ pub enum CredentialsView<'a> {
         #[serde(rename = "type")]
         mode: &'static str,
         access_token: &'a str,
-        expires_at: Option<String>,
+        expires_at: Option<crate::time::Rfc3339Date>,
         /// Absent unless asked for; then the token, or `null` without one.
         #[serde(skip_serializing_if = "Option::is_none")]
         refresh_token: Option<Option<&'a str>>,

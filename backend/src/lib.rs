@@ -1,7 +1,8 @@
 //! nango-server: an OAuth connection broker.
 //!
 //! Layers point down only (README.md's code map has one line per module):
-//! 1. `app`, `cli`, `serve`: start-up, the router, the connection loop and its limits;
+//! 1. `app`, `cli`, `serve`, `layers`: start-up, the router, the connection loop and its limits,
+//!    the layers every request passes before its route;
 //!    `openapi`: the document of every route.
 //! 2. HTTP: `api`, `oauth`, `proxy`, `demo`, `assets`, `admin` (the console), with `extract` (shared extractors),
 //!    `error` (every error becomes an HTTP answer here) and `schemas` (the wire shapes
@@ -39,6 +40,7 @@ pub mod html;
 pub mod ids;
 pub mod integrations;
 pub mod json;
+pub mod layers;
 pub mod metrics;
 pub mod oauth;
 pub mod openapi;

@@ -9,15 +9,17 @@
 //! The peer address is attached to each request (`ConnectInfo`), for per-IP rate limits.
 
 use axum::extract::connect_info::ConnectInfo;
-use axum::Router;
+use axum::extract::Request;
+use axum::response::Response;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::convert::Infallible;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
-use tower::ServiceExt;
+use tower::{Service, ServiceExt};
 
 /// The limits of one server.
 #[derive(Debug, Clone, Copy)]
@@ -44,13 +46,18 @@ const BUSY: &[u8] =
     b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nconnection: close\r\n\
 content-length: 70\r\n\r\n{\"error\":{\"code\":\"unavailable\",\"message\":\"too many open connections\"}}";
 
-/// Serve `router` on `listener` until `shutdown` completes.
-pub async fn serve(
+/// Serve `service` (the router inside its layers, `layers::around`) on `listener` until
+/// `shutdown` completes.
+pub async fn serve<S>(
     listener: TcpListener,
-    router: Router,
+    service: S,
     limits: Limits,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
+) -> std::io::Result<()>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
+    S::Future: Send,
+{
     let permits = Arc::new(Semaphore::new(limits.max_connections));
     let (stop_tx, stop_rx) = watch::channel(false);
     tokio::pin!(shutdown);
@@ -71,7 +78,7 @@ pub async fn serve(
             tokio::spawn(refuse(stream));
             continue;
         };
-        let router = router.clone();
+        let router = service.clone();
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             let _permit = permit;

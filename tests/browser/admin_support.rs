@@ -67,8 +67,11 @@ impl Console {
         found.as_str().unwrap_or_default().to_string()
     }
 
-    /// Open a view (`#/connections`, ...) and wait until its heading is `heading`.
+    /// Open a view (`#/connections`, ...) afresh and wait until its heading is `heading`.
+    /// Going to the URL the window already shows would only scroll to the fragment and keep
+    /// the rendered page (with its notices), so the window leaves it first.
     pub async fn open(&self, hash: &str, heading: &str) {
+        self.browser.goto("about:blank").await;
         self.browser.goto(&format!("{}/admin/{hash}", self.app.url)).await;
         self.wait_heading(heading).await;
     }

@@ -4,7 +4,7 @@
 use crate::credentials::{Credentials, CredentialsView};
 use crate::error::ApiError;
 use crate::store::{Connection, ConnectionStatus, JsonMap};
-use crate::time::rfc3339;
+use crate::time::{rfc3339, Rfc3339Date};
 use serde::Serialize;
 use serde_json::{json, Value};
 
@@ -28,17 +28,17 @@ pub fn connection_json<'a>(
         credentials: credentials.view(include_refresh_token)?,
         status: connection.status.as_str(),
         status_reason: health.status_reason.as_deref(),
-        status_changed_at: health.status_changed_at.map(rfc3339).transpose()?,
-        last_refresh_at: health.last_refresh_at.map(rfc3339).transpose()?,
+        status_changed_at: health.status_changed_at.map(Rfc3339Date::new).transpose()?,
+        last_refresh_at: health.last_refresh_at.map(Rfc3339Date::new).transpose()?,
         last_refresh_error: health.last_refresh_error.as_deref(),
-        next_refresh_at: health.next_refresh_at.map(rfc3339).transpose()?,
+        next_refresh_at: health.next_refresh_at.map(Rfc3339Date::new).transpose()?,
         errors: errors(connection),
         end_user: connection.end_user.as_ref(),
         tags: &connection.tags,
         webhook_url_override: connection.webhook_url_override.as_deref(),
-        created_at: rfc3339(connection.created_at)?,
-        updated_at: rfc3339(connection.updated_at)?,
-        last_fetched_at: last_fetched_at.map(rfc3339).transpose()?,
+        created_at: Rfc3339Date::new(connection.created_at)?,
+        updated_at: Rfc3339Date::new(connection.updated_at)?,
+        last_fetched_at: last_fetched_at.map(Rfc3339Date::new).transpose()?,
     })
 }
 
@@ -54,17 +54,17 @@ pub struct ConnectionView<'a> {
     credentials: CredentialsView<'a>,
     status: &'static str,
     status_reason: Option<&'a str>,
-    status_changed_at: Option<String>,
-    last_refresh_at: Option<String>,
+    status_changed_at: Option<Rfc3339Date>,
+    last_refresh_at: Option<Rfc3339Date>,
     last_refresh_error: Option<&'a str>,
-    next_refresh_at: Option<String>,
+    next_refresh_at: Option<Rfc3339Date>,
     errors: Value,
     end_user: Option<&'a JsonMap>,
     tags: &'a JsonMap,
     webhook_url_override: Option<&'a str>,
-    created_at: String,
-    updated_at: String,
-    last_fetched_at: Option<String>,
+    created_at: Rfc3339Date,
+    updated_at: Rfc3339Date,
+    last_fetched_at: Option<Rfc3339Date>,
 }
 
 /// Nango's `ApiPublicConnection`: no credentials, no connection_config.

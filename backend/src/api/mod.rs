@@ -20,15 +20,14 @@ mod webhook_deliveries;
 use crate::error::ApiError;
 use crate::json::JsonMap;
 use crate::state::AppState;
-use axum::http::{header, HeaderValue};
 use axum::Router;
 use serde_json::Value;
-use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use connection_view::{connection_json, connection_list_item};
 
 /// Every answer of the secret-key API may carry secrets (tokens, client secrets, keys), so
-/// none is ever stored by a cache (SPEC §13 "Responses").
+/// none is ever stored by a cache (SPEC §13 "Responses"): `layers::around` sends
+/// `Cache-Control: no-store` with every answer that does not choose its own, and none here does.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .merge(integrations::routes())
@@ -41,10 +40,6 @@ pub fn routes() -> Router<AppState> {
         .merge(connect_sessions::routes())
         .merge(providers::routes())
         .merge(webhook_deliveries::routes())
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
 }
 
 /// A body that must be a JSON object (metadata, connection_config patches).

@@ -30,9 +30,20 @@ where
     }
 }
 
+/// Room for a connection with its credentials, so most answers are written without the
+/// buffer growing (axum's `Json` starts at 128 bytes and grows by copying).
+const ANSWER_CAPACITY: usize = 2048;
+
 impl<T: serde::Serialize> IntoResponse for Json<T> {
     fn into_response(self) -> Response {
-        axum::Json(self.0).into_response()
+        let mut body = Vec::with_capacity(ANSWER_CAPACITY);
+        match serde_json::to_writer(&mut body, &self.0) {
+            Ok(()) => {
+                let json = axum::http::HeaderValue::from_static("application/json");
+                ([(axum::http::header::CONTENT_TYPE, json)], body).into_response()
+            }
+            Err(error) => ApiError::internal(error).into_response(),
+        }
     }
 }
 

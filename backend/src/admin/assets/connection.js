@@ -46,6 +46,7 @@ export async function detail(integration, connectionId) {
     if (value === null || typeof value !== 'object' || Array.isArray(value)) {
       return say(metadataStatus, 'The metadata must be a JSON object ({…}).', 'error');
     }
+    say(metadataStatus, 'Saving…');
     try {
       await api('POST', connectionPath(integration, connectionId, '/metadata'), value);
       say(metadataStatus, 'Metadata saved.', 'ok');

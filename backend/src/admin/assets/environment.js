@@ -14,6 +14,7 @@ function settingsForm(id, title, fields, body, after) {
     event.preventDefault();
     try {
       const patch = body();
+      say(status, 'Saving…');
       await api('PATCH', '/environment', patch);
       say(status, 'Saved.', 'ok');
       if (after) after(patch);

@@ -113,6 +113,7 @@ export async function edit(key) {
       body.credentials = { type: 'OAUTH2', client_id: clientId.value.trim(), client_secret: clientSecret.value };
       body.scopes = scopes.value.split(',').map((scope) => scope.trim()).filter(Boolean);
     }
+    say(status, 'Saving…');
     try {
       await api('PATCH', path, body);
       say(status, 'Saved.', 'ok');
