@@ -10,12 +10,14 @@
 //! Missed budgets are printed as MISSED and recorded; only a setup failure exits non-zero.
 //!
 //! Usage: `nango-bench --server PATH --report PATH --peer-script PATH --peer-modules DIR
-//! [--quick] [--max-connections N] [--channels-only | --flows-only | --reads-only]`.
-//! `--channels-only`, `--flows-only` and `--reads-only` measure one thing for trying changes (`partial.rs`).
+//! [--quick] [--max-connections N] [--channels-only | --flows-only | --reads-only | --instructions]`.
+//! `--channels-only`, `--flows-only`, `--reads-only` and `--instructions` measure one thing for
+//! trying changes (`partial.rs`).
 //! `--quick` (short windows, at most 100k connections) is for trying the bench out;
 //! `--max-connections` defaults to 1,000,000.
 
 mod http;
+mod instructions;
 mod load;
 mod markdown;
 mod partial;
@@ -93,6 +95,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
             "--channels-only" => only = Some(partial::Only::Channels),
             "--flows-only" => only = Some(partial::Only::Flows),
             "--reads-only" => only = Some(partial::Only::Reads),
+            "--instructions" => only = Some(partial::Only::Instructions),
             "--max-connections" => {
                 let value = iter.next().context("--max-connections needs a number")?;
                 max_connections = value.parse().context("--max-connections needs a number")?;
@@ -107,7 +110,7 @@ fn parse_options(args: &[String]) -> anyhow::Result<Options> {
             }
             other => bail!(
                 "unknown bench option `{other}` (known: --server PATH, --report PATH, --peer-script PATH, \
-                 --peer-modules DIR, --quick, --max-connections N, --channels-only, --flows-only, --reads-only)"
+                 --peer-modules DIR, --quick, --max-connections N, --channels-only, --flows-only, --reads-only, --instructions)"
             ),
         }
     }

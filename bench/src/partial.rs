@@ -1,6 +1,6 @@
 //! Partial runs, for trying a change without the whole bench: each measures one thing on a
 //! fresh server, prints it and writes no report (`cargo xtask bench --channels-only`,
-//! `--flows-only` or `--reads-only` leaves BENCHMARKS.md as it is).
+//! `--flows-only`, `--reads-only` or `--instructions` leaves BENCHMARKS.md as it is).
 
 use super::load::{self, Scenario, Window};
 use super::servers::{self, ServerProcess, INTEGRATION, PROVIDER, SECRET_KEY};
@@ -19,9 +19,18 @@ pub enum Only {
     /// `GET /connection` with the small store beside the bare axum baseline, at `CLIENTS`, on
     /// SQLite and on Postgres.
     Reads,
+    /// The instructions one `GET /connection` costs the server (`instructions.rs`).
+    Instructions,
 }
 
 pub async fn run(only: Only, options: &Options, data_dir: &Path, window: Window) -> anyhow::Result<()> {
+    if let Only::Instructions = only {
+        let per_read = super::instructions::per_read(options, data_dir).await?;
+        println!(
+            "GET /connection: {per_read:.0} instructions per read in nango-server (callgrind, user space)"
+        );
+        return Ok(());
+    }
     let provider_addr = servers::start_fake_provider().await?;
     let server = ServerProcess::start(&options.server, data_dir, provider_addr).await?;
     println!("bench: nango-server pid {} on {}", server.pid(), server.addr);
@@ -54,6 +63,7 @@ pub async fn run(only: Only, options: &Options, data_dir: &Path, window: Window)
             }
             println!("server memory after the flows: {} KiB", server.memory_kib()?.rss_kib);
         }
+        Only::Instructions => {}
         Only::Reads => {
             let path = data_dir.join("nango.db");
             let mut seeder =

@@ -46,6 +46,26 @@ impl ServerProcess {
         provider_addr: SocketAddr,
         database_url: Option<&str>,
     ) -> anyhow::Result<Self> {
+        Self::start_under(&[], binary, data_dir, provider_addr, database_url).await
+    }
+
+    /// The same run by `wrapper` (a command and its arguments, such as valgrind's), on SQLite.
+    pub async fn start_wrapped(
+        wrapper: &[&str],
+        binary: &Path,
+        data_dir: &Path,
+        provider_addr: SocketAddr,
+    ) -> anyhow::Result<Self> {
+        Self::start_under(wrapper, binary, data_dir, provider_addr, None).await
+    }
+
+    async fn start_under(
+        wrapper: &[&str],
+        binary: &Path,
+        data_dir: &Path,
+        provider_addr: SocketAddr,
+        database_url: Option<&str>,
+    ) -> anyhow::Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let providers_file = data_dir.join("bench-providers.yaml");
         std::fs::write(
@@ -57,7 +77,14 @@ impl ServerProcess {
                  proxy:\n        base_url: http://{provider_addr}/api\n"
             ),
         )?;
-        let mut command = Command::new(binary);
+        let mut command = match wrapper.split_first() {
+            Some((program, arguments)) => {
+                let mut command = Command::new(program);
+                command.args(arguments).arg(binary);
+                command
+            }
+            None => Command::new(binary),
+        };
         command.env_remove("DATABASE_URL");
         if let Some(url) = database_url {
             command.env("DATABASE_URL", url);
@@ -102,6 +129,15 @@ impl ServerProcess {
 
     pub fn pid(&self) -> u32 {
         self.child.id()
+    }
+
+    /// Stop with SIGINT (a graceful shutdown, after which a wrapper such as valgrind writes
+    /// its output) and wait for the exit.
+    pub fn interrupt_and_wait(&mut self) -> anyhow::Result<()> {
+        let status = Command::new("kill").arg("-INT").arg(self.pid().to_string()).status()?;
+        anyhow::ensure!(status.success(), "kill -INT {} failed", self.pid());
+        self.child.wait()?;
+        Ok(())
     }
 
     async fn wait_healthy(&mut self) -> anyhow::Result<()> {

@@ -6,8 +6,9 @@
 //! Options are passed through: `--quick` (short windows, at most 100k connections),
 //! `--max-connections N` (default 1,000,000), `--channels-only` (only the memory of the idle
 //! result channels), `--flows-only` (only the flows beside Grant's) and `--reads-only` (only
-//! `GET /connection` beside the baseline), each on a fresh server and leaving BENCHMARKS.md as
-//! it is.
+//! `GET /connection` beside the baseline), `--instructions` (the instructions one
+//! `GET /connection` costs the server, counted by valgrind), each on a fresh server and leaving
+//! BENCHMARKS.md as it is.
 //!
 //! The peer of the flow comparison, Grant on Express (`bench/peer/grant-server.cjs`), is
 //! installed with npm at the pinned versions below into `~/.cache/nango-bench-deps/` on the
@@ -37,7 +38,9 @@ pub fn run(args: &[String]) -> anyhow::Result<()> {
         "{bench} --server {server} --report {report} --peer-script {peer_script} --peer-modules {peer_modules} {args...}"
     )
     .run()?;
-    if args.iter().any(|arg| matches!(arg.as_str(), "--channels-only" | "--flows-only" | "--reads-only")) {
+    if args.iter().any(|arg| {
+        matches!(arg.as_str(), "--channels-only" | "--flows-only" | "--reads-only" | "--instructions")
+    }) {
         // Prints its figures; writes no report.
     } else if args.iter().any(|arg| arg == "--quick") {
         println!(
