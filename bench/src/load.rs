@@ -177,7 +177,13 @@ async fn client_loop(
     }
 }
 
-async fn once(conn: &mut Conn, scenario: &Scenario, client: usize, i: u64, rng: u64) -> anyhow::Result<()> {
+pub async fn once(
+    conn: &mut Conn,
+    scenario: &Scenario,
+    client: usize,
+    i: u64,
+    rng: u64,
+) -> anyhow::Result<()> {
     match scenario {
         Scenario::GetConnection { integration, n_connections } => {
             let id = super::seed::connection_id(rng % n_connections);

@@ -25,9 +25,12 @@ pub enum Only {
 
 pub async fn run(only: Only, options: &Options, data_dir: &Path, window: Window) -> anyhow::Result<()> {
     if let Only::Instructions = only {
-        let per_read = super::instructions::per_read(options, data_dir).await?;
+        use super::instructions::{per_request, Counted};
+        let read = per_request(options, data_dir, Counted::Read).await?;
+        println!("GET /connection: {read:.0} instructions per read in nango-server (callgrind, user space)");
+        let flow = per_request(options, data_dir, Counted::Flow).await?;
         println!(
-            "GET /connection: {per_read:.0} instructions per read in nango-server (callgrind, user space)"
+            "complete OAuth flow: {flow:.0} instructions per flow in nango-server (callgrind, user space)"
         );
         return Ok(());
     }

@@ -259,14 +259,44 @@ fn unsafe_value(key: &str, reason: &'static str) -> TemplateError {
 }
 
 fn alternatives(template: &str) -> impl Iterator<Item = &str> {
-    template.split("||").map(str::trim)
+    let mut rest = Some(template);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        match find(text, "||") {
+            Some(at) => {
+                rest = Some(&text[at + 2..]);
+                Some(text[..at].trim())
+            }
+            None => {
+                rest = None;
+                Some(text.trim())
+            }
+        }
+    })
+}
+
+/// `text.find(needle)` for the short needles here: a search for the needle's first character,
+/// then a comparison. A flow fills and checks a few dozen templates, and the general substring
+/// search (`str::find(&str)`) sets up a searcher for each call that costs more than these short
+/// texts take to scan (BENCHMARKS.md).
+fn find(text: &str, needle: &str) -> Option<usize> {
+    let first = needle.chars().next()?;
+    let mut from = 0;
+    while let Some(offset) = text[from..].find(first) {
+        let at = from + offset;
+        if text[at..].starts_with(needle) {
+            return Some(at);
+        }
+        from = at + first.len_utf8();
+    }
+    None
 }
 
 /// Split one alternative into literal text and `connectionConfig` keys.
 fn pieces(text: &str) -> Vec<Piece<'_>> {
     let mut out = Vec::new();
     let mut rest = text;
-    while let Some(start) = rest.find(PREFIX) {
+    while let Some(start) = find(rest, PREFIX) {
         let after = &rest[start + PREFIX.len()..];
         let Some(end) = after.find('}') else { break };
         let key = &after[..end];
@@ -367,7 +397,7 @@ fn has_fixed_host_suffix(rest: &[(Piece<'_>, Placement)]) -> bool {
 
 /// Length of a leading `scheme://`, if the alternative starts with one.
 fn scheme_length(text: &str) -> Option<usize> {
-    let colon = text.find("://")?;
+    let colon = find(text, "://")?;
     let scheme = &text[..colon];
     let mut chars = scheme.chars();
     let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())

@@ -228,3 +228,14 @@ fn only_a_whole_authority_is_an_authority_placement() {
     let two = url_placeholders("https://${connectionConfig.a}${connectionConfig.b}/x");
     assert_eq!(two, vec![("a".to_owned(), Placement::Host), ("b".to_owned(), Placement::Host)]);
 }
+
+proptest::proptest! {
+    #[test]
+    fn the_short_needle_search_finds_what_str_find_finds(text in "[a-z$|:/{}.é]{0,40}") {
+        for needle in [PREFIX, "||", "://", "$", "é."] {
+            proptest::prop_assert_eq!(find(&text, needle), text.find(needle), "{:?} in {:?}", needle, text);
+        }
+        let split: Vec<&str> = text.split("||").map(str::trim).collect();
+        proptest::prop_assert_eq!(alternatives(&text).collect::<Vec<_>>(), split);
+    }
+}

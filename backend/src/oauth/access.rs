@@ -13,6 +13,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::ids::{ConnectionId, IntegrationKey};
 use crate::state::AppState;
 use crate::store::{ConnectSession, Environment, Integration, JsonMap};
+use std::sync::Arc;
 
 /// Who is asking.
 #[derive(Debug, Clone, Copy)]
@@ -39,7 +40,7 @@ pub struct AccessRequest<'q> {
 /// Everything the route needs once access is granted.
 #[derive(Debug)]
 pub struct Access<'s> {
-    pub environment: Environment,
+    pub environment: Arc<Environment>,
     pub integration: Integration,
     pub provider: &'s Provider,
     pub connection_id: ConnectionId,
@@ -71,7 +72,7 @@ impl Access<'_> {
 #[derive(Debug)]
 pub struct Denied {
     pub error: ApiError,
-    pub environment: Option<Environment>,
+    pub environment: Option<Arc<Environment>>,
 }
 
 impl From<ApiError> for Denied {
@@ -88,8 +89,8 @@ pub async fn check<'s>(state: &'s AppState, request: AccessRequest<'_>) -> Resul
             let session =
                 crate::sessions::lookup(state, token, crate::time::now()).await.map_err(ApiError::from)?;
             let environment = state
-                .store
-                .environment_by_id(session.environment_id)
+                .environments
+                .by_id(state.store.as_ref(), session.environment_id)
                 .await
                 .map_err(ApiError::from)?
                 .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the session's environment is gone")))?;
@@ -122,12 +123,13 @@ struct Granted<'s> {
 pub async fn environment_by_public_key(
     state: &AppState,
     public_key: Option<&str>,
-) -> Result<Environment, ApiError> {
+) -> Result<Arc<Environment>, ApiError> {
     let public_key = public_key.filter(|key| !key.is_empty()).ok_or_else(|| {
         ApiError::new(ErrorCode::MissingPublicKey, "the `public_key` query parameter is missing")
     })?;
     let invalid = || ApiError::new(ErrorCode::InvalidPublicKey, "the public key is not valid");
-    let environment = state.store.environment_by_public_key(public_key).await?.ok_or_else(invalid)?;
+    let environment =
+        state.environments.by_public_key(state.store.as_ref(), public_key).await?.ok_or_else(invalid)?;
     if !constant_time_eq(&environment.public_key, public_key) {
         return Err(invalid());
     }

@@ -121,7 +121,7 @@ pub async fn preflight(
     let query = BrowserQuery::parse(raw_query.as_deref());
     let environment = access::environment_by_public_key(&state, query.public_key.as_deref()).await.ok();
     let mut response = StatusCode::NO_CONTENT.into_response();
-    if let Some(origin) = allowed_origin(headers.get(header::ORIGIN), environment.as_ref()) {
+    if let Some(origin) = allowed_origin(headers.get(header::ORIGIN), environment.as_deref()) {
         let out = response.headers_mut();
         out.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
         out.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("POST"));
@@ -180,7 +180,7 @@ async fn save(
             error.into_response()
         }
     };
-    if let Some(allowed) = allowed_origin(origin, environment.as_ref()) {
+    if let Some(allowed) = allowed_origin(origin, environment.as_deref()) {
         response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, allowed);
     }
     response.headers_mut().insert(header::VARY, HeaderValue::from_static("origin"));

@@ -96,8 +96,8 @@ async fn finish(
     now: i64,
 ) -> Result<(), ApiError> {
     let environment = state
-        .store
-        .environment_by_id(flow.environment_id)
+        .environments
+        .by_id(state.store.as_ref(), flow.environment_id)
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the flow's environment is gone")))?;
     let integration = state
