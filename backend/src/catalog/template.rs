@@ -261,24 +261,14 @@ fn unsafe_value(key: &str, reason: &'static str) -> TemplateError {
 fn alternatives(template: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(template);
     std::iter::from_fn(move || {
-        let text = rest?;
-        match find(text, "||") {
-            Some(at) => {
-                rest = Some(&text[at + 2..]);
-                Some(text[..at].trim())
-            }
-            None => {
-                rest = None;
-                Some(text.trim())
-            }
-        }
+        let text = rest.take()?;
+        let at = find(text, "||");
+        rest = at.map(|at| &text[at + 2..]);
+        Some(text[..at.unwrap_or(text.len())].trim())
     })
 }
 
-/// `text.find(needle)` for the short needles here: a search for the needle's first character,
-/// then a comparison. A flow fills and checks a few dozen templates, and the general substring
-/// search (`str::find(&str)`) sets up a searcher for each call that costs more than these short
-/// texts take to scan (BENCHMARKS.md).
+/// `text.find(needle)` by its first character: `str::find(&str)` sets up a searcher per call (BENCHMARKS.md).
 fn find(text: &str, needle: &str) -> Option<usize> {
     let first = needle.chars().next()?;
     let mut from = 0;
