@@ -108,6 +108,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         http,
         // A second: changes on another replica show within it (environment_cache.rs).
         environments: Arc::new(EnvironmentCache::new(Duration::from_secs(1))),
+        integrations: Arc::new(crate::integrations::cache::IntegrationCache::new(Duration::from_secs(1))),
         last_fetched: Arc::new(PendingLastFetched::default()),
         rate_limits: Arc::new(crate::rate_limit::RateLimits::new(rate_settings)),
         webhooks: Arc::default(),

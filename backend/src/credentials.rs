@@ -7,7 +7,8 @@ use crate::catalog::AuthMode;
 use crate::crypto::{Cipher, CipherError};
 use crate::secret::Secret;
 use crate::time::TimeError;
-use serde_json::{json, Value};
+use serde_json::value::RawValue;
+use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CredentialsError {
@@ -27,8 +28,9 @@ pub enum Credentials {
         refresh_token: Option<Secret<String>>,
         /// Unix seconds.
         expires_at: Option<i64>,
-        /// The provider's whole token response.
-        raw: Secret<Value>,
+        /// The provider's whole token response, as JSON text: a read answers it without parsing
+        /// it (`RawResponse`).
+        raw: Secret<Box<RawValue>>,
     },
     ApiKey {
         api_key: Secret<String>,
@@ -73,17 +75,23 @@ impl Credentials {
     pub fn seal(&self, cipher: &Cipher, aad: &[u8]) -> Result<Vec<u8>, CredentialsError> {
         let mode = self.auth_mode().as_str();
         let plain = match self {
-            Self::OAuth2 { access_token, refresh_token, expires_at, raw } => json!({
-                "type": mode,
-                "access_token": access_token.expose(),
-                "refresh_token": refresh_token.as_ref().map(|t| t.expose()),
-                "expires_at": expires_at,
-                "raw": raw.expose(),
-            }),
-            Self::ApiKey { api_key } => json!({ "type": mode, "apiKey": api_key.expose() }),
-            Self::Basic { username, password } => {
-                json!({ "type": mode, "username": username, "password": password.expose() })
+            Self::OAuth2 { access_token, refresh_token, expires_at, raw } => SealedPlainOut {
+                mode,
+                access_token: Some(access_token.expose()),
+                refresh_token: Some(refresh_token.as_ref().map(|t| t.expose().as_str())),
+                expires_at: Some(*expires_at),
+                raw: Some(raw.expose()),
+                ..SealedPlainOut::default()
+            },
+            Self::ApiKey { api_key } => {
+                SealedPlainOut { mode, api_key: Some(api_key.expose()), ..SealedPlainOut::default() }
             }
+            Self::Basic { username, password } => SealedPlainOut {
+                mode,
+                username: Some(username),
+                password: Some(password.expose()),
+                ..SealedPlainOut::default()
+            },
         };
         let bytes = serde_json::to_vec(&plain).map_err(|_| CipherError::Seal)?;
         Ok(cipher.seal(&bytes, aad)?)
@@ -145,11 +153,39 @@ struct SealedPlain {
     access_token: Option<Value>,
     refresh_token: Option<Value>,
     expires_at: Option<Value>,
-    raw: Option<Value>,
+    raw: Option<Box<RawValue>>,
     #[serde(rename = "apiKey")]
     api_key: Option<Value>,
     username: Option<Value>,
     password: Option<Value>,
+}
+
+/// What `seal` writes: `SealedPlain`'s fields, borrowed; OAuth2's `refresh_token` and
+/// `expires_at` are written as `null` when absent, the other modes' fields left out.
+#[derive(serde::Serialize, Default)]
+struct SealedPlainOut<'a> {
+    #[serde(rename = "type")]
+    mode: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    access_token: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<Option<&'a str>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    expires_at: Option<Option<i64>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    raw: Option<&'a RawValue>,
+    #[serde(rename = "apiKey", skip_serializing_if = "Option::is_none")]
+    api_key: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    username: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    password: Option<&'a str>,
+}
+
+/// `value` as JSON text, for `Credentials::OAuth2`'s `raw`.
+pub fn raw_json(value: &Value) -> Box<RawValue> {
+    // A `Value` always serialises (its keys are strings, its numbers finite).
+    serde_json::value::to_raw_value(value).unwrap_or_else(|_| RawValue::NULL.to_owned())
 }
 
 /// `Credentials::view`: the response's `credentials` object, borrowed from the opened credentials.
@@ -181,25 +217,83 @@ pub enum CredentialsView<'a> {
 }
 
 /// Nango's `credentials.raw`: the provider's token response, always; its `refresh_token`
-/// left out unless the refresh token was asked for.
+/// left out unless the refresh token was asked for. Written as stored, without parsing it into
+/// a tree: whole when nothing is left out, else its top-level members one by one.
 pub struct RawResponse<'a> {
-    raw: &'a Value,
+    raw: &'a RawValue,
     hide_refresh_token: bool,
 }
 
 impl serde::Serialize for RawResponse<'_> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        match self.raw {
-            Value::Object(fields) if self.hide_refresh_token => {
+        // Without a backslash, a member named `refresh_token` appears as those very letters.
+        let text = self.raw.get();
+        if !self.hide_refresh_token || !(text.contains('\\') || text.contains("refresh_token")) {
+            return self.raw.serialize(serializer);
+        }
+        match serde_json::from_str::<Members<'_>>(self.raw.get()) {
+            Ok(Members(members)) => {
                 let mut map = serializer.serialize_map(None)?;
-                for (key, value) in fields.iter().filter(|(key, _)| key.as_str() != "refresh_token") {
+                for (key, value) in members.iter().filter(|(key, _)| key != "refresh_token") {
                     map.serialize_entry(key, value)?;
                 }
                 map.end()
             }
-            raw => raw.serialize(serializer),
+            // Not an object: nothing to leave out.
+            Err(_) => self.raw.serialize(serializer),
         }
+    }
+}
+
+/// A JSON object's top-level members in their order, each value as its text.
+struct Members<'a>(Vec<(std::borrow::Cow<'a, str>, &'a RawValue)>);
+
+impl<'de> serde::Deserialize<'de> for Members<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Members<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+                let mut members = Vec::with_capacity(access.size_hint().unwrap_or(8));
+                while let Some((Key(key), value)) = access.next_entry::<Key<'de>, &'de RawValue>()? {
+                    members.push((key, value));
+                }
+                Ok(Members(members))
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
+/// A member's name, borrowed from the text unless it holds escapes (serde's own `Cow<str>`
+/// always copies).
+struct Key<'a>(std::borrow::Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Key<'de>;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a member name")
+            }
+
+            fn visit_borrowed_str<E: serde::de::Error>(self, key: &'de str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Borrowed(key)))
+            }
+
+            fn visit_str<E: serde::de::Error>(self, key: &str) -> Result<Self::Value, E> {
+                Ok(Key(std::borrow::Cow::Owned(key.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
     }
 }
 
@@ -207,6 +301,7 @@ impl serde::Serialize for RawResponse<'_> {
 mod tests {
     use super::*;
     use base64::Engine;
+    use serde_json::json;
 
     #[test]
     fn seal_open_round_trip_hides_refresh_token_by_default() {
@@ -216,7 +311,7 @@ mod tests {
             access_token: Secret::new("at".into()),
             refresh_token: Some(Secret::new("rt".into())),
             expires_at: Some(1_700_000_000),
-            raw: Secret::new(json!({"access_token": "at", "refresh_token": "rt"})),
+            raw: Secret::new(raw_json(&json!({"access_token": "at", "refresh_token": "rt"}))),
         };
         let aad = b"connection:1:github:u1";
         let sealed = credentials.seal(&cipher, aad).unwrap();
@@ -230,6 +325,22 @@ mod tests {
         assert_eq!(private["raw"], json!({"access_token": "at", "refresh_token": "rt"}));
         assert_eq!(public["expires_at"], "2023-11-14T22:13:20Z");
         assert!(Credentials::open(&cipher, &sealed, b"connection:1:github:u2").is_err());
+    }
+
+    #[test]
+    fn raw_is_answered_as_stored_with_only_its_top_level_refresh_token_left_out() {
+        let raw = |text: &str| RawValue::from_string(text.to_owned()).unwrap();
+        let view = |raw: &RawValue, hide| {
+            serde_json::to_string(&RawResponse { raw, hide_refresh_token: hide }).unwrap()
+        };
+        let stored = raw(r#"{"b":1,"refresh_token":"rt","a":{"refresh_token":"kept"},"e\u0073c":"x\"y"}"#);
+        assert_eq!(view(&stored, false), stored.get());
+        assert_eq!(view(&stored, true), r#"{"b":1,"a":{"refresh_token":"kept"},"esc":"x\"y"}"#);
+        // An escaped name is still the same name.
+        assert_eq!(view(&raw(r#"{"refresh\u005ftoken":"rt","x":[1]}"#), true), r#"{"x":[1]}"#);
+        assert_eq!(view(&raw("[1,2]"), true), "[1,2]");
+        let untouched = raw(r#"{"access_token":"at", "scope":"a b"}"#);
+        assert_eq!(view(&untouched, true), untouched.get());
     }
 
     #[test]

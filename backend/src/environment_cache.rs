@@ -7,9 +7,9 @@
 
 use crate::ids::EnvironmentId;
 use crate::store::{Environment, EnvironmentStore, StoreResult};
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use crate::ttl_cache::TtlCache;
+use std::sync::Arc;
+use std::time::Duration;
 
 /// More distinct entries than this (there are three per environment) just empties the map.
 const MAX_ENTRIES: usize = 256;
@@ -21,14 +21,11 @@ enum Key {
     Id(EnvironmentId),
 }
 
-pub struct EnvironmentCache {
-    ttl: Duration,
-    entries: Mutex<HashMap<Key, (Arc<Environment>, Instant)>>,
-}
+pub struct EnvironmentCache(TtlCache<Key, Environment>);
 
 impl EnvironmentCache {
     pub fn new(ttl: Duration) -> Self {
-        Self { ttl, entries: Mutex::new(HashMap::new()) }
+        Self(TtlCache::new(ttl, MAX_ENTRIES))
     }
 
     /// The environment with this secret key, from the cache or the store. Only keys that exist
@@ -40,7 +37,7 @@ impl EnvironmentCache {
         secret_key: &str,
     ) -> StoreResult<Option<Arc<Environment>>> {
         let key = Key::Secret(secret_key.to_owned());
-        self.get_or_load(key, store.environment_by_secret_key(secret_key)).await
+        self.0.get_or_load(key, store.environment_by_secret_key(secret_key)).await
     }
 
     /// The environment with this public key, the same way (callers compare it in constant time).
@@ -50,7 +47,7 @@ impl EnvironmentCache {
         public_key: &str,
     ) -> StoreResult<Option<Arc<Environment>>> {
         let key = Key::Public(public_key.to_owned());
-        self.get_or_load(key, store.environment_by_public_key(public_key)).await
+        self.0.get_or_load(key, store.environment_by_public_key(public_key)).await
     }
 
     /// The environment with this id, the same way.
@@ -59,40 +56,12 @@ impl EnvironmentCache {
         store: &dyn EnvironmentStore,
         id: EnvironmentId,
     ) -> StoreResult<Option<Arc<Environment>>> {
-        self.get_or_load(Key::Id(id), store.environment_by_id(id)).await
+        self.0.get_or_load(Key::Id(id), store.environment_by_id(id)).await
     }
 
     /// Forget everything: call after changing an environment's keys or settings.
     pub fn clear(&self) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
-        }
-    }
-
-    async fn get_or_load(
-        &self,
-        key: Key,
-        load: impl std::future::Future<Output = StoreResult<Option<Environment>>>,
-    ) -> StoreResult<Option<Arc<Environment>>> {
-        if let Some(environment) = self.fresh(&key, Instant::now()) {
-            return Ok(Some(environment));
-        }
-        let found = load.await?.map(Arc::new);
-        if let Some(environment) = &found {
-            if let Ok(mut entries) = self.entries.lock() {
-                if entries.len() >= MAX_ENTRIES {
-                    entries.clear();
-                }
-                entries.insert(key, (environment.clone(), Instant::now()));
-            }
-        }
-        Ok(found)
-    }
-
-    fn fresh(&self, key: &Key, now: Instant) -> Option<Arc<Environment>> {
-        let entries = self.entries.lock().ok()?;
-        let (environment, cached_at) = entries.get(key)?;
-        (now.duration_since(*cached_at) < self.ttl).then(|| environment.clone())
+        self.0.clear();
     }
 }
 

@@ -58,4 +58,5 @@ pub mod state;
 pub mod store;
 pub mod telemetry;
 pub mod time;
+pub mod ttl_cache;
 pub mod webhooks;

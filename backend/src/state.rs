@@ -38,6 +38,8 @@ pub struct Services {
     pub http: crate::outbound::Outbound,
     /// Environments by secret key, for the REST API's per-request check.
     pub environments: Arc<EnvironmentCache>,
+    /// Integrations by environment and key, for the OAuth flows (`integrations/cache.rs`).
+    pub integrations: Arc<crate::integrations::cache::IntegrationCache>,
     /// Per-IP limits of the browser routes and of wrong secret keys.
     pub rate_limits: Arc<crate::rate_limit::RateLimits>,
     /// `last_fetched_at` writes waiting for the background flush.

@@ -96,7 +96,9 @@ impl Seeder {
                     access_token: Secret::new(format!("seeded-access-token-{row}")),
                     refresh_token: Some(Secret::new(format!("seeded-refresh-token-{row}"))),
                     expires_at: Some(expires_at),
-                    raw: Secret::new(json!({ "access_token": format!("seeded-access-token-{row}") })),
+                    raw: Secret::new(nango_backend::credentials::raw_json(
+                        &json!({ "access_token": format!("seeded-access-token-{row}") }),
+                    )),
                 };
                 let key = ConnectionKey {
                     environment_id: self.environment_id,

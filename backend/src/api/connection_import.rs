@@ -183,7 +183,7 @@ fn credentials(value: &Value, errors: &mut Vec<FieldError>) -> Option<Credential
                 refresh_token: refresh_token.map(Secret::new),
                 expires_at,
                 // Nango keeps the imported credentials as the "raw" token response.
-                raw: Secret::new(value.clone()),
+                raw: Secret::new(crate::credentials::raw_json(value)),
             })
         }
         "API_KEY" => {

@@ -81,6 +81,7 @@ pub async fn import(
         tags: import.tags,
         webhook_url_override: import.webhook_url_override,
         metadata: import.metadata,
+        finishes_flow: None,
     };
     Ok(save_new(state, environment, new, now).await?)
 }

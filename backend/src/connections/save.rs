@@ -5,6 +5,7 @@
 
 use super::ConnectionError;
 use crate::credentials::Credentials;
+use crate::ids::FlowId;
 use crate::json::JsonMap;
 use crate::state::AppState;
 use crate::store::{Connection, ConnectionKey, Environment, UpsertConnection, UpsertOutcome};
@@ -25,6 +26,8 @@ pub struct NewConnection {
     pub webhook_url_override: Option<String>,
     /// Replaces the stored metadata (an import); `None` keeps it (a new one starts empty).
     pub metadata: Option<JsonMap>,
+    /// The OAuth flow this connection ends: its success is recorded with the connection.
+    pub finishes_flow: Option<FlowId>,
 }
 
 #[derive(Debug)]
@@ -54,6 +57,7 @@ pub async fn save_new(
         tags,
         metadata: new.metadata,
         webhook_url_override: new.webhook_url_override,
+        finishes_flow: new.finishes_flow,
         now,
     };
     // The auth webhook is written in the upsert's transaction (SPEC §12).

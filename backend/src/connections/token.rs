@@ -113,7 +113,7 @@ impl TokenSet {
             access_token: self.access_token,
             refresh_token: self.refresh_token.or(previous_refresh_token),
             expires_at: self.expires_at,
-            raw: self.raw,
+            raw: Secret::new(crate::credentials::raw_json(self.raw.expose())),
         }
     }
 }

@@ -54,7 +54,9 @@ pub async fn ensure_demo_integration(state: &AppState) -> anyhow::Result<()> {
         display_name: None,
         allowed_hosts: Vec::new(),
     };
-    match state.store.create_integration(environment.id, &input, crate::time::now()).await {
+    let created = state.store.create_integration(environment.id, &input, crate::time::now()).await;
+    state.integrations.clear();
+    match created {
         // Another replica created it first: fine.
         Ok(_) | Err(StoreError::Conflict) => Ok(()),
         Err(error) => Err(error.into()),

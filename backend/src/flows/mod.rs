@@ -108,6 +108,21 @@ pub async fn finish(
     outcome: &FlowOutcome,
     now: i64,
 ) {
+    ended(flow, outcome);
+    match store.finish_flow(&flow.flow_id, outcome, now).await {
+        Ok(()) => announce(store, watch, &flow.flow_id).await,
+        Err(error) => tracing::error!(%error, "could not record the flow outcome"),
+    }
+}
+
+/// The same for a success the store recorded already, in the transaction that saved the
+/// connection (`UpsertConnection::finishes_flow`): the line, the metrics and the wake-ups.
+pub async fn finished(store: &dyn Store, watch: &FlowWatch, flow: &ConsumedFlow, outcome: &FlowOutcome) {
+    ended(flow, outcome);
+    announce(store, watch, &flow.flow_id).await;
+}
+
+fn ended(flow: &ConsumedFlow, outcome: &FlowOutcome) {
     crate::metrics::flow_ended(outcome);
     let duration_ms = crate::time::now_ms().saturating_sub(flow.started_at_ms).max(0);
     logging::ended(
@@ -117,10 +132,6 @@ pub async fn finish(
         outcome,
         duration_ms,
     );
-    match store.finish_flow(&flow.flow_id, outcome, now).await {
-        Ok(()) => announce(store, watch, &flow.flow_id).await,
-        Err(error) => tracing::error!(%error, "could not record the flow outcome"),
-    }
 }
 
 /// An error before a flow could start, recorded on the SDK's flow id so its second channel

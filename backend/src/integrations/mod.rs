@@ -5,6 +5,7 @@
 //! An OAuth2 integration may be created without client credentials (Nango's dashboard does
 //! that too); a flow on it then fails with `missing_client_credentials` until they are set.
 
+pub mod cache;
 pub mod request;
 
 use crate::catalog::{AuthMode, Catalog, Provider};
@@ -79,11 +80,9 @@ pub async fn create(
         allowed_hosts: Vec::new(),
     };
     apply(&mut input, provider, request)?;
-    state
-        .store
-        .create_integration(environment_id, &input, now)
-        .await
-        .map_err(|error| duplicate(error, &input))
+    let created = state.store.create_integration(environment_id, &input, now).await;
+    state.integrations.clear();
+    created.map_err(|error| duplicate(error, &input))
 }
 
 /// Apply a body checked with `Purpose::Update` to the integration `key`.
@@ -113,12 +112,9 @@ pub async fn update(
             return Err(IntegrationError::HasConnections(key.clone()));
         }
     }
-    state
-        .store
-        .update_integration(environment_id, key, &input, now)
-        .await
-        .map_err(|error| duplicate(error, &input))?
-        .ok_or_else(|| IntegrationError::NotFound(key.clone()))
+    let updated = state.store.update_integration(environment_id, key, &input, now).await;
+    state.integrations.clear();
+    updated.map_err(|error| duplicate(error, &input))?.ok_or_else(|| IntegrationError::NotFound(key.clone()))
 }
 
 /// Delete the integration and its connections.
@@ -127,7 +123,9 @@ pub async fn delete(
     environment_id: EnvironmentId,
     key: &IntegrationKey,
 ) -> Result<(), IntegrationError> {
-    if state.store.delete_integration(environment_id, key).await? {
+    let deleted = state.store.delete_integration(environment_id, key).await;
+    state.integrations.clear();
+    if deleted? {
         Ok(())
     } else {
         Err(IntegrationError::NotFound(key.clone()))

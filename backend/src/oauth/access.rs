@@ -41,7 +41,7 @@ pub struct AccessRequest<'q> {
 #[derive(Debug)]
 pub struct Access<'s> {
     pub environment: Arc<Environment>,
-    pub integration: Integration,
+    pub integration: Arc<Integration>,
     pub provider: &'s Provider,
     pub connection_id: ConnectionId,
     /// The connection configuration and authorization params to use: the request's, with a
@@ -112,7 +112,7 @@ pub async fn check<'s>(state: &'s AppState, request: AccessRequest<'_>) -> Resul
 }
 
 struct Granted<'s> {
-    integration: Integration,
+    integration: Arc<Integration>,
     provider: &'s Provider,
     connection_id: ConnectionId,
     params: JsonMap,
@@ -145,8 +145,8 @@ async fn grant<'s>(
     let key = IntegrationKey::parse(request.integration)
         .map_err(|_| ApiError::unknown_integration(request.integration))?;
     let integration = state
-        .store
-        .get_integration(environment.id, &key)
+        .integrations
+        .get(state.store.as_ref(), environment.id, &key)
         .await?
         .ok_or_else(|| ApiError::unknown_integration(key.as_str()))?;
     let provider = state

@@ -207,6 +207,7 @@ async fn store(
         tags: access.tags(),
         webhook_url_override: access.webhook_url_override(),
         metadata: None,
+        finishes_flow: None,
     };
     let saved = connections::save_new(state, &access.environment, new, now).await?;
     let connection = &saved.connection;

@@ -63,16 +63,22 @@ pub async fn get_callback(State(state): State<AppState>, RawQuery(raw_query): Ra
         connection_id: flow.connection_id.clone(),
     };
     let outcome = match finish(&state, &flow, &key, &query, now).await {
-        Ok(()) => FlowOutcome::Success {
-            integration_key: flow.integration_key.clone(),
-            connection_id: flow.connection_id.clone(),
-        },
+        Ok(()) => {
+            let outcome = FlowOutcome::Success {
+                integration_key: flow.integration_key.clone(),
+                connection_id: flow.connection_id.clone(),
+            };
+            // Recorded with the connection (`finishes_flow` below).
+            flows::finished(state.store.as_ref(), &state.flow_watch, &flow, &outcome).await;
+            outcome
+        }
         Err(error) => {
             error.log();
-            FlowOutcome::Error(error.to_flow_error())
+            let outcome = FlowOutcome::Error(error.to_flow_error());
+            flows::finish(state.store.as_ref(), &state.flow_watch, &flow, &outcome, now).await;
+            outcome
         }
     };
-    flows::finish(state.store.as_ref(), &state.flow_watch, &flow, &outcome, now).await;
     ResultPage { flow: Some(&flow.flow_id), reply: flow_reply(&flow), outcome: &outcome }.into_response()
 }
 
@@ -101,8 +107,8 @@ async fn finish(
         .await?
         .ok_or_else(|| ApiError::internal(anyhow::anyhow!("the flow's environment is gone")))?;
     let integration = state
-        .store
-        .get_integration(flow.environment_id, &flow.integration_key)
+        .integrations
+        .get(state.store.as_ref(), flow.environment_id, &flow.integration_key)
         .await?
         .ok_or_else(|| ApiError::unknown_integration(flow.integration_key.as_str()))?;
     let result = exchange_and_save(state, &environment, &integration, flow, key, query, now).await;
@@ -185,6 +191,8 @@ async fn exchange_and_save(
         tags: flow.tags.clone(),
         webhook_url_override: flow.webhook_url_override.clone(),
         metadata: None,
+        // Its success is recorded in the connection's transaction (`flows::finished`).
+        finishes_flow: Some(flow.flow_id.clone()),
     };
     connections::save_new(state, environment, new, now).await?;
     Ok(())

@@ -92,6 +92,7 @@ pub async fn sqlite_with_connection(dir: &std::path::Path) -> (super::sqlite::Sq
         tags: None,
         metadata: None,
         webhook_url_override: None,
+        finishes_flow: None,
         now: 0,
     };
     store.upsert_connection(&upsert).await.unwrap();
@@ -145,6 +146,7 @@ fn upsert(key: &ConnectionKey, config: JsonMap, sealed: &[u8], now: i64) -> Upse
         tags: None,
         metadata: None,
         webhook_url_override: None,
+        finishes_flow: None,
         now,
     }
 }

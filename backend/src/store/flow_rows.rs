@@ -131,6 +131,14 @@ pub(crate) const STATUS_PENDING: &str = "pending";
 pub(crate) const STATUS_SUCCESS: &str = "success";
 pub(crate) const STATUS_ERROR: &str = "error";
 
+/// A pending flow's outcome: `$1`-`$5` the outcome columns (`OutcomeColumns`), `$6` the time,
+/// `$7` the flow id (`finish_flow`, and the upsert of the connection a flow ends).
+pub(crate) const FINISH_FLOW: &str = concat!(
+    "UPDATE oauth_flows SET outcome_status = $1, outcome_code = $2, outcome_message = $3, ",
+    "outcome_integration = $4, outcome_connection = $5, finished_at = $6 ",
+    "WHERE flow_id = $7 AND outcome_status = 'pending'"
+);
+
 /// The outcome columns `(status, code, message, integration, connection)` of a finished flow.
 pub(crate) struct OutcomeColumns<'a> {
     pub status: &'static str,
@@ -141,6 +149,25 @@ pub(crate) struct OutcomeColumns<'a> {
 }
 
 impl<'a> OutcomeColumns<'a> {
+    /// A success that saved the connection `key`.
+    pub(crate) fn success(key: &'a super::ConnectionKey) -> Self {
+        Self {
+            status: STATUS_SUCCESS,
+            code: None,
+            message: None,
+            integration: Some(key.integration_key.as_str()),
+            connection: Some(key.connection_id.as_str()),
+        }
+    }
+
+    /// `FINISH_FLOW`'s parameters, for rusqlite.
+    pub(crate) fn finish_params<'p>(
+        &'p self,
+        now: &'p i64,
+        flow_id: &'p &'p str,
+    ) -> [&'p dyn rusqlite::ToSql; 7] {
+        [&self.status, &self.code, &self.message, &self.integration, &self.connection, now, flow_id]
+    }
     pub(crate) fn of(outcome: &'a FlowOutcome) -> Self {
         match outcome {
             FlowOutcome::Success { integration_key, connection_id } => Self {

@@ -221,6 +221,8 @@ pub struct UpsertConnection {
     pub metadata: Option<JsonMap>,
     /// `None` keeps the existing override.
     pub webhook_url_override: Option<String>,
+    /// The OAuth flow this authorisation ends, recorded as a success in the same transaction.
+    pub finishes_flow: Option<FlowId>,
     pub now: i64,
 }
 

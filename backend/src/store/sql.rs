@@ -25,6 +25,21 @@ macro_rules! bind_key {
     };
 }
 
+/// `$query` (`flow_rows::FINISH_FLOW`) with the outcome `$columns` (`OutcomeColumns`), the time
+/// and the flow id bound.
+macro_rules! bind_outcome {
+    ($query:expr, $columns:expr, $now:expr, $flow_id:expr) => {
+        $query
+            .bind($columns.status)
+            .bind($columns.code)
+            .bind($columns.message)
+            .bind($columns.integration)
+            .bind($columns.connection)
+            .bind($now)
+            .bind($flow_id.as_str())
+    };
+}
+
 /// Every per-concern store trait for one backend (`$lock`: the row-lock suffix of a
 /// read-modify-write, empty where a single writer makes it unneeded; `$tag_open ? $tag_close`:
 /// the value of one key of the `tags` JSON text).
@@ -138,4 +153,4 @@ pub(crate) use integrations::integration_store;
 pub(crate) use rotation::rotation_methods;
 pub(crate) use sessions::session_store;
 pub(crate) use webhooks::webhook_store;
-pub(crate) use {bind_key, by_key, impl_store};
+pub(crate) use {bind_key, bind_outcome, by_key, impl_store};

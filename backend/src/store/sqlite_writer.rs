@@ -226,6 +226,7 @@ mod tests {
                     tags: None,
                     metadata: None,
                     webhook_url_override: None,
+                    finishes_flow: None,
                     now: NOW,
                 };
                 store.upsert_connection(&upsert).await.unwrap();

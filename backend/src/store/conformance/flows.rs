@@ -103,12 +103,28 @@ pub(super) async fn flows_outcome(store: &dyn Store) {
     // Only a pending flow changes.
     let error = FlowOutcome::Error(failure(ErrorCode::ProviderDenied, "denied"));
     store.finish_flow(&id, &error, NOW + 6).await.unwrap();
-    assert_eq!(store.flow_record(&id).await.unwrap(), record(Some(success), expires, Some(env.id)));
+    assert_eq!(store.flow_record(&id).await.unwrap(), record(Some(success.clone()), expires, Some(env.id)));
 
     let failed = FlowId::parse("flow-outcome-000002").unwrap();
     store.insert_flow(&flow(&env, failed.as_str(), "state-o2", expires)).await.unwrap();
     store.finish_flow(&failed, &error, NOW + 5).await.unwrap();
     assert_eq!(store.flow_record(&failed).await.unwrap(), record(Some(error.clone()), expires, Some(env.id)));
+
+    // A flow ended by the upsert of its connection: recorded in the same transaction, and
+    // not at all when the upsert fails (here: its integration does not exist).
+    let (owner, key) = with_connection(store, "env-outcome-upsert").await;
+    let ended = FlowId::parse("flow-outcome-000004").unwrap();
+    store.insert_flow(&flow(&owner, ended.as_str(), "state-o4", expires)).await.unwrap();
+    let mut saved = upsert(&key, JsonMap::new(), b"sealed-again", NOW + 7);
+    saved.finishes_flow = Some(ended.clone());
+    store.upsert_connection(&saved).await.unwrap();
+    assert_eq!(store.flow_record(&ended).await.unwrap(), record(Some(success), expires, Some(owner.id)));
+    let unsaved = FlowId::parse("flow-outcome-000005").unwrap();
+    store.insert_flow(&flow(&owner, unsaved.as_str(), "state-o5", expires)).await.unwrap();
+    let mut orphan = upsert(&super::key(&owner, "no-such-int", "conn"), JsonMap::new(), b"s", NOW + 7);
+    orphan.finishes_flow = Some(unsaved.clone());
+    assert!(store.upsert_connection(&orphan).await.is_err());
+    assert_eq!(store.flow_record(&unsaved).await.unwrap(), record(None, expires, Some(owner.id)));
 
     // Pre-flow errors: recorded once (the first wins), with or without an environment.
     let early = FlowId::parse("flow-outcome-000003").unwrap();

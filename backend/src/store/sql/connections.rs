@@ -6,6 +6,7 @@ macro_rules! connection_store {
     ($store:ty, lock = $lock:literal, tag = ($tag_open:literal, $tag_close:literal)) => {
         const _: () = {
             use $crate::store::filter_columns::{end_user_columns, like_pattern};
+            use $crate::store::flow_rows::{OutcomeColumns, FINISH_FLOW};
             use $crate::store::rows::{connection_columns, map_text, parse_map, shallow_merge, ConnectionRow};
             use $crate::store::sql::{bind_key, by_key};
 
@@ -118,6 +119,10 @@ macro_rules! connection_store {
                         if let Some(webhook) = event(&stored, outcome) {
                             $crate::store::sqlite_inline_events::webhook_event(connection, &webhook)?;
                         }
+                        if let Some(flow_id) = &upsert.finishes_flow {
+                            let columns = OutcomeColumns::success(key);
+                            connection.prepare_cached(FINISH_FLOW)?.execute(columns.finish_params(&upsert.now, &flow_id.as_str()))?;
+                        }
                         Ok((stored, outcome))
                     });
                     if let Some(done) = inline.await {
@@ -151,6 +156,12 @@ macro_rules! connection_store {
                     let connection = row.into_connection()?;
                     if let Some(webhook) = event(&connection, outcome) {
                         Self::write_webhook_event(&mut *tx, &webhook).await?;
+                    }
+                    if let Some(flow_id) = &upsert.finishes_flow {
+                        let columns = OutcomeColumns::success(&upsert.key);
+                        $crate::store::sql::bind_outcome!(sqlx::query(FINISH_FLOW), columns, upsert.now, flow_id)
+                            .execute(&mut *tx)
+                            .await?;
                     }
                     tx.commit().await?;
                     Ok((connection, outcome))

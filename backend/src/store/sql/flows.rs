@@ -4,7 +4,7 @@ macro_rules! flow_store {
     ($store:ty) => {
         const _: () = {
             use $crate::store::flow_rows::{
-                consumed_flow_columns, flow_columns, FlowRow, OutcomeColumns, OutcomeRow, STATUS_ERROR, STATUS_PENDING,
+                consumed_flow_columns, flow_columns, FlowRow, OutcomeColumns, FINISH_FLOW, OutcomeRow, STATUS_ERROR, STATUS_PENDING,
             };
             use $crate::store::rows::{conflict_or_database, map_text};
 
@@ -93,35 +93,14 @@ macro_rules! flow_store {
                 }
 
                 async fn finish_flow(&self, flow_id: &FlowId, outcome: &FlowOutcome, now: i64) -> StoreResult<()> {
-                    const SQL: &str = concat!(
-                        "UPDATE oauth_flows SET outcome_status = $1, outcome_code = $2, outcome_message = $3, ",
-                        "outcome_integration = $4, outcome_connection = $5, finished_at = $6 ",
-                        "WHERE flow_id = $7 AND outcome_status = 'pending'"
-                    );
                     let columns = OutcomeColumns::of(outcome);
                     let inline = self.write_inline(|connection| {
-                        let params = (
-                            columns.status,
-                            columns.code,
-                            columns.message,
-                            columns.integration,
-                            columns.connection,
-                            now,
-                            flow_id.as_str(),
-                        );
-                        connection.prepare_cached(SQL)?.execute(params)
+                        connection.prepare_cached(FINISH_FLOW)?.execute(columns.finish_params(&now, &flow_id.as_str()))
                     });
                     if inline.await.is_some() {
                         return Ok(());
                     }
-                    sqlx::query(SQL)
-                        .bind(columns.status)
-                        .bind(columns.code)
-                        .bind(columns.message)
-                        .bind(columns.integration)
-                        .bind(columns.connection)
-                        .bind(now)
-                        .bind(flow_id.as_str())
+                    $crate::store::sql::bind_outcome!(sqlx::query(FINISH_FLOW), columns, now, flow_id)
                         .execute(&self.writer)
                         .await?;
                     Ok(())
