@@ -100,23 +100,14 @@ impl Credentials {
     /// Decrypt and check: a missing field is corruption, never an empty value.
     pub fn open(cipher: &Cipher, sealed: &[u8], aad: &[u8]) -> Result<Self, CredentialsError> {
         let bytes = cipher.open(sealed, aad)?;
-        let plain: SealedPlain =
-            serde_json::from_slice(bytes.expose()).map_err(|_| CredentialsError::Corrupt("not JSON"))?;
-        let text = |value: Option<Value>, key: &'static str| match value {
-            Some(Value::String(text)) => Ok(text),
-            _ => Err(CredentialsError::Corrupt(key)),
-        };
+        let plain: SealedPlain<'_> = serde_json::from_slice(bytes.expose())
+            .map_err(|_| CredentialsError::Corrupt("not JSON, or a field of the wrong type"))?;
+        let text = |value: Option<String>, key: &'static str| value.ok_or(CredentialsError::Corrupt(key));
         match plain.mode.as_deref().and_then(AuthMode::parse) {
             Some(AuthMode::OAuth2) => Ok(Self::OAuth2 {
                 access_token: Secret::new(text(plain.access_token, "access_token")?),
-                refresh_token: match plain.refresh_token {
-                    None => None,
-                    token => Some(Secret::new(text(token, "refresh_token")?)),
-                },
-                expires_at: match plain.expires_at {
-                    None => None,
-                    Some(at) => Some(at.as_i64().ok_or(CredentialsError::Corrupt("expires_at"))?),
-                },
+                refresh_token: plain.refresh_token.map(Secret::new),
+                expires_at: plain.expires_at,
                 raw: Secret::new(plain.raw.ok_or(CredentialsError::Corrupt("raw"))?),
             }),
             Some(AuthMode::ApiKey) => {
@@ -145,19 +136,21 @@ impl Credentials {
     }
 }
 
-/// The sealed plaintext as `seal` writes it, read field by field (a `null` reads as absent).
+/// The sealed plaintext as `seal` writes it, read field by field (a `null` reads as absent;
+/// a field of another type fails the whole read). Each field is read as its own type, so
+/// opening builds no tree and `type` is borrowed.
 #[derive(serde::Deserialize)]
-struct SealedPlain {
-    #[serde(rename = "type")]
-    mode: Option<String>,
-    access_token: Option<Value>,
-    refresh_token: Option<Value>,
-    expires_at: Option<Value>,
+struct SealedPlain<'a> {
+    #[serde(rename = "type", borrow)]
+    mode: Option<std::borrow::Cow<'a, str>>,
+    access_token: Option<String>,
+    refresh_token: Option<String>,
+    expires_at: Option<i64>,
     raw: Option<Box<RawValue>>,
     #[serde(rename = "apiKey")]
-    api_key: Option<Value>,
-    username: Option<Value>,
-    password: Option<Value>,
+    api_key: Option<String>,
+    username: Option<String>,
+    password: Option<String>,
 }
 
 /// What `seal` writes: `SealedPlain`'s fields, borrowed; OAuth2's `refresh_token` and
@@ -353,10 +346,15 @@ mod tests {
             json!({"type": "API_KEY"}),
             json!({"type": "BASIC", "username": "u"}),
             json!({"type": "SAML"}),
+            json!({"type": "OAUTH2", "access_token": "at", "expires_at": "soon", "raw": {}}),
+            json!({"type": "OAUTH2", "access_token": "at", "refresh_token": ["rt"], "raw": {}}),
         ] {
             let sealed = cipher.seal(&serde_json::to_vec(&plain).unwrap(), b"aad").unwrap();
             let error = Credentials::open(&cipher, &sealed, b"aad").unwrap_err();
             assert!(matches!(error, CredentialsError::Corrupt(_)), "{plain}: {error}");
         }
+        // A `type` written with an escape still reads (it cannot be borrowed from the text).
+        let sealed = cipher.seal(br#"{"type":"API\u005fKEY","apiKey":"k"}"#, b"aad").unwrap();
+        assert!(matches!(Credentials::open(&cipher, &sealed, b"aad"), Ok(Credentials::ApiKey { .. })));
     }
 }

@@ -90,4 +90,14 @@ proptest! {
         let clean = format!("state={prefix}{suffix}");
         prop_assert!(check_uri("/oauth/callback", Some(&clean)).is_ok());
     }
+
+    #[test]
+    fn the_input_rule_reads_a_text_as_its_percent_encoding(text in any::<String>()) {
+        // The undecoded fast path (no `%`) and the decoding path agree.
+        let encoded = percent_encoding::utf8_percent_encode(&text, percent_encoding::NON_ALPHANUMERIC).to_string();
+        let path = |text: &str| check_uri(&format!("/x/{text}"), None).is_ok();
+        prop_assert_eq!(path(&text.replace('%', "")), path(&encoded.replace("%25", "")));
+        let query = |text: &str| check_uri("/x", Some(&format!("a={text}"))).is_ok();
+        prop_assert_eq!(query(&text.replace('%', "")), query(&encoded.replace("%25", "")));
+    }
 }

@@ -62,16 +62,25 @@ pub async fn save_new(
     };
     // The auth webhook is written in the upsert's transaction (SPEC §12).
     let now_ms = crate::time::now_ms();
+    // Whether an event was written: the worker is woken only then (each wake is a claim
+    // query on the writer, for nothing when the environment has no webhook URL).
+    let wrote_event = std::sync::atomic::AtomicBool::new(false);
     let report = |connection: &Connection, outcome: UpsertOutcome| {
         let mut event = AuthEvent::success(operation_of(outcome), &connection.key(), &connection.provider);
         event.auth_mode = auth_mode;
         event.end_user = connection.end_user.clone();
         event.tags = connection.tags.clone();
         event.webhook_url_override = connection.webhook_url_override.clone();
-        webhooks::new_auth_event(&state.config.webhooks, environment, &event, now_ms)
+        let written = webhooks::new_auth_event(&state.config.webhooks, environment, &event, now_ms);
+        if written.is_some() {
+            wrote_event.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        written
     };
     let (connection, outcome) = state.store.upsert_connection_reporting(&upsert, &report).await?;
-    state.webhooks.wake();
+    if wrote_event.into_inner() {
+        state.webhooks.wake();
+    }
     Ok(SavedConnection { connection, operation: operation_of(outcome) })
 }
 

@@ -41,21 +41,40 @@ pub fn check_uri(path: &str, query: Option<&str>) -> Result<(), InputError> {
     if path.len() > MAX_PATH_BYTES {
         return Err(InputError { field: "path".into(), problem: "is too long" });
     }
-    let decoded = percent_encoding::percent_decode_str(path).decode_utf8_lossy();
-    if decoded.chars().any(char::is_control) {
+    // Without a `%`, decoding changes nothing (a query's `+` becomes a space): the text is
+    // checked as it is, the common case, without decoding it.
+    let control_in_path = if path.contains('%') {
+        has_control(&percent_encoding::percent_decode_str(path).decode_utf8_lossy())
+    } else {
+        has_control(path)
+    };
+    if control_in_path {
         return Err(InputError { field: "path".into(), problem: "contains a control character" });
     }
     let Some(query) = query else { return Ok(()) };
     if query.len() > MAX_QUERY_BYTES {
         return Err(InputError { field: "query".into(), problem: "is too long" });
     }
+    if !query.contains('%') && !has_control(query) {
+        return Ok(());
+    }
     for (name, value) in url::form_urlencoded::parse(query.as_bytes()) {
-        if name.chars().chain(value.chars()).any(char::is_control) {
+        if has_control(&name) || has_control(&value) {
             let field = name.chars().filter(|c| !c.is_control()).take(64).collect();
             return Err(InputError { field, problem: "contains a control character" });
         }
     }
     Ok(())
+}
+
+/// Whether `text` holds a C0 or C1 control character or DEL (`char::is_control`), byte by byte
+/// when it is ASCII.
+fn has_control(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes().any(|byte| byte.is_ascii_control())
+    } else {
+        text.chars().any(char::is_control)
+    }
 }
 
 /// The JSON path of the first string or key holding a forbidden character: NUL and the C0/C1
