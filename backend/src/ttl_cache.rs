@@ -2,7 +2,8 @@
 //! what the environment and integration caches are made of. Only values that exist are kept
 //! (a lookup of an unknown key always reaches the store, so guessing keys cannot fill the map);
 //! past `max_entries` the map is emptied rather than evicted entry by entry (the keys are
-//! few: environments and their integrations). Values are shared by `Arc`, not copied.
+//! few: environments and their integrations). Values are shared by `Arc`, not copied. A load
+//! that a `clear` overtook is answered but not kept: what it read may predate the change.
 
 use crate::store::StoreResult;
 use std::collections::HashMap;
@@ -14,12 +15,18 @@ use std::time::{Duration, Instant};
 pub struct TtlCache<K, V> {
     ttl: Duration,
     max_entries: usize,
-    entries: Mutex<HashMap<K, (Arc<V>, Instant)>>,
+    entries: Mutex<Entries<K, V>>,
+}
+
+struct Entries<K, V> {
+    map: HashMap<K, (Arc<V>, Instant)>,
+    /// How many times the map was cleared: a load keeps its value only if none came between.
+    clears: u64,
 }
 
 impl<K: Hash + Eq, V> TtlCache<K, V> {
     pub fn new(ttl: Duration, max_entries: usize) -> Self {
-        Self { ttl, max_entries, entries: Mutex::new(HashMap::new()) }
+        Self { ttl, max_entries, entries: Mutex::new(Entries { map: HashMap::new(), clears: 0 }) }
     }
 
     /// The value under `key` if it was loaded less than `ttl` ago, else `load`'s (kept when
@@ -29,16 +36,19 @@ impl<K: Hash + Eq, V> TtlCache<K, V> {
         key: K,
         load: impl Future<Output = StoreResult<Option<V>>>,
     ) -> StoreResult<Option<Arc<V>>> {
-        if let Some(value) = self.fresh(&key, Instant::now()) {
-            return Ok(Some(value));
-        }
+        let clears = match self.fresh(&key, Instant::now()) {
+            Ok(value) => return Ok(Some(value)),
+            Err(clears) => clears,
+        };
         let found = load.await?.map(Arc::new);
         if let Some(value) = &found {
             if let Ok(mut entries) = self.entries.lock() {
-                if entries.len() >= self.max_entries {
-                    entries.clear();
+                if clears == Some(entries.clears) {
+                    if entries.map.len() >= self.max_entries {
+                        entries.map.clear();
+                    }
+                    entries.map.insert(key, (value.clone(), Instant::now()));
                 }
-                entries.insert(key, (value.clone(), Instant::now()));
             }
         }
         Ok(found)
@@ -47,14 +57,19 @@ impl<K: Hash + Eq, V> TtlCache<K, V> {
     /// Forget everything (after a change through this process).
     pub fn clear(&self) {
         if let Ok(mut entries) = self.entries.lock() {
-            entries.clear();
+            entries.map.clear();
+            entries.clears += 1;
         }
     }
 
-    fn fresh(&self, key: &K, now: Instant) -> Option<Arc<V>> {
-        let entries = self.entries.lock().ok()?;
-        let (value, loaded_at) = entries.get(key)?;
-        (now.duration_since(*loaded_at) < self.ttl).then(|| value.clone())
+    /// The value under `key` if fresh, else the number of clears so far (`None`: the lock is
+    /// poisoned, and nothing loaded is kept).
+    fn fresh(&self, key: &K, now: Instant) -> Result<Arc<V>, Option<u64>> {
+        let entries = self.entries.lock().map_err(|_| None)?;
+        match entries.map.get(key) {
+            Some((value, loaded_at)) if now.duration_since(*loaded_at) < self.ttl => Ok(value.clone()),
+            _ => Err(Some(entries.clears)),
+        }
     }
 }
 
@@ -81,6 +96,20 @@ mod tests {
         cache.clear();
         let cleared = cache.get_or_load(1, async { Ok(Some("after clear")) }).await.unwrap().unwrap();
         assert_eq!(*cleared, "after clear");
+
+        // A load a clear overtook answers its caller but is not kept.
+        let (loaded, load) = tokio::sync::oneshot::channel::<&str>();
+        let slow = cache.get_or_load(4, async { Ok(Some(load.await.unwrap())) });
+        let overtaken = async {
+            tokio::task::yield_now().await;
+            cache.clear();
+            loaded.send("read before the change").unwrap();
+        };
+        let (answer, ()) = tokio::join!(slow, overtaken);
+        assert_eq!(*answer.unwrap().unwrap(), "read before the change");
+        let reread =
+            cache.get_or_load(4, async { Ok(Some("read after the change")) }).await.unwrap().unwrap();
+        assert_eq!(*reread, "read after the change");
 
         let uncached = TtlCache::new(Duration::ZERO, 8);
         uncached.get_or_load(1, async { Ok(Some("a")) }).await.unwrap();

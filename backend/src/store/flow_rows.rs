@@ -151,12 +151,16 @@ pub(crate) struct OutcomeColumns<'a> {
 impl<'a> OutcomeColumns<'a> {
     /// A success that saved the connection `key`.
     pub(crate) fn success(key: &'a super::ConnectionKey) -> Self {
+        Self::succeeded(&key.integration_key, &key.connection_id)
+    }
+
+    fn succeeded(integration: &'a IntegrationKey, connection: &'a ConnectionId) -> Self {
         Self {
             status: STATUS_SUCCESS,
             code: None,
             message: None,
-            integration: Some(key.integration_key.as_str()),
-            connection: Some(key.connection_id.as_str()),
+            integration: Some(integration.as_str()),
+            connection: Some(connection.as_str()),
         }
     }
 
@@ -168,15 +172,12 @@ impl<'a> OutcomeColumns<'a> {
     ) -> [&'p dyn rusqlite::ToSql; 7] {
         [&self.status, &self.code, &self.message, &self.integration, &self.connection, now, flow_id]
     }
+
     pub(crate) fn of(outcome: &'a FlowOutcome) -> Self {
         match outcome {
-            FlowOutcome::Success { integration_key, connection_id } => Self {
-                status: STATUS_SUCCESS,
-                code: None,
-                message: None,
-                integration: Some(integration_key.as_str()),
-                connection: Some(connection_id.as_str()),
-            },
+            FlowOutcome::Success { integration_key, connection_id } => {
+                Self::succeeded(integration_key, connection_id)
+            }
             FlowOutcome::Error(FlowError { code, message }) => Self {
                 status: STATUS_ERROR,
                 code: Some(code.as_str()),
