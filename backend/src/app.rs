@@ -99,8 +99,11 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let http = crate::outbound::Outbound::build(config.provider_timeout_seconds, policy)?;
     let rate_settings = config.rate_limits;
     let flow_watch = crate::flows::watch::FlowWatch::new(config.max_result_sockets);
+    let own_origin =
+        url::Url::parse(&config.server_url).map(|url| url.origin().ascii_serialization()).unwrap_or_default();
     Ok(AppState::new(crate::state::Services {
         flow_watch,
+        own_origin,
         config: Arc::new(config),
         store,
         catalog: Arc::new(catalog),

@@ -30,6 +30,9 @@ impl std::ops::Deref for AppState {
 /// The services behind `AppState`.
 pub struct Services {
     pub config: Arc<Config>,
+    /// The serialised origin of `config.server_url` (its hosted pages'), parsed once: every
+    /// popup flow compares its opener's origin with it.
+    pub own_origin: String,
     pub store: Arc<dyn Store>,
     pub catalog: Arc<Catalog>,
     pub cipher: Arc<Cipher>,

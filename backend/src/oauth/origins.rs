@@ -53,6 +53,5 @@ pub fn check_return_to(
 }
 
 fn is_own_origin(state: &AppState, origin: &str) -> bool {
-    url::Url::parse(&state.config.server_url)
-        .is_ok_and(|server| server.origin().ascii_serialization() == origin)
+    !state.own_origin.is_empty() && state.own_origin == origin
 }

@@ -22,6 +22,7 @@ pub mod secrets;
 mod sql;
 pub mod sqlite;
 mod sqlite_checkpoint;
+mod sqlite_group_commit;
 mod sqlite_inline_events;
 mod sqlite_reads;
 mod sqlite_writer;

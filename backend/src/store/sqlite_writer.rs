@@ -11,19 +11,27 @@
 //! a transaction holds the lock for its whole life (`SqliteWriter::lock`, then
 //! `begin_with("BEGIN IMMEDIATE")` on the guard). A transaction dropped without commit queues
 //! its rollback on the connection (sqlx does that on drop), which runs before the next
-//! caller's statement. A connection whose worker thread died is replaced.
+//! caller's statement. A connection whose worker thread died is replaced. The hottest writes
+//! (a flow's) run on a rusqlite connection of their own in the same turn, grouped into shared
+//! commits (`sqlite_group_commit.rs`).
 
+use super::sqlite_group_commit::InlineWriter;
 use futures_util::{FutureExt as _, StreamExt as _};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteQueryResult, SqliteRow, SqliteStatement, SqliteTypeInfo};
 use sqlx::{ConnectOptions as _, Sqlite, SqliteConnection};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::sync::{Mutex, MutexGuard};
 
 pub(crate) struct SqliteWriter {
     options: SqliteConnectOptions,
     connection: Mutex<SqliteConnection>,
-    /// A second handle on the file for `write_inline`, used only while `connection` is locked,
-    /// so the two never wait on each other's write lock. Opened on first use.
-    inline: std::sync::Mutex<Option<rusqlite::Connection>>,
+    /// A second handle on the file for `write_inline`, used only in the writer's turn (while
+    /// `connection` is locked), so the two never wait on each other's write lock; the group of
+    /// writes open on it is committed before anyone else takes the turn
+    /// (`sqlite_group_commit.rs`).
+    inline: std::sync::Mutex<InlineWriter>,
+    /// Callers waiting for the turn: a write that finds one leaves its group open for it.
+    waiting: AtomicUsize,
     path: std::path::PathBuf,
 }
 
@@ -40,39 +48,81 @@ impl SqliteWriter {
         Ok(Self {
             options,
             connection: Mutex::new(connection),
-            inline: std::sync::Mutex::new(None),
+            inline: std::sync::Mutex::default(),
+            waiting: AtomicUsize::new(0),
             path: path.to_owned(),
         })
     }
 
-    /// `write` in a transaction of its own on this thread, with no hand-off to sqlx's worker
-    /// thread, in the writer's turn (for the hottest writes: a flow's). `None` when it could
-    /// not run without waiting (another process holds SQLite's write lock) or failed: nothing
-    /// of it was committed, and the caller takes the sqlx path, which waits and reports errors.
+    /// `write` on this thread, with no hand-off to sqlx's worker thread, in the writer's turn
+    /// (for the hottest writes: a flow's), committed with the writes around it
+    /// (`sqlite_group_commit.rs`) before this answers. `None` when it could not run without
+    /// waiting (another process holds SQLite's write lock) or failed: nothing of it was
+    /// committed, and the caller takes the sqlx path, which waits and reports errors.
     pub(crate) async fn write_inline<T>(
         &self,
         write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
     ) -> Option<T> {
-        let _turn = self.connection.lock().await;
-        let mut inline = self.inline.lock().ok()?;
-        if inline.is_none() {
-            *inline = open_inline(&self.path)
-                .map_err(|error| tracing::debug!(%error, "inline writer: cannot open"))
-                .ok();
+        let turn = self.turn().await;
+        let (group, mut outcome, written) = {
+            let mut inline = self.inline_writer();
+            let written = inline.write(|| open_inline(&self.path), write);
+            let Some((group, outcome)) = inline.group() else {
+                // Nothing open: the write could not begin (a busy file) or failed with its group.
+                return written.map_err(fall_back).ok();
+            };
+            if self.waiting.load(Ordering::SeqCst) == 0 {
+                // Nobody waits for the turn: this write is the group's last, and commits it.
+                let committed = inline.commit();
+                return written.map_err(fall_back).ok().filter(|_| committed);
+            }
+            (group, outcome, written)
+        };
+        drop(turn);
+        let value = written.map_err(fall_back).ok()?;
+        loop {
+            tokio::select! {
+                biased;
+                done = outcome.wait_for(Option::is_some) => {
+                    return done.ok().and_then(|done| *done).filter(|committed| *committed).map(|_| value);
+                }
+                // The turn came back with the group still open (its next writer gave up
+                // waiting): this write commits it.
+                _turn = self.connection.lock() => {
+                    let mut inline = self.inline_writer();
+                    if inline.is_open(group) {
+                        inline.commit();
+                    }
+                }
+            }
         }
-        let connection = inline.as_mut()?;
-        let written = in_transaction(connection, write);
-        if !connection.is_autocommit() {
-            // The rollback failed too: closing the connection ends its transaction.
-            tracing::warn!("inline writer: a transaction could not be rolled back; closing the connection");
-            *inline = None;
-        }
-        written.map_err(|error| tracing::debug!(%error, "inline writer: falling back to the pool")).ok()
     }
 
-    /// The connection, alone, until the guard drops (for a transaction or the migrations).
+    /// The connection, alone, until the guard drops (for a transaction or the migrations),
+    /// once the inline writes grouped so far are committed.
     pub(crate) async fn lock(&self) -> MutexGuard<'_, SqliteConnection> {
+        let turn = self.turn().await;
+        self.inline_writer().commit();
+        turn
+    }
+
+    /// The writer's turn, counted in `waiting` until it comes.
+    async fn turn(&self) -> MutexGuard<'_, SqliteConnection> {
+        struct Waiting<'a>(&'a AtomicUsize);
+        impl Drop for Waiting<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.waiting.fetch_add(1, Ordering::SeqCst);
+        let _waiting = Waiting(&self.waiting);
         self.connection.lock().await
+    }
+
+    /// The inline writer's state; a panic while it was held left it consistent (every method
+    /// leaves it so between statements), so a poisoned lock is taken as is.
+    fn inline_writer(&self) -> std::sync::MutexGuard<'_, InlineWriter> {
+        self.inline.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// After `result` on `connection`: a connection whose worker thread is gone answers every
@@ -93,24 +143,8 @@ impl SqliteWriter {
     }
 }
 
-/// `write` between `BEGIN IMMEDIATE` and `COMMIT`, rolled back unless it commits. The two are
-/// prepared once (`prepare_cached`): rusqlite's `Transaction` runs them through
-/// `execute_batch`, which parses and plans them again every time (about 14,000 instructions
-/// per flow, BENCHMARKS.md).
-fn in_transaction<T>(
-    connection: &rusqlite::Connection,
-    write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    connection.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-    let committed = write(connection).and_then(|value| {
-        connection.prepare_cached("COMMIT")?.execute([])?;
-        Ok(value)
-    });
-    if committed.is_err() && !connection.is_autocommit() {
-        // A failed rollback leaves the transaction open, which the caller checks.
-        let _ = connection.prepare_cached("ROLLBACK").and_then(|mut rollback| rollback.execute([]));
-    }
-    committed
+fn fall_back(error: rusqlite::Error) {
+    tracing::debug!(%error, "inline writer: falling back to the pool");
 }
 
 /// The inline writer's connection: the pragmas of the sqlx connections (`sqlite.rs`) that
@@ -122,7 +156,7 @@ fn open_inline(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection>
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
          PRAGMA cache_size = -512; PRAGMA wal_autocheckpoint = 0;",
-        8,
+        12,
     )
 }
 
@@ -197,28 +231,54 @@ mod tests {
     use crate::store::{ConnectionStore, EnvironmentStore, FlowOutcome, FlowStore, UpsertConnection};
     use std::time::Duration;
 
-    #[test]
-    fn a_failed_write_is_rolled_back_and_the_next_one_commits() {
-        let connection = rusqlite::Connection::open_in_memory().unwrap();
-        connection.execute_batch("CREATE TABLE t (x INTEGER UNIQUE)").unwrap();
+    /// Polls `future` once.
+    async fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
+        let mut future = Some(future);
+        std::future::poll_fn(|cx| std::task::Poll::Ready(future.take().unwrap().poll(cx))).await
+    }
+
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_group_left_open_for_a_waiter_that_gives_up_is_committed_by_its_writer() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let file = rusqlite::Connection::open(&path).unwrap();
+        file.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER)").unwrap();
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
+        let writer = super::SqliteWriter::connect(&path, options).await.unwrap();
         let insert = |x: i64| move |c: &rusqlite::Connection| c.execute("INSERT INTO t VALUES (?1)", [x]);
-        assert_eq!(super::in_transaction(&connection, insert(1)).unwrap(), 1);
-        // The second insert breaks the constraint: the first of the pair is undone with it.
-        let pair = |c: &rusqlite::Connection| {
-            c.execute("INSERT INTO t VALUES (2)", [])?;
-            c.execute("INSERT INTO t VALUES (1)", [])
+
+        // Two writes queue for the turn while it is held.
+        let held = writer.connection.lock().await;
+        let mut first = std::pin::pin!(writer.write_inline(insert(1)));
+        // Boxed, so that dropping it drops the future (a caller that gives up).
+        let mut second = Box::pin(writer.write_inline(insert(2)));
+        assert!(poll_once(first.as_mut()).await.is_pending());
+        assert!(poll_once(second.as_mut()).await.is_pending());
+        drop(held);
+        // The first writes and, seeing the second wait, leaves its group open for it.
+        assert!(poll_once(first.as_mut()).await.is_pending());
+        let count = |file: &rusqlite::Connection| -> i64 {
+            file.query_row("SELECT COUNT(*) FROM t", [], |row| row.get(0)).unwrap()
         };
-        assert!(super::in_transaction(&connection, pair).is_err());
-        assert!(connection.is_autocommit(), "no transaction left open");
-        assert_eq!(super::in_transaction(&connection, insert(3)).unwrap(), 1);
-        let rows: Vec<i64> = connection
-            .prepare("SELECT x FROM t ORDER BY x")
-            .unwrap()
-            .query_map([], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        assert_eq!(rows, [1, 3]);
+        assert_eq!(count(&file), 0, "not committed yet");
+        // The second gives up before its turn: the turn comes back to the first, which commits.
+        drop(second);
+        assert_eq!(poll_once(first.as_mut()).await, std::task::Poll::Ready(Some(1)));
+        assert_eq!(count(&file), 1);
+        // A caller of the sqlx connection waiting for the turn: the group is committed before
+        // it gets the connection.
+        let held = writer.connection.lock().await;
+        let mut third = std::pin::pin!(writer.write_inline(insert(3)));
+        let mut transaction = std::pin::pin!(writer.lock());
+        assert!(poll_once(third.as_mut()).await.is_pending());
+        assert!(poll_once(transaction.as_mut()).await.is_pending());
+        drop(held);
+        assert!(poll_once(third.as_mut()).await.is_pending());
+        assert_eq!(count(&file), 1);
+        let turn = transaction.await;
+        assert_eq!(count(&file), 2, "committed before the sqlx connection was handed out");
+        drop(turn);
+        assert_eq!(third.await, Some(1));
     }
 
     #[tokio::test]
