@@ -10,6 +10,8 @@ use crate::json::JsonMap;
 use crate::state::AppState;
 use crate::store::{Connection, ConnectionKey, Environment, UpsertConnection, UpsertOutcome};
 use crate::webhooks::{self, AuthEvent, AuthOperation};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 /// A connection to store: its key, provider, configuration and plaintext credentials.
 #[derive(Debug)]
@@ -64,21 +66,23 @@ pub async fn save_new(
     let now_ms = crate::time::now_ms();
     // Whether an event was written: the worker is woken only then (each wake is a claim
     // query on the writer, for nothing when the environment has no webhook URL).
-    let wrote_event = std::sync::atomic::AtomicBool::new(false);
-    let report = |connection: &Connection, outcome: UpsertOutcome| {
+    let wrote_event = Arc::new(AtomicBool::new(false));
+    // Owned: on SQLite the upsert may run in another request's turn (store/sqlite_writer.rs).
+    let (settings, environment, wrote) = (state.config.webhooks, environment.clone(), wrote_event.clone());
+    let report = move |connection: &Connection, outcome: UpsertOutcome| {
         let mut event = AuthEvent::success(operation_of(outcome), &connection.key(), &connection.provider);
         event.auth_mode = auth_mode;
         event.end_user = connection.end_user.clone();
         event.tags = connection.tags.clone();
         event.webhook_url_override = connection.webhook_url_override.clone();
-        let written = webhooks::new_auth_event(&state.config.webhooks, environment, &event, now_ms);
+        let written = webhooks::new_auth_event(&settings, &environment, &event, now_ms);
         if written.is_some() {
-            wrote_event.store(true, std::sync::atomic::Ordering::Relaxed);
+            wrote.store(true, Ordering::Relaxed);
         }
         written
     };
-    let (connection, outcome) = state.store.upsert_connection_reporting(&upsert, &report).await?;
-    if wrote_event.into_inner() {
+    let (connection, outcome) = state.store.upsert_connection_reporting(&upsert, Arc::new(report)).await?;
+    if wrote_event.load(Ordering::Relaxed) {
         state.webhooks.wake();
     }
     Ok(SavedConnection { connection, operation: operation_of(outcome) })

@@ -81,7 +81,7 @@ metered!(IntegrationStore {
 });
 
 metered!(ConnectionStore {
-    fn upsert_connection_reporting(&self, upsert: &UpsertConnection, event: UpsertEvent<'_>)
+    fn upsert_connection_reporting(&self, upsert: &UpsertConnection, event: UpsertEvent)
         -> StoreResult<(Connection, UpsertOutcome)>;
     fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>>;
     fn list_connections(&self, env: EnvironmentId, filter: &ConnectionFilter) -> StoreResult<Vec<Connection>>;

@@ -55,7 +55,8 @@ pub type StoreResult<T> = Result<T, StoreError>;
 /// how it was stored; `None`: no webhook.
 /// It may be called more than once for one upsert (SQLite tries the transaction on the
 /// calling thread first, then through the pool): it must have no side effects.
-pub type UpsertEvent<'a> = &'a (dyn Fn(&Connection, UpsertOutcome) -> Option<NewWebhookEvent> + Send + Sync);
+pub type UpsertEvent =
+    std::sync::Arc<dyn Fn(&Connection, UpsertOutcome) -> Option<NewWebhookEvent> + Send + Sync>;
 /// Builds the outbox row of the webhook reporting a status transition, from the connection as
 /// it is now and the status it had; `None`: no webhook.
 pub type TransitionEvent<'a> =
@@ -155,14 +156,14 @@ pub trait ConnectionStore: Send + Sync {
     /// Insert, or replace credentials + connection_config of an existing connection,
     /// keeping its metadata and created_at; status goes back to `active`.
     async fn upsert_connection(&self, upsert: &UpsertConnection) -> StoreResult<(Connection, UpsertOutcome)> {
-        self.upsert_connection_reporting(upsert, &|_, _| None).await
+        self.upsert_connection_reporting(upsert, std::sync::Arc::new(|_, _| None)).await
     }
     /// `upsert_connection`, writing the webhook event `event` builds from the result in the
     /// same transaction (SPEC §12): both commit or neither does.
     async fn upsert_connection_reporting(
         &self,
         upsert: &UpsertConnection,
-        event: UpsertEvent<'_>,
+        event: UpsertEvent,
     ) -> StoreResult<(Connection, UpsertOutcome)>;
     async fn get_connection(&self, key: &ConnectionKey) -> StoreResult<Option<Connection>>;
     async fn list_connections(

@@ -78,10 +78,10 @@ impl PostgresStore {
 
     /// Postgres reads always take the pool (only SQLite has an inline reader).
     /// Postgres writes always take the pool (only SQLite has an inline writer).
-    async fn write_inline<T>(
-        &self,
-        _write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-    ) -> Option<T> {
+    async fn write_inline<T: Send + 'static, W>(&self, _make: impl FnOnce() -> W) -> Option<T>
+    where
+        W: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
         None
     }
 

@@ -66,17 +66,18 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// `write` on this thread in the writer's turn, or `None` to take the sqlx path
-    /// (`sqlite_writer.rs`).
-    async fn write_inline<T>(
-        &self,
-        write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-    ) -> Option<T> {
-        self.writer.write_inline(write).await
+    /// The write `make` returns, run by the inline writer with the writes queued beside it,
+    /// or `None` to take the sqlx path (`sqlite_writer.rs`). `make` gives the write its own
+    /// copy of what it needs: it may run in another caller's turn.
+    async fn write_inline<T: Send + 'static, W>(&self, make: impl FnOnce() -> W) -> Option<T>
+    where
+        W: FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+    {
+        self.writer.write_inline(make()).await
     }
 
     /// The writer, alone until the guard drops: `begin_write` on it starts a transaction.
-    async fn write_turn(&self) -> StoreResult<tokio::sync::MutexGuard<'_, sqlx::SqliteConnection>> {
+    async fn write_turn(&self) -> StoreResult<super::sqlite_writer::WriterTurn<'_>> {
         Ok(self.writer.lock().await)
     }
 

@@ -1,106 +1,133 @@
-//! Group commit for the inline writer (`sqlite_writer.rs`): the writes that reach the writer
-//! while others wait for it share one transaction, each in a savepoint of its own.
+//! Group commit for the inline writer (`sqlite_writer.rs`): writes queue as jobs, and the caller
+//! that takes the writer's turn runs every job queued by then, its own and the others', in one
+//! transaction, each job after the first in a savepoint of its own.
 //!
-//! A write whose caller finds another waiting for the writer's turn leaves its transaction
-//! open: the next write joins it, and the last of the group (the one that finds nobody waiting)
-//! commits for all. Each caller is answered only once the commit that holds its write is done,
-//! so nothing is acknowledged before it is durable; a write that fails is undone alone (its
-//! savepoint), and a commit that fails answers every write of its group `None` (nothing of it
-//! was kept, so each caller takes the sqlx path, which writes it again and reports errors).
-//! Grouping pays where SQLite's cost is per commit: each commit appends every page it changed
-//! to the WAL, and a page that several flows change (the table's last leaf, an index's) is
-//! written once per group instead of once per write (BENCHMARKS.md).
+//! The turn is never handed from one waiting caller to the next (each hand-over a task wake-up,
+//! the turn idle until the woken task runs, which under load put every flow's writes behind
+//! the whole run queue): whoever holds it runs what is queued, so the writes of many flows cost
+//! one turn and one commit. Each caller is answered only once the commit that holds its write
+//! is done, so nothing is acknowledged before it is durable. A job that fails is undone alone
+//! (its savepoint; the first job of a transaction with the transaction, nothing else being in
+//! it); a commit that fails answers every job of its group `None`: nothing of it was kept, so
+//! each caller takes the sqlx path, which writes it again and reports errors. Grouping pays
+//! where SQLite's cost is per commit: each commit appends every page it changed to the WAL, and
+//! a page that several flows change (the table's last leaf, an index's) is written once per
+//! group instead of once per write (BENCHMARKS.md).
 
-use tokio::sync::watch;
+use tokio::sync::oneshot;
 
-/// Whether a group committed (`Some(true)`), failed (`Some(false)`) or is still open (`None`).
-pub(crate) type GroupOutcome = watch::Receiver<Option<bool>>;
+/// A queued write: runs on the connection and says whether it succeeded; its caller's answer
+/// waits for the commit.
+pub(crate) type Job = Box<dyn FnOnce(&rusqlite::Connection) -> (bool, Answer) + Send>;
+/// Answers a job's caller: `true` when its write was committed.
+pub(crate) type Answer = Box<dyn FnOnce(bool) + Send>;
 
-/// The inline writer's connection (opened on first use) and the group open on it.
+/// A job for `write`, and the receiver of its caller's answer: the value once committed;
+/// `None`, or a closed channel (a job dropped without running), when nothing of it was kept.
+pub(crate) fn job<T: Send + 'static>(
+    write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
+) -> (Job, oneshot::Receiver<Option<T>>) {
+    let (answer, answered) = oneshot::channel();
+    let job: Job = Box::new(move |connection| {
+        let written = write(connection)
+            .map_err(|error| tracing::debug!(%error, "inline writer: falling back to the pool"));
+        let ok = written.is_ok();
+        let answer: Answer = Box::new(move |committed| {
+            let _ = answer.send(written.ok().filter(|_| committed));
+        });
+        (ok, answer)
+    });
+    (job, answered)
+}
+
+/// The inline writer's connection, opened on first use.
 #[derive(Default)]
 pub(crate) struct InlineWriter {
     connection: Option<rusqlite::Connection>,
-    open: Option<OpenGroup>,
-    groups: u64,
-}
-
-struct OpenGroup {
-    number: u64,
-    outcome: watch::Sender<Option<bool>>,
 }
 
 impl InlineWriter {
-    /// `write` in the open group, in a savepoint (an error undoes this write only), or as the
-    /// first write of a new group. `open` opens the connection the first time.
-    pub(crate) fn write<T>(
+    /// Run `jobs` in as few transactions as their failures allow, then answer each; a job not
+    /// run (the file was busy, the connection broke) is dropped, which answers its caller.
+    /// `open` opens the connection the first time.
+    pub(crate) fn run(
         &mut self,
         open: impl FnOnce() -> rusqlite::Result<rusqlite::Connection>,
-        write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-    ) -> rusqlite::Result<T> {
+        jobs: Vec<Job>,
+    ) {
         if self.connection.is_none() {
-            self.connection = Some(open()?);
-        }
-        let Some(connection) = self.connection.as_ref() else { unreachable_connection()? };
-        if self.open.is_none() {
-            connection.prepare_cached("BEGIN IMMEDIATE")?.execute([])?;
-            self.groups += 1;
-            self.open = Some(OpenGroup { number: self.groups, outcome: watch::channel(None).0 });
-            // The group's first write needs no savepoint: if it fails, the whole transaction
-            // (nothing but it) is rolled back. A savepoint copies each page it changes first
-            // (SQLite's sub-journal), about 9,000 instructions per write.
-            let written = write(connection);
-            if written.is_err() {
-                self.fail();
-            }
-            return written;
-        }
-        let written = in_savepoint(connection, write);
-        if written.is_err() && connection.is_autocommit() {
-            // The savepoint could not be undone alone and SQLite ended the transaction: the
-            // group's other writes went with it.
-            self.fail();
-        }
-        written
-    }
-
-    /// The open group: its number and a receiver of its outcome.
-    pub(crate) fn group(&self) -> Option<(u64, GroupOutcome)> {
-        self.open.as_ref().map(|group| (group.number, group.outcome.subscribe()))
-    }
-
-    /// Is group `number` still open?
-    pub(crate) fn is_open(&self, number: u64) -> bool {
-        self.open.as_ref().is_some_and(|group| group.number == number)
-    }
-
-    /// Commit the open group, if any, and tell its writers; a commit that fails is rolled back.
-    /// True when nothing is left uncommitted because of a failure.
-    pub(crate) fn commit(&mut self) -> bool {
-        let Some(group) = self.open.take() else { return true };
-        let committed = match self.connection.as_ref() {
-            Some(connection) => connection.prepare_cached("COMMIT").and_then(|mut commit| commit.execute([])),
-            None => Err(rusqlite::Error::InvalidQuery),
-        };
-        match committed {
-            Ok(_) => {
-                group.outcome.send_replace(Some(true));
-                true
-            }
-            Err(error) => {
-                tracing::warn!(%error, "inline writer: a commit failed; its writes take the pool");
-                self.open = Some(group);
-                self.fail();
-                false
+            match open() {
+                Ok(connection) => self.connection = Some(connection),
+                Err(error) => return tracing::debug!(%error, "inline writer: cannot open"),
             }
         }
+        let Some(connection) = self.connection.as_ref() else { return };
+        // The answers of the jobs kept in the open transaction.
+        let mut group: Vec<Answer> = Vec::with_capacity(jobs.len());
+        let mut lost = false;
+        let mut jobs = jobs.into_iter();
+        for job in jobs.by_ref() {
+            if group.is_empty() {
+                // The first job of a transaction needs no savepoint: if it fails, the
+                // transaction (nothing but it) is rolled back. A savepoint copies each page it
+                // changes first (SQLite's sub-journal), about 9,000 instructions per write.
+                if step(connection, "BEGIN IMMEDIATE").is_err() {
+                    // A busy file (another process writes): the sqlx path waits it out.
+                    break;
+                }
+                let (ok, answer) = job(connection);
+                if ok {
+                    group.push(answer);
+                    continue;
+                }
+                answer(false);
+                if step(connection, "ROLLBACK").is_err() {
+                    lost = true;
+                    break;
+                }
+                continue;
+            }
+            if step(connection, "SAVEPOINT inline_write").is_err() {
+                lost = true;
+                break;
+            }
+            let (ok, answer) = job(connection);
+            let settled = if ok {
+                step(connection, "RELEASE inline_write").is_ok()
+            } else {
+                step(connection, "ROLLBACK TO inline_write")
+                    .and_then(|()| step(connection, "RELEASE inline_write"))
+                    .is_ok()
+            };
+            if ok {
+                group.push(answer);
+            } else {
+                answer(false);
+            }
+            // SQLite ends the whole transaction on some errors (a full disk, an I/O error).
+            if !settled || connection.is_autocommit() {
+                lost = true;
+                break;
+            }
+        }
+        // Jobs not run are dropped here: their callers are answered that nothing was kept.
+        drop(jobs);
+        let committed = !lost && (group.is_empty() || step(connection, "COMMIT").is_ok());
+        if !committed {
+            tracing::warn!("inline writer: a group of writes was not committed; they take the pool");
+            self.roll_back();
+        }
+        for answer in group {
+            answer(committed);
+        }
     }
 
-    /// Roll the open group back and tell its writers none of it was kept; a connection whose
-    /// rollback fails too is closed (closing ends its transaction).
-    fn fail(&mut self) {
+    /// Roll back whatever is open; a connection whose rollback fails is closed (closing ends
+    /// its transaction).
+    fn roll_back(&mut self) {
         if let Some(connection) = self.connection.as_ref() {
             if !connection.is_autocommit() {
-                let _ = connection.prepare_cached("ROLLBACK").and_then(|mut rollback| rollback.execute([]));
+                let _ = step(connection, "ROLLBACK");
             }
             if !connection.is_autocommit() {
                 tracing::warn!(
@@ -109,31 +136,13 @@ impl InlineWriter {
                 self.connection = None;
             }
         }
-        if let Some(group) = self.open.take() {
-            group.outcome.send_replace(Some(false));
-        }
     }
 }
 
-/// `write` between `SAVEPOINT` and `RELEASE`, undone (`ROLLBACK TO`) unless it succeeds. The
-/// statements are prepared once (`prepare_cached`): run as a batch they would be parsed and
-/// planned again each time (BENCHMARKS.md).
-fn in_savepoint<T>(
-    connection: &rusqlite::Connection,
-    write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
-) -> rusqlite::Result<T> {
-    connection.prepare_cached("SAVEPOINT inline_write")?.execute([])?;
-    let written = write(connection);
-    if written.is_err() {
-        connection.prepare_cached("ROLLBACK TO inline_write")?.execute([])?;
-    }
-    connection.prepare_cached("RELEASE inline_write")?.execute([])?;
-    written
-}
-
-/// The connection was set just above; an error instead of a panic all the same.
-fn unreachable_connection<T>() -> rusqlite::Result<T> {
-    Err(rusqlite::Error::InvalidQuery)
+/// One statement without parameters, prepared once (`prepare_cached`): run as a batch it
+/// would be parsed and planned again each time (BENCHMARKS.md).
+fn step(connection: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {
+    connection.prepare_cached(sql)?.execute([]).map(|_| ())
 }
 
 #[cfg(test)]
@@ -147,71 +156,86 @@ mod tests {
         select.query_map([], |row| row.get(0)).unwrap().collect::<Result<_, _>>().unwrap()
     }
 
-    fn writer(dir: &std::path::Path) -> (InlineWriter, impl Fn() -> rusqlite::Result<rusqlite::Connection>) {
+    fn setup(
+        dir: &std::path::Path,
+    ) -> (rusqlite::Connection, impl Fn() -> rusqlite::Result<rusqlite::Connection>) {
         let path = dir.join("t.db");
-        let setup = rusqlite::Connection::open(&path).unwrap();
-        setup.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER UNIQUE)").unwrap();
-        (InlineWriter::default(), move || rusqlite::Connection::open(&path))
-    }
-
-    #[test]
-    fn a_group_is_seen_only_once_committed_and_a_failed_write_is_undone_alone() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut writer, open) = writer(dir.path());
-        let other = open().unwrap();
-        let insert = |x: i64| move |c: &rusqlite::Connection| c.execute("INSERT INTO t VALUES (?1)", [x]);
-        // A group's first write that fails takes its transaction with it: no group is left open.
-        assert!(writer.write(&open, |c| c.execute("INSERT INTO missing VALUES (1)", [])).is_err());
-        assert!(writer.group().is_none());
-        writer.write(&open, insert(1)).unwrap();
-        let (number, outcome) = writer.group().unwrap();
-        // The second breaks the constraint after inserting 2: only its own rows are undone.
-        let pair = |c: &rusqlite::Connection| {
-            c.execute("INSERT INTO t VALUES (2)", [])?;
-            c.execute("INSERT INTO t VALUES (1)", [])
-        };
-        assert!(writer.write(&open, pair).is_err());
-        writer.write(&open, insert(3)).unwrap();
-        assert!(writer.is_open(number));
-        assert_eq!(*outcome.borrow(), None);
-        assert!(rows(&other).is_empty(), "nothing is visible before the commit");
-        assert!(writer.commit());
-        assert_eq!(*outcome.borrow(), Some(true));
-        assert!(!writer.is_open(number) && writer.group().is_none());
-        assert_eq!(rows(&other), [1, 3]);
-        // The next write begins a group of its own.
-        writer.write(&open, insert(4)).unwrap();
-        assert!(writer.group().is_some_and(|(next, _)| next != number));
-        assert!(writer.commit());
-        assert_eq!(rows(&other), [1, 3, 4]);
-    }
-
-    #[test]
-    fn a_commit_that_fails_tells_every_writer_of_its_group_and_keeps_none_of_it() {
-        let dir = tempfile::tempdir().unwrap();
-        let (mut writer, open) = writer(dir.path());
-        let other = open().unwrap();
-        other.execute_batch("CREATE TABLE parent (id INTEGER PRIMARY KEY)").unwrap();
-        other
-            .execute_batch(
-                "CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)",
-            )
-            .unwrap();
-        let with_keys = || {
-            let connection = open()?;
+        let file = rusqlite::Connection::open(&path).unwrap();
+        file.execute_batch(
+            "PRAGMA journal_mode = WAL; CREATE TABLE t (x INTEGER UNIQUE); \
+             CREATE TABLE parent (id INTEGER PRIMARY KEY); \
+             CREATE TABLE child (parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED);",
+        )
+        .unwrap();
+        let open = move || {
+            let connection = rusqlite::Connection::open(&path)?;
+            connection.busy_timeout(std::time::Duration::ZERO)?;
             connection.execute_batch("PRAGMA foreign_keys = ON")?;
             Ok(connection)
         };
-        writer.write(with_keys, |c| c.execute("INSERT INTO t VALUES (1)", [])).unwrap();
-        let (_, outcome) = writer.group().unwrap();
-        // A deferred foreign key fails at COMMIT, not at the statement.
-        writer.write(with_keys, |c| c.execute("INSERT INTO child VALUES (7)", [])).unwrap();
-        assert!(!writer.commit());
-        assert_eq!(*outcome.borrow(), Some(false));
-        assert!(writer.group().is_none());
-        assert!(rows(&other).is_empty(), "the failed group left nothing");
-        writer.write(with_keys, |c| c.execute("INSERT INTO t VALUES (2)", [])).unwrap();
-        assert!(writer.commit());
-        assert_eq!(rows(&other), [2]);
+        (file, open)
+    }
+
+    fn insert(x: i64) -> (Job, oneshot::Receiver<Option<usize>>) {
+        job(move |c| c.execute("INSERT INTO t VALUES (?1)", [x]))
+    }
+
+    fn answers(receivers: Vec<oneshot::Receiver<Option<usize>>>) -> Vec<Option<usize>> {
+        receivers.into_iter().map(|mut answered| answered.try_recv().ok().flatten()).collect()
+    }
+
+    #[test]
+    fn a_group_commits_together_and_a_failing_job_is_undone_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, open) = setup(dir.path());
+        let mut writer = InlineWriter::default();
+        // The first job fails (no such table): rolled back alone, the next begins again. The
+        // fourth inserts 2, then breaks the constraint: its savepoint undoes both.
+        let pair = job(|c| {
+            c.execute("INSERT INTO t VALUES (2)", [])?;
+            c.execute("INSERT INTO t VALUES (1)", [])
+        });
+        let (jobs, receivers): (Vec<_>, Vec<_>) =
+            [job(|c| c.execute("INSERT INTO missing VALUES (1)", [])), insert(1), insert(3), pair, insert(4)]
+                .into_iter()
+                .unzip();
+        writer.run(&open, jobs);
+        assert_eq!(answers(receivers), [None, Some(1), Some(1), None, Some(1)]);
+        assert_eq!(rows(&file), [1, 3, 4]);
+        // The connection is left with no transaction open: the next group runs as well.
+        let (next, answered) = insert(5);
+        writer.run(&open, vec![next]);
+        assert_eq!(answers(vec![answered]), [Some(1)]);
+        assert_eq!(rows(&file), [1, 3, 4, 5]);
+    }
+
+    #[test]
+    fn a_commit_that_fails_answers_every_job_of_its_group_and_keeps_none_of_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, open) = setup(dir.path());
+        let mut writer = InlineWriter::default();
+        // A deferred foreign key fails at COMMIT, not at its statement.
+        let orphan = job(|c| c.execute("INSERT INTO child VALUES (7)", []));
+        let (jobs, receivers): (Vec<_>, Vec<_>) = [insert(1), orphan, insert(2)].into_iter().unzip();
+        writer.run(&open, jobs);
+        assert_eq!(answers(receivers), [None, None, None]);
+        assert!(rows(&file).is_empty(), "the failed group left nothing");
+        let (next, answered) = insert(3);
+        writer.run(&open, vec![next]);
+        assert_eq!(answers(vec![answered]), [Some(1)]);
+        assert_eq!(rows(&file), [3]);
+    }
+
+    #[test]
+    fn a_file_another_process_writes_answers_none_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let (file, open) = setup(dir.path());
+        let mut writer = InlineWriter::default();
+        file.execute_batch("BEGIN IMMEDIATE").unwrap();
+        let (jobs, receivers): (Vec<_>, Vec<_>) = [insert(1), insert(2)].into_iter().unzip();
+        writer.run(&open, jobs);
+        assert_eq!(answers(receivers), [None, None]);
+        file.execute_batch("COMMIT").unwrap();
+        assert!(rows(&file).is_empty());
     }
 }

@@ -15,24 +15,58 @@
 //! (a flow's) run on a rusqlite connection of their own in the same turn, grouped into shared
 //! commits (`sqlite_group_commit.rs`).
 
-use super::sqlite_group_commit::InlineWriter;
+use super::sqlite_group_commit::{InlineWriter, Job};
 use futures_util::{FutureExt as _, StreamExt as _};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteQueryResult, SqliteRow, SqliteStatement, SqliteTypeInfo};
 use sqlx::{ConnectOptions as _, Sqlite, SqliteConnection};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::sync::{Mutex, MutexGuard};
+use tokio::sync::{Mutex, MutexGuard, Notify};
+
+/// Rounds of queued jobs one holder of the turn runs at most before giving it back (and waking
+/// the callers whose jobs are still queued), so that a steady stream of writes cannot keep one
+/// caller from its answer.
+const MAX_ROUNDS: usize = 4;
 
 pub(crate) struct SqliteWriter {
     options: SqliteConnectOptions,
     connection: Mutex<SqliteConnection>,
     /// A second handle on the file for `write_inline`, used only in the writer's turn (while
-    /// `connection` is locked), so the two never wait on each other's write lock; the group of
-    /// writes open on it is committed before anyone else takes the turn
-    /// (`sqlite_group_commit.rs`).
+    /// `connection` is locked), so the two never wait on each other's write lock.
     inline: std::sync::Mutex<InlineWriter>,
-    /// Callers waiting for the turn: a write that finds one leaves its group open for it.
-    waiting: AtomicUsize,
+    /// Inline writes waiting for whoever holds the turn to run them (`sqlite_group_commit.rs`).
+    queue: std::sync::Mutex<Vec<Job>>,
+    /// Told each time the turn is given back: callers whose jobs are still queued try to take it.
+    released: Notify,
     path: std::path::PathBuf,
+}
+
+/// The writer's sqlx connection, alone until this drops; then the callers whose inline writes
+/// are queued are told the turn is free.
+pub(crate) struct WriterTurn<'a> {
+    // Declared first, dropped first: the turn is given back before the callers are told.
+    guard: MutexGuard<'a, SqliteConnection>,
+    _released: Released<'a>,
+}
+
+struct Released<'a>(&'a Notify);
+
+impl Drop for Released<'_> {
+    fn drop(&mut self) {
+        self.0.notify_waiters();
+    }
+}
+
+impl std::ops::Deref for WriterTurn<'_> {
+    type Target = SqliteConnection;
+
+    fn deref(&self) -> &SqliteConnection {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for WriterTurn<'_> {
+    fn deref_mut(&mut self) -> &mut SqliteConnection {
+        &mut self.guard
+    }
 }
 
 impl std::fmt::Debug for SqliteWriter {
@@ -49,78 +83,69 @@ impl SqliteWriter {
             options,
             connection: Mutex::new(connection),
             inline: std::sync::Mutex::default(),
-            waiting: AtomicUsize::new(0),
+            queue: std::sync::Mutex::default(),
+            released: Notify::new(),
             path: path.to_owned(),
         })
     }
 
-    /// `write` on this thread, with no hand-off to sqlx's worker thread, in the writer's turn
-    /// (for the hottest writes: a flow's), committed with the writes around it
-    /// (`sqlite_group_commit.rs`) before this answers. `None` when it could not run without
-    /// waiting (another process holds SQLite's write lock) or failed: nothing of it was
-    /// committed, and the caller takes the sqlx path, which waits and reports errors.
-    pub(crate) async fn write_inline<T>(
+    /// `write` on a runtime thread, with no hand-off to sqlx's worker thread (for the hottest
+    /// writes: a flow's), committed with the writes queued beside it (`sqlite_group_commit.rs`)
+    /// before this answers. `None` when it could not run without waiting (another process
+    /// holds SQLite's write lock) or failed: nothing of it was committed, and the caller takes
+    /// the sqlx path, which waits and reports errors. A caller that stops waiting (its request
+    /// was dropped) leaves its write queued: it runs all the same, as it would have had it
+    /// been dropped right after its commit.
+    pub(crate) async fn write_inline<T: Send + 'static>(
         &self,
-        write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T>,
+        write: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<T> + Send + 'static,
     ) -> Option<T> {
-        let turn = self.turn().await;
-        let (group, mut outcome, written) = {
-            let mut inline = self.inline_writer();
-            let written = inline.write(|| open_inline(&self.path), write);
-            let Some((group, outcome)) = inline.group() else {
-                // Nothing open: the write could not begin (a busy file) or failed with its group.
-                return written.map_err(fall_back).ok();
-            };
-            if self.waiting.load(Ordering::SeqCst) == 0 {
-                // Nobody waits for the turn: this write is the group's last, and commits it.
-                let committed = inline.commit();
-                return written.map_err(fall_back).ok().filter(|_| committed);
-            }
-            (group, outcome, written)
-        };
-        drop(turn);
-        let value = written.map_err(fall_back).ok()?;
+        let (job, mut answered) = super::sqlite_group_commit::job(write);
+        self.queued().push(job);
         loop {
+            // Registered before the turn is tried, so a release in between is not missed.
+            let released = self.released.notified();
+            tokio::pin!(released);
+            released.as_mut().enable();
+            if let Ok(turn) = self.connection.try_lock() {
+                self.run_queued();
+                drop(turn);
+                self.released.notify_waiters();
+            }
             tokio::select! {
                 biased;
-                done = outcome.wait_for(Option::is_some) => {
-                    return done.ok().and_then(|done| *done).filter(|committed| *committed).map(|_| value);
-                }
-                // The turn came back with the group still open (its next writer gave up
-                // waiting): this write commits it.
-                _turn = self.connection.lock() => {
-                    let mut inline = self.inline_writer();
-                    if inline.is_open(group) {
-                        inline.commit();
-                    }
-                }
+                answer = &mut answered => return answer.ok().flatten(),
+                () = &mut released => {}
             }
         }
     }
 
-    /// The connection, alone, until the guard drops (for a transaction or the migrations),
-    /// once the inline writes grouped so far are committed.
-    pub(crate) async fn lock(&self) -> MutexGuard<'_, SqliteConnection> {
-        let turn = self.turn().await;
-        self.inline_writer().commit();
-        turn
-    }
-
-    /// The writer's turn, counted in `waiting` until it comes.
-    async fn turn(&self) -> MutexGuard<'_, SqliteConnection> {
-        struct Waiting<'a>(&'a AtomicUsize);
-        impl Drop for Waiting<'_> {
-            fn drop(&mut self) {
-                self.0.fetch_sub(1, Ordering::SeqCst);
+    /// With the turn held: the queued jobs, in groups, until none is left or `MAX_ROUNDS`.
+    fn run_queued(&self) {
+        for _ in 0..MAX_ROUNDS {
+            let jobs = std::mem::take(&mut *self.queued());
+            if jobs.is_empty() {
+                return;
             }
+            self.inline_writer().run(|| open_inline(&self.path), jobs);
         }
-        self.waiting.fetch_add(1, Ordering::SeqCst);
-        let _waiting = Waiting(&self.waiting);
-        self.connection.lock().await
     }
 
-    /// The inline writer's state; a panic while it was held left it consistent (every method
-    /// leaves it so between statements), so a poisoned lock is taken as is.
+    /// The connection, alone, until the turn drops (for a transaction or the migrations); the
+    /// inline writes queued by then run first.
+    pub(crate) async fn lock(&self) -> WriterTurn<'_> {
+        let guard = self.connection.lock().await;
+        self.run_queued();
+        WriterTurn { guard, _released: Released(&self.released) }
+    }
+
+    fn queued(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
+        // Pushing or taking a vector leaves it whole: a poisoned lock is taken as is.
+        self.queue.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The inline writer's state; `InlineWriter::run` leaves it consistent between statements,
+    /// so a poisoned lock is taken as is.
     fn inline_writer(&self) -> std::sync::MutexGuard<'_, InlineWriter> {
         self.inline.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
@@ -141,10 +166,6 @@ impl SqliteWriter {
             Err(error) => tracing::error!(%error, "cannot open the SQLite writer connection again"),
         }
     }
-}
-
-fn fall_back(error: rusqlite::Error) {
-    tracing::debug!(%error, "inline writer: falling back to the pool");
 }
 
 /// The inline writer's connection: the pragmas of the sqlx connections (`sqlite.rs`) that
@@ -238,7 +259,7 @@ mod tests {
     }
 
     #[tokio::test(flavor = "current_thread")]
-    async fn a_group_left_open_for_a_waiter_that_gives_up_is_committed_by_its_writer() {
+    async fn writes_queued_behind_a_held_turn_run_when_it_is_given_back_and_before_the_next_holder() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let file = rusqlite::Connection::open(&path).unwrap();
@@ -246,37 +267,32 @@ mod tests {
         let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&path);
         let writer = super::SqliteWriter::connect(&path, options).await.unwrap();
         let insert = |x: i64| move |c: &rusqlite::Connection| c.execute("INSERT INTO t VALUES (?1)", [x]);
-
-        // Two writes queue for the turn while it is held.
-        let held = writer.connection.lock().await;
-        let mut first = std::pin::pin!(writer.write_inline(insert(1)));
-        // Boxed, so that dropping it drops the future (a caller that gives up).
-        let mut second = Box::pin(writer.write_inline(insert(2)));
-        assert!(poll_once(first.as_mut()).await.is_pending());
-        assert!(poll_once(second.as_mut()).await.is_pending());
-        drop(held);
-        // The first writes and, seeing the second wait, leaves its group open for it.
-        assert!(poll_once(first.as_mut()).await.is_pending());
         let count = |file: &rusqlite::Connection| -> i64 {
             file.query_row("SELECT COUNT(*) FROM t", [], |row| row.get(0)).unwrap()
         };
-        assert_eq!(count(&file), 0, "not committed yet");
-        // The second gives up before its turn: the turn comes back to the first, which commits.
-        drop(second);
-        assert_eq!(poll_once(first.as_mut()).await, std::task::Poll::Ready(Some(1)));
-        assert_eq!(count(&file), 1);
-        // A caller of the sqlx connection waiting for the turn: the group is committed before
-        // it gets the connection.
+
+        // Two writes queue while a transaction holds the turn; giving it back runs both.
+        let turn = writer.lock().await;
+        let mut first = std::pin::pin!(writer.write_inline(insert(1)));
+        let mut second = std::pin::pin!(writer.write_inline(insert(2)));
+        assert!(poll_once(first.as_mut()).await.is_pending());
+        assert!(poll_once(second.as_mut()).await.is_pending());
+        assert_eq!(count(&file), 0);
+        drop(turn);
+        assert_eq!(first.await, Some(1));
+        assert_eq!(second.await, Some(1));
+        assert_eq!(count(&file), 2);
+
+        // A write queued while the turn is busy, and a transaction waiting for the turn: the
+        // transaction's turn runs the queued write before it is handed out.
         let held = writer.connection.lock().await;
         let mut third = std::pin::pin!(writer.write_inline(insert(3)));
         let mut transaction = std::pin::pin!(writer.lock());
         assert!(poll_once(third.as_mut()).await.is_pending());
         assert!(poll_once(transaction.as_mut()).await.is_pending());
         drop(held);
-        assert!(poll_once(third.as_mut()).await.is_pending());
-        assert_eq!(count(&file), 1);
         let turn = transaction.await;
-        assert_eq!(count(&file), 2, "committed before the sqlx connection was handed out");
+        assert_eq!(count(&file), 3, "committed before the sqlx connection was handed out");
         drop(turn);
         assert_eq!(third.await, Some(1));
     }

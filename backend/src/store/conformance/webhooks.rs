@@ -204,14 +204,16 @@ pub(crate) async fn webhooks_in_transaction(store: &(impl Store + InTransaction)
 /// event builder was shown (the connection as stored and whether it was new).
 pub(super) async fn upsert_writes_its_webhook(store: &dyn Store) {
     let (env, key) = with_connection(store, "env-upsert-webhook").await;
-    let seen = std::sync::Mutex::new(Vec::new());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let id = Uuid::new_v4();
-    let report = |connection: &Connection, outcome: UpsertOutcome| {
-        seen.lock().unwrap().push((connection.sealed_credentials.clone(), outcome));
-        Some(NewWebhookEvent { id, ..event(&env, Some("conn"), NOW * 1000) })
-    };
+    let (seen_by_report, env_of_report) = (seen.clone(), env.clone());
+    let report: crate::store::UpsertEvent =
+        std::sync::Arc::new(move |connection: &Connection, outcome: UpsertOutcome| {
+            seen_by_report.lock().unwrap().push((connection.sealed_credentials.clone(), outcome));
+            Some(NewWebhookEvent { id, ..event(&env_of_report, Some("conn"), NOW * 1000) })
+        });
     let again = upsert(&key, JsonMap::new(), b"again", NOW + 5);
-    let (stored, outcome) = store.upsert_connection_reporting(&again, &report).await.unwrap();
+    let (stored, outcome) = store.upsert_connection_reporting(&again, report.clone()).await.unwrap();
     assert_eq!((stored.sealed_credentials.as_slice(), outcome), (&b"again"[..], UpsertOutcome::Overridden));
     assert_eq!(*seen.lock().unwrap(), [(b"again".to_vec(), UpsertOutcome::Overridden)]);
     let written = store.webhook_event(env.id, &id).await.unwrap().unwrap();
@@ -226,6 +228,6 @@ pub(super) async fn upsert_writes_its_webhook(store: &dyn Store) {
     // The same event id again: the upsert fails as a whole and the connection keeps its
     // credentials.
     let third = upsert(&key, JsonMap::new(), b"third", NOW + 6);
-    assert!(store.upsert_connection_reporting(&third, &report).await.is_err());
+    assert!(store.upsert_connection_reporting(&third, report).await.is_err());
     assert_eq!(store.get_connection(&key).await.unwrap().unwrap().sealed_credentials, b"again");
 }

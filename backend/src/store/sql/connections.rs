@@ -41,7 +41,7 @@ macro_rules! connection_store {
                 async fn upsert_connection_reporting(
                     &self,
                     upsert: &UpsertConnection,
-                    event: UpsertEvent<'_>,
+                    event: UpsertEvent,
                 ) -> StoreResult<(Connection, UpsertOutcome)> {
                     // One statement; `auth_count` tells an insert (1) from a replacement (> 1).
                     // The end-user columns follow `end_user` whenever it is given. A new
@@ -79,51 +79,57 @@ macro_rules! connection_store {
                     let config = map_text(&upsert.connection_config);
                     let (end_user, tags) = (upsert.end_user.as_ref().map(map_text), upsert.tags.as_ref().map(map_text));
                     let metadata = upsert.metadata.as_ref().map(map_text);
-                    // On SQLite, first the whole transaction on this thread (`sqlite_writer.rs`).
-                    let inline = self.write_inline(|connection| {
-                        use rusqlite::OptionalExtension as _;
-                        let key = &upsert.key;
-                        let by_key = (key.environment_id, key.integration_key.as_str(), key.connection_id.as_str());
-                        let previous: Option<(i64, String)> = connection
-                            .prepare_cached(PREVIOUS)?
-                            .query_row(by_key, |row| Ok((row.get(0)?, row.get(1)?)))
-                            .optional()?;
-                        // By number: `$10` comes before `$6` in the statement.
-                        let params: &[(&str, &dyn rusqlite::ToSql)] = &[
-                            ("$1", &key.environment_id),
-                            ("$2", &by_key.1),
-                            ("$3", &by_key.2),
-                            ("$4", &upsert.provider),
-                            ("$5", &config),
-                            ("$6", &upsert.sealed_credentials),
-                            ("$7", &upsert.now),
-                            ("$8", &end_user),
-                            ("$9", &tags),
-                            ("$10", &metadata),
-                            ("$11", &end_user_id),
-                            ("$12", &organization_id),
-                            ("$13", &search),
-                            ("$14", &upsert.webhook_url_override),
-                            ("$15", &upsert.credentials_expires_at),
-                        ];
-                        let row = connection.prepare_cached(SQL)?.query_row(params, ConnectionRow::from_rusqlite)?;
-                        if let Some((id, status)) = previous.filter(|(_, status)| status != "active") {
-                            let reason = Some("authorised again");
-                            $crate::store::sqlite_inline_events::status_event(connection, id, upsert.now, &status, "active", reason)?;
+                    // On SQLite, first the whole transaction by the inline writer (`sqlite_writer.rs`),
+                    // with copies of what it needs (it may run in another caller's turn).
+                    let inline = self.write_inline(|| {
+                        let (upsert, event) = (upsert.clone(), event.clone());
+                        let (config, end_user, tags, metadata) = (config.clone(), end_user.clone(), tags.clone(), metadata.clone());
+                        let (end_user_id, organization_id, search) = (end_user_id.clone(), organization_id.clone(), search.clone());
+                        move |connection| {
+                            use rusqlite::OptionalExtension as _;
+                            let key = &upsert.key;
+                            let by_key = (key.environment_id, key.integration_key.as_str(), key.connection_id.as_str());
+                            let previous: Option<(i64, String)> = connection
+                                .prepare_cached(PREVIOUS)?
+                                .query_row(by_key, |row| Ok((row.get(0)?, row.get(1)?)))
+                                .optional()?;
+                            // By number: `$10` comes before `$6` in the statement.
+                            let params: &[(&str, &dyn rusqlite::ToSql)] = &[
+                                ("$1", &key.environment_id),
+                                ("$2", &by_key.1),
+                                ("$3", &by_key.2),
+                                ("$4", &upsert.provider),
+                                ("$5", &config),
+                                ("$6", &upsert.sealed_credentials),
+                                ("$7", &upsert.now),
+                                ("$8", &end_user),
+                                ("$9", &tags),
+                                ("$10", &metadata),
+                                ("$11", &end_user_id),
+                                ("$12", &organization_id),
+                                ("$13", &search),
+                                ("$14", &upsert.webhook_url_override),
+                                ("$15", &upsert.credentials_expires_at),
+                            ];
+                            let row = connection.prepare_cached(SQL)?.query_row(params, ConnectionRow::from_rusqlite)?;
+                            if let Some((id, status)) = previous.filter(|(_, status)| status != "active") {
+                                let reason = Some("authorised again");
+                                $crate::store::sqlite_inline_events::status_event(connection, id, upsert.now, &status, "active", reason)?;
+                            }
+                            let outcome = if row.auth_count > 1 { UpsertOutcome::Overridden } else { UpsertOutcome::Created };
+                            // A row it cannot read rolls the write back; the sqlx path says why.
+                            let stored = row.into_connection().map_err(|error| {
+                                rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, error.into())
+                            })?;
+                            if let Some(webhook) = event(&stored, outcome) {
+                                $crate::store::sqlite_inline_events::webhook_event(connection, &webhook)?;
+                            }
+                            if let Some(flow_id) = &upsert.finishes_flow {
+                                let columns = OutcomeColumns::success(key);
+                                connection.prepare_cached(FINISH_FLOW)?.execute(columns.finish_params(&upsert.now, &flow_id.as_str()))?;
+                            }
+                            Ok((stored, outcome))
                         }
-                        let outcome = if row.auth_count > 1 { UpsertOutcome::Overridden } else { UpsertOutcome::Created };
-                        // A row it cannot read rolls the transaction back; the sqlx path says why.
-                        let stored = row.into_connection().map_err(|error| {
-                            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, error.into())
-                        })?;
-                        if let Some(webhook) = event(&stored, outcome) {
-                            $crate::store::sqlite_inline_events::webhook_event(connection, &webhook)?;
-                        }
-                        if let Some(flow_id) = &upsert.finishes_flow {
-                            let columns = OutcomeColumns::success(key);
-                            connection.prepare_cached(FINISH_FLOW)?.execute(columns.finish_params(&upsert.now, &flow_id.as_str()))?;
-                        }
-                        Ok((stored, outcome))
                     });
                     if let Some(done) = inline.await {
                         return Ok(done);

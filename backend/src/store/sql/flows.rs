@@ -18,27 +18,31 @@ macro_rules! flow_store {
                     );
                     let (params, authorization_params) = (map_text(&flow.params), map_text(&flow.authorization_params));
                     let (end_user, tags) = (flow.end_user.as_ref().map(map_text), flow.tags.as_ref().map(map_text));
-                    let inline = self.write_inline(|connection| {
-                        connection.prepare_cached(SQL)?.execute(rusqlite::params![
-                            flow.flow_id.as_str(),
-                            flow.state_hash,
-                            flow.environment_id,
-                            flow.integration_key.as_str(),
-                            flow.connection_id.as_str(),
-                            flow.sealed_pkce_verifier,
-                            params,
-                            authorization_params,
-                            flow.origin,
-                            flow.redirect_uri,
-                            end_user,
-                            tags,
-                            flow.webhook_url_override,
-                            flow.created_at,
-                            flow.expires_at,
-                            flow.return_to,
-                            flow.started_at_ms,
-                            STATUS_PENDING,
-                        ])
+                    let inline = self.write_inline(|| {
+                        let (flow, params, authorization_params) = (flow.clone(), params.clone(), authorization_params.clone());
+                        let (end_user, tags) = (end_user.clone(), tags.clone());
+                        move |connection| {
+                            connection.prepare_cached(SQL)?.execute(rusqlite::params![
+                                flow.flow_id.as_str(),
+                                flow.state_hash,
+                                flow.environment_id,
+                                flow.integration_key.as_str(),
+                                flow.connection_id.as_str(),
+                                flow.sealed_pkce_verifier,
+                                params,
+                                authorization_params,
+                                flow.origin,
+                                flow.redirect_uri,
+                                end_user,
+                                tags,
+                                flow.webhook_url_override,
+                                flow.created_at,
+                                flow.expires_at,
+                                flow.return_to,
+                                flow.started_at_ms,
+                                STATUS_PENDING,
+                            ])
+                        }
                     });
                     if inline.await.is_some() {
                         return Ok(());
@@ -75,9 +79,12 @@ macro_rules! flow_store {
                         "AND expires_at > $1 AND outcome_status = 'pending' RETURNING ",
                         consumed_flow_columns!()
                     );
-                    let inline = self.write_inline(|connection| {
-                        use rusqlite::OptionalExtension as _;
-                        connection.prepare_cached(SQL)?.query_row((now, state_hash), FlowRow::from_rusqlite).optional()
+                    let inline = self.write_inline(|| {
+                        let state_hash = state_hash.to_owned();
+                        move |connection| {
+                            use rusqlite::OptionalExtension as _;
+                            connection.prepare_cached(SQL)?.query_row((now, state_hash), FlowRow::from_rusqlite).optional()
+                        }
                     });
                     let row = match inline.await {
                         Some(row) => row,
@@ -93,13 +100,17 @@ macro_rules! flow_store {
                 }
 
                 async fn finish_flow(&self, flow_id: &FlowId, outcome: &FlowOutcome, now: i64) -> StoreResult<()> {
-                    let columns = OutcomeColumns::of(outcome);
-                    let inline = self.write_inline(|connection| {
-                        connection.prepare_cached(FINISH_FLOW)?.execute(columns.finish_params(&now, &flow_id.as_str()))
+                    let inline = self.write_inline(|| {
+                        let (flow_id, outcome) = (flow_id.clone(), outcome.clone());
+                        move |connection| {
+                            let columns = OutcomeColumns::of(&outcome);
+                            connection.prepare_cached(FINISH_FLOW)?.execute(columns.finish_params(&now, &flow_id.as_str()))
+                        }
                     });
                     if inline.await.is_some() {
                         return Ok(());
                     }
+                    let columns = OutcomeColumns::of(outcome);
                     $crate::store::sql::bind_outcome!(sqlx::query(FINISH_FLOW), columns, now, flow_id)
                         .execute(&self.writer)
                         .await?;
