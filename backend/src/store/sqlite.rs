@@ -39,6 +39,8 @@ impl SqliteStore {
             // no memory-mapped I/O: each connection would map the file on its own and resident
             // memory would grow with the database (SPEC budget: under 64 MiB).
             .pragma("cache_size", "-512")
+            // The WAL cut back to 16 MiB when it starts over (`sqlite_checkpoint.rs`).
+            .pragma("journal_size_limit", "16777216")
             // Every statement at `RUST_LOG=debug` would drown the server's own lines.
             .log_statements(log::LevelFilter::Trace);
         // The writer opens the file first so it exists (and is in WAL mode) for the readers.
@@ -52,12 +54,13 @@ impl SqliteStore {
             .max_connections(readers as u32)
             .connect_with(options)
             .await?;
+        let checkpoints = super::sqlite_checkpoint::Checkpointer::start(path, writer.turn_handle());
         Ok(Self {
             writer,
             reader,
             inline: super::sqlite_reads::InlineReader::new(path),
             cipher,
-            _checkpoints: super::sqlite_checkpoint::Checkpointer::start(path),
+            _checkpoints: checkpoints,
         })
     }
 

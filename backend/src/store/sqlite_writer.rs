@@ -19,6 +19,7 @@ use super::sqlite_group_commit::{InlineWriter, Job};
 use futures_util::{FutureExt as _, StreamExt as _};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteQueryResult, SqliteRow, SqliteStatement, SqliteTypeInfo};
 use sqlx::{ConnectOptions as _, Sqlite, SqliteConnection};
+use std::sync::Arc;
 use tokio::sync::{Mutex, MutexGuard, Notify};
 
 /// Rounds of queued jobs one holder of the turn runs at most before giving it back (and waking
@@ -28,15 +29,38 @@ const MAX_ROUNDS: usize = 4;
 
 pub(crate) struct SqliteWriter {
     options: SqliteConnectOptions,
-    connection: Mutex<SqliteConnection>,
+    /// The sqlx connection and the turn on the file's writes that goes with it; shared with the
+    /// checkpoint thread (`TurnHandle`).
+    turn: Arc<Turn>,
     /// A second handle on the file for `write_inline`, used only in the writer's turn (while
     /// `connection` is locked), so the two never wait on each other's write lock.
     inline: std::sync::Mutex<InlineWriter>,
     /// Inline writes waiting for whoever holds the turn to run them (`sqlite_group_commit.rs`).
     queue: std::sync::Mutex<Vec<Job>>,
+    path: std::path::PathBuf,
+}
+
+struct Turn {
+    connection: Mutex<SqliteConnection>,
     /// Told each time the turn is given back: callers whose jobs are still queued try to take it.
     released: Notify,
-    path: std::path::PathBuf,
+}
+
+/// The writer's turn for a thread outside the runtime: the checkpoint thread
+/// (`sqlite_checkpoint.rs`) finishes each checkpoint in it, with no write under way.
+#[derive(Clone)]
+pub(crate) struct TurnHandle(Arc<Turn>);
+
+impl TurnHandle {
+    /// `f` in the writer's turn, waiting for it (blocking this thread); the callers whose
+    /// writes queued meanwhile are told when it is given back.
+    pub(crate) fn hold<T>(&self, f: impl FnOnce() -> T) -> T {
+        let guard = self.0.connection.blocking_lock();
+        let value = f();
+        drop(guard);
+        self.0.released.notify_waiters();
+        value
+    }
 }
 
 /// The writer's sqlx connection, alone until this drops; then the callers whose inline writes
@@ -81,10 +105,9 @@ impl SqliteWriter {
         let connection = options.connect().await?;
         Ok(Self {
             options,
-            connection: Mutex::new(connection),
+            turn: Arc::new(Turn { connection: Mutex::new(connection), released: Notify::new() }),
             inline: std::sync::Mutex::default(),
             queue: std::sync::Mutex::default(),
-            released: Notify::new(),
             path: path.to_owned(),
         })
     }
@@ -104,13 +127,13 @@ impl SqliteWriter {
         self.queued().push(job);
         loop {
             // Registered before the turn is tried, so a release in between is not missed.
-            let released = self.released.notified();
+            let released = self.turn.released.notified();
             tokio::pin!(released);
             released.as_mut().enable();
-            if let Ok(turn) = self.connection.try_lock() {
+            if let Ok(turn) = self.turn.connection.try_lock() {
                 self.run_queued();
                 drop(turn);
-                self.released.notify_waiters();
+                self.turn.released.notify_waiters();
             }
             tokio::select! {
                 biased;
@@ -134,9 +157,14 @@ impl SqliteWriter {
     /// The connection, alone, until the turn drops (for a transaction or the migrations); the
     /// inline writes queued by then run first.
     pub(crate) async fn lock(&self) -> WriterTurn<'_> {
-        let guard = self.connection.lock().await;
+        let guard = self.turn.connection.lock().await;
         self.run_queued();
-        WriterTurn { guard, _released: Released(&self.released) }
+        WriterTurn { guard, _released: Released(&self.turn.released) }
+    }
+
+    /// The turn, for the checkpoint thread.
+    pub(crate) fn turn_handle(&self) -> TurnHandle {
+        TurnHandle(self.turn.clone())
     }
 
     fn queued(&self) -> std::sync::MutexGuard<'_, Vec<Job>> {
@@ -176,7 +204,7 @@ fn open_inline(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection>
         path,
         rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
         "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
-         PRAGMA cache_size = -512; PRAGMA wal_autocheckpoint = 0;",
+         PRAGMA cache_size = -512; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 16777216;",
         12,
     )
 }
@@ -285,7 +313,7 @@ mod tests {
 
         // A write queued while the turn is busy, and a transaction waiting for the turn: the
         // transaction's turn runs the queued write before it is handed out.
-        let held = writer.connection.lock().await;
+        let held = writer.turn.connection.lock().await;
         let mut third = std::pin::pin!(writer.write_inline(insert(3)));
         let mut transaction = std::pin::pin!(writer.lock());
         assert!(poll_once(third.as_mut()).await.is_pending());
