@@ -280,14 +280,9 @@ mod tests {
     use crate::store::{ConnectionStore, EnvironmentStore, FlowOutcome, FlowStore, UpsertConnection};
     use std::time::Duration;
 
-    /// Polls `future` once.
-    async fn poll_once<F: std::future::Future>(future: std::pin::Pin<&mut F>) -> std::task::Poll<F::Output> {
-        let mut future = Some(future);
-        std::future::poll_fn(|cx| std::task::Poll::Ready(future.take().unwrap().poll(cx))).await
-    }
-
     #[tokio::test(flavor = "current_thread")]
     async fn writes_queued_behind_a_held_turn_run_when_it_is_given_back_and_before_the_next_holder() {
+        use futures_util::FutureExt as _;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.db");
         let file = rusqlite::Connection::open(&path).unwrap();
@@ -303,8 +298,8 @@ mod tests {
         let turn = writer.lock().await;
         let mut first = std::pin::pin!(writer.write_inline(insert(1)));
         let mut second = std::pin::pin!(writer.write_inline(insert(2)));
-        assert!(poll_once(first.as_mut()).await.is_pending());
-        assert!(poll_once(second.as_mut()).await.is_pending());
+        assert!(first.as_mut().now_or_never().is_none());
+        assert!(second.as_mut().now_or_never().is_none());
         assert_eq!(count(&file), 0);
         drop(turn);
         assert_eq!(first.await, Some(1));
@@ -316,8 +311,8 @@ mod tests {
         let held = writer.turn.connection.lock().await;
         let mut third = std::pin::pin!(writer.write_inline(insert(3)));
         let mut transaction = std::pin::pin!(writer.lock());
-        assert!(poll_once(third.as_mut()).await.is_pending());
-        assert!(poll_once(transaction.as_mut()).await.is_pending());
+        assert!(third.as_mut().now_or_never().is_none());
+        assert!(transaction.as_mut().now_or_never().is_none());
         drop(held);
         let turn = transaction.await;
         assert_eq!(count(&file), 3, "committed before the sqlx connection was handed out");
