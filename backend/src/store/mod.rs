@@ -53,8 +53,9 @@ pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Builds the outbox row of the webhook reporting an upsert, from the connection as stored and
 /// how it was stored; `None`: no webhook.
-/// It may be called more than once for one upsert (SQLite tries the transaction on the
-/// calling thread first, then through the pool): it must have no side effects.
+/// It may be called more than once for one upsert (SQLite tries the transaction with its
+/// inline writer first, then through the pool): it must have no side effects. Shared, because
+/// the inline writer may run it in another caller's turn (`sqlite_writer.rs`).
 pub type UpsertEvent =
     std::sync::Arc<dyn Fn(&Connection, UpsertOutcome) -> Option<NewWebhookEvent> + Send + Sync>;
 /// Builds the outbox row of the webhook reporting a status transition, from the connection as

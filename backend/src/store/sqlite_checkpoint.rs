@@ -1,6 +1,6 @@
 //! WAL checkpoints off the request path. By default SQLite checkpoints inside the commit that
 //! grows the WAL past 1,000 pages, copying them back into the database file and syncing it.
-//! A flow's writes commit on the calling thread (`sqlite_writer.rs`), so that copy and sync
+//! A flow's writes commit on a runtime thread (`sqlite_writer.rs`), so that copy and sync
 //! would block a runtime worker thread. The inline writer's connection therefore never
 //! checkpoints (`wal_autocheckpoint = 0`). Instead a thread of its own runs a passive checkpoint
 //! once a second on a connection of its own: readers and the writer carry on meanwhile, and

@@ -139,6 +139,19 @@ impl InlineWriter {
     }
 }
 
+/// The inline writer's connection: the pragmas of the sqlx connections (`sqlite.rs`) that
+/// matter to a writer, no busy wait, and no checkpoint inside its commits
+/// (`sqlite_checkpoint.rs` runs them on a thread of its own).
+pub(crate) fn open(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
+    super::sqlite_reads::open_unwaiting(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
+        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
+         PRAGMA cache_size = -512; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 16777216;",
+        12,
+    )
+}
+
 /// One statement without parameters, prepared once (`prepare_cached`): run as a batch it
 /// would be parsed and planned again each time (BENCHMARKS.md).
 fn step(connection: &rusqlite::Connection, sql: &str) -> rusqlite::Result<()> {

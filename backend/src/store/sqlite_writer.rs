@@ -32,8 +32,8 @@ pub(crate) struct SqliteWriter {
     /// The sqlx connection and the turn on the file's writes that goes with it; shared with the
     /// checkpoint thread (`TurnHandle`).
     turn: Arc<Turn>,
-    /// A second handle on the file for `write_inline`, used only in the writer's turn (while
-    /// `connection` is locked), so the two never wait on each other's write lock.
+    /// A second handle on the file for `write_inline`, used only in the writer's turn, so the
+    /// two never wait on each other's write lock.
     inline: std::sync::Mutex<InlineWriter>,
     /// Inline writes waiting for whoever holds the turn to run them (`sqlite_group_commit.rs`).
     queue: std::sync::Mutex<Vec<Job>>,
@@ -55,11 +55,15 @@ impl TurnHandle {
     /// `f` in the writer's turn, waiting for it (blocking this thread); the callers whose
     /// writes queued meanwhile are told when it is given back.
     pub(crate) fn hold<T>(&self, f: impl FnOnce() -> T) -> T {
-        let guard = self.0.connection.blocking_lock();
-        let value = f();
-        drop(guard);
-        self.0.released.notify_waiters();
-        value
+        let _turn = self.0.given_back_on_drop(self.0.connection.blocking_lock());
+        f()
+    }
+}
+
+impl Turn {
+    /// `guard` as a turn that tells the waiting callers when it drops.
+    fn given_back_on_drop<'a>(&'a self, guard: MutexGuard<'a, SqliteConnection>) -> WriterTurn<'a> {
+        WriterTurn { guard, _released: Released(&self.released) }
     }
 }
 
@@ -130,10 +134,9 @@ impl SqliteWriter {
             let released = self.turn.released.notified();
             tokio::pin!(released);
             released.as_mut().enable();
-            if let Ok(turn) = self.turn.connection.try_lock() {
+            if let Ok(guard) = self.turn.connection.try_lock() {
+                let _turn = self.turn.given_back_on_drop(guard);
                 self.run_queued();
-                drop(turn);
-                self.turn.released.notify_waiters();
             }
             tokio::select! {
                 biased;
@@ -150,7 +153,7 @@ impl SqliteWriter {
             if jobs.is_empty() {
                 return;
             }
-            self.inline_writer().run(|| open_inline(&self.path), jobs);
+            self.inline_writer().run(|| super::sqlite_group_commit::open(&self.path), jobs);
         }
     }
 
@@ -159,7 +162,7 @@ impl SqliteWriter {
     pub(crate) async fn lock(&self) -> WriterTurn<'_> {
         let guard = self.turn.connection.lock().await;
         self.run_queued();
-        WriterTurn { guard, _released: Released(&self.turn.released) }
+        self.turn.given_back_on_drop(guard)
     }
 
     /// The turn, for the checkpoint thread.
@@ -194,19 +197,6 @@ impl SqliteWriter {
             Err(error) => tracing::error!(%error, "cannot open the SQLite writer connection again"),
         }
     }
-}
-
-/// The inline writer's connection: the pragmas of the sqlx connections (`sqlite.rs`) that
-/// matter to a writer, no busy wait, and no checkpoint inside its commits
-/// (`sqlite_checkpoint.rs` runs them on a thread of its own).
-fn open_inline(path: &std::path::Path) -> rusqlite::Result<rusqlite::Connection> {
-    super::sqlite_reads::open_unwaiting(
-        path,
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE,
-        "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA temp_store = memory; \
-         PRAGMA cache_size = -512; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 16777216;",
-        12,
-    )
 }
 
 impl<'w> sqlx::Executor<'w> for &'w SqliteWriter {
