@@ -159,7 +159,8 @@ async fn start(
     }
     let verifier = (!access.provider.disable_pkce).then(PkceVerifier::generate);
     let challenge = verifier.as_ref().map(PkceVerifier::challenge);
-    let flow_state = random::state();
+    let started_at_ms = crate::time::now_ms();
+    let flow_state = random::state(started_at_ms);
     let redirect_uri = access
         .environment
         .settings
@@ -207,7 +208,7 @@ async fn start(
         tags: access.tags(),
         webhook_url_override: access.webhook_url_override(),
         created_at: now,
-        started_at_ms: crate::time::now_ms(),
+        started_at_ms,
         expires_at: now + state.config.flow_ttl_seconds,
     };
     match flows::start(state.store.as_ref(), &new_flow, state.config.max_pending_flows).await {

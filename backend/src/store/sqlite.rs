@@ -122,3 +122,52 @@ impl FlowNotices for SqliteStore {
         Ok(None)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The indexes that hold only the rows with a value (migration 0016) still serve the
+    /// queries filtering on that value: the list by end user or organization, the refresh
+    /// scheduler's scan by expiry.
+    #[tokio::test]
+    async fn partial_indexes_serve_their_queries() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nango.db");
+        let store = SqliteStore::open(&path, super::super::conformance::test_cipher()).await.unwrap();
+        store.migrate().await.unwrap();
+        let connection = rusqlite::Connection::open(&path).unwrap();
+        let plan = |sql: &str| {
+            let mut explain = connection.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+            // Unbound parameters plan as they would bound (`raw_query` binds none).
+            let mut rows = explain.raw_query();
+            let mut steps = Vec::new();
+            while let Some(row) = rows.next().unwrap() {
+                steps.push(row.get::<_, String>(3).unwrap());
+            }
+            steps.join("; ")
+        };
+        let cases = [
+            (
+                "SELECT id FROM connections WHERE environment_id = ?1 AND end_user_id = ?2 ORDER BY id DESC",
+                "connections_env_end_user",
+            ),
+            (
+                "SELECT id FROM connections WHERE environment_id = ?1 AND end_user_organization_id = ?2 \
+                 ORDER BY id DESC",
+                "connections_env_organization",
+            ),
+            (
+                "SELECT id FROM connections WHERE credentials_expires_at IS NOT NULL \
+                 AND credentials_expires_at < ?1 AND status <> 'needs_reauth' \
+                 ORDER BY credentials_expires_at LIMIT ?2",
+                "connections_expiry",
+            ),
+        ];
+        for (sql, index) in cases {
+            let steps = plan(sql);
+            assert!(steps.contains(&format!("INDEX {index} (")), "{sql}: {steps}");
+        }
+    }
+}

@@ -1,15 +1,15 @@
 //! Group commit for the inline writer (`sqlite_writer.rs`): writes queue as jobs, and the caller
 //! that takes the writer's turn runs every job queued by then, its own and the others', in one
-//! transaction, each job after the first in a savepoint of its own.
+//! transaction.
 //!
 //! The turn is never handed from one waiting caller to the next (each hand-over a task wake-up,
 //! the turn idle until the woken task runs, which under load put every flow's writes behind
 //! the whole run queue): whoever holds it runs what is queued, so the writes of many flows cost
 //! one turn and one commit. Each caller is answered only once the commit that holds its write
-//! is done, so nothing is acknowledged before it is durable. A job that fails is undone alone
-//! (its savepoint; the first job of a transaction with the transaction, nothing else being in
-//! it); a commit that fails answers every job of its group `None`: nothing of it was kept, so
-//! each caller takes the sqlx path, which writes it again and reports errors. Grouping pays
+//! is done, so nothing is acknowledged before it is durable. A job that fails rolls back its
+//! transaction, and a commit that fails loses it: either way every job of it is answered
+//! `None`, nothing of it being kept, and each caller takes the sqlx path, which writes it again
+//! and reports errors; the jobs after a failed one start a new transaction. Grouping pays
 //! where SQLite's cost is per commit: each commit appends every page it changed to the WAL, and
 //! a page that several flows change (the table's last leaf, an index's) is written once per
 //! group instead of once per write (BENCHMARKS.md).
@@ -67,45 +67,30 @@ impl InlineWriter {
         let mut lost = false;
         let mut jobs = jobs.into_iter();
         for job in jobs.by_ref() {
-            if group.is_empty() {
-                // The first job of a transaction needs no savepoint: if it fails, the
-                // transaction (nothing but it) is rolled back. A savepoint copies each page it
-                // changes first (SQLite's sub-journal), about 9,000 instructions per write.
-                if step(connection, "BEGIN IMMEDIATE").is_err() {
-                    // A busy file (another process writes): the sqlx path waits it out.
-                    break;
-                }
-                let (ok, answer) = job(connection);
-                if ok {
-                    group.push(answer);
-                    continue;
-                }
-                answer(false);
-                if step(connection, "ROLLBACK").is_err() {
+            if connection.is_autocommit() && step(connection, "BEGIN IMMEDIATE").is_err() {
+                // A busy file (another process writes): the sqlx path waits it out.
+                break;
+            }
+            let (ok, answer) = job(connection);
+            if ok {
+                group.push(answer);
+                // SQLite ends the whole transaction on some errors (a full disk, an I/O error).
+                if connection.is_autocommit() {
                     lost = true;
                     break;
                 }
                 continue;
             }
-            if step(connection, "SAVEPOINT inline_write").is_err() {
-                lost = true;
-                break;
-            }
-            let (ok, answer) = job(connection);
-            let settled = if ok {
-                step(connection, "RELEASE inline_write").is_ok()
-            } else {
-                step(connection, "ROLLBACK TO inline_write")
-                    .and_then(|()| step(connection, "RELEASE inline_write"))
-                    .is_ok()
-            };
-            if ok {
-                group.push(answer);
-            } else {
+            // A job that failed may have left some of its statements done. Its transaction
+            // is rolled back, and with it the jobs run before it in the group: each caller
+            // is answered that nothing was kept and takes the sqlx path. A savepoint per job
+            // would undo the failed one alone, but costs every job a copy of each page it
+            // changes (SQLite's sub-journal), for a failure that is rare.
+            answer(false);
+            for answer in group.drain(..) {
                 answer(false);
             }
-            // SQLite ends the whole transaction on some errors (a full disk, an I/O error).
-            if !settled || connection.is_autocommit() {
+            if step(connection, "ROLLBACK").is_err() {
                 lost = true;
                 break;
             }
@@ -198,28 +183,35 @@ mod tests {
     }
 
     #[test]
-    fn a_group_commits_together_and_a_failing_job_is_undone_alone() {
+    fn a_group_commits_together_and_a_failing_job_takes_its_transaction_with_it() {
         let dir = tempfile::tempdir().unwrap();
         let (file, open) = setup(dir.path());
         let mut writer = InlineWriter::default();
-        // The first job fails (no such table): rolled back alone, the next begins again. The
-        // fourth inserts 2, then breaks the constraint: its savepoint undoes both.
+        // The first job fails (no such table): rolled back, the next begins again. The fourth
+        // inserts 2, then breaks the constraint: its transaction, with 1 and 3, is rolled back
+        // (those callers write again through the sqlx path); the fifth starts a new one.
         let pair = job(|c| {
             c.execute("INSERT INTO t VALUES (2)", [])?;
             c.execute("INSERT INTO t VALUES (1)", [])
         });
-        let (jobs, receivers): (Vec<_>, Vec<_>) =
-            [job(|c| c.execute("INSERT INTO missing VALUES (1)", [])), insert(1), insert(3), pair, insert(4)]
-                .into_iter()
-                .unzip();
+        let (jobs, receivers): (Vec<_>, Vec<_>) = [
+            job(|c| c.execute("INSERT INTO missing VALUES (1)", [])),
+            insert(1),
+            insert(3),
+            pair,
+            insert(4),
+            insert(5),
+        ]
+        .into_iter()
+        .unzip();
         writer.run(&open, jobs);
-        assert_eq!(answers(receivers), [None, Some(1), Some(1), None, Some(1)]);
-        assert_eq!(rows(&file), [1, 3, 4]);
+        assert_eq!(answers(receivers), [None, None, None, None, Some(1), Some(1)]);
+        assert_eq!(rows(&file), [4, 5]);
         // The connection is left with no transaction open: the next group runs as well.
-        let (next, answered) = insert(5);
+        let (next, answered) = insert(6);
         writer.run(&open, vec![next]);
         assert_eq!(answers(vec![answered]), [Some(1)]);
-        assert_eq!(rows(&file), [1, 3, 4, 5]);
+        assert_eq!(rows(&file), [4, 5, 6]);
     }
 
     #[test]
