@@ -11,10 +11,13 @@ macro_rules! flow_store {
             #[async_trait]
             impl FlowStore for $store {
                 async fn insert_flow(&self, flow: &NewFlow) -> StoreResult<()> {
+                    // A taken flow id (or state) inserts nothing rather than failing: a failed
+                    // statement would roll back the inline writer's whole group of writes.
                     const SQL: &str = concat!(
                         "INSERT INTO oauth_flows (",
                         flow_columns!(),
-                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)"
+                        ", outcome_status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) ",
+                        "ON CONFLICT DO NOTHING"
                     );
                     let (params, authorization_params) = (map_text(&flow.params), map_text(&flow.authorization_params));
                     let (end_user, tags) = (flow.end_user.as_ref().map(map_text), flow.tags.as_ref().map(map_text));
@@ -44,10 +47,9 @@ macro_rules! flow_store {
                             ])
                         }
                     });
-                    if inline.await.is_some() {
-                        return Ok(());
-                    }
-                    sqlx::query(SQL)
+                    let inserted = match inline.await {
+                        Some(rows) => rows,
+                        None => sqlx::query(SQL)
                         .bind(flow.flow_id.as_str())
                         .bind(&flow.state_hash)
                         .bind(flow.environment_id)
@@ -68,7 +70,12 @@ macro_rules! flow_store {
                         .bind(STATUS_PENDING)
                         .execute(&self.writer)
                         .await
-                        .map_err(conflict_or_database)?;
+                        .map_err(conflict_or_database)?
+                        .rows_affected() as usize,
+                    };
+                    if inserted == 0 {
+                        return Err(StoreError::Conflict);
+                    }
                     Ok(())
                 }
 
