@@ -100,6 +100,10 @@ pub fn build(request: &AuthorizeRequest<'_>) -> Result<Url, AuthorizeUrlError> {
 
     url.set_query(None);
     url.query_pairs_mut().extend_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    if provider.authorization_url_fragment.is_none() && provider.authorization_url_replacements.is_empty() {
+        // Nothing to rewrite: the URL as built, not printed and parsed again.
+        return Ok(url);
+    }
     let rewritten = rewrites::rewrite_authorization_url(provider, &url);
     Url::parse(&rewritten).map_err(|_| AuthorizeUrlError::InvalidUrl)
 }
