@@ -298,6 +298,19 @@ impl SessionRow {
 }
 
 /// JSON text of a map, for binding.
+/// `touch_last_fetched`'s statement: this, then `(id, at)` pairs, then `TOUCH_LAST_FETCHED`.
+pub(crate) const TOUCHED_PAIRS: &str = "WITH touched (id, at) AS (VALUES ";
+/// The `id IN (SELECT id FROM touched)` is for SQLite's planner: without it, past a few pairs
+/// it scans every connection, probing the pairs through a Bloom filter, instead of looking
+/// each touched connection up by id (with 1M stored, each flush of 500 touches read the
+/// whole table; `sqlite.rs` checks the plan).
+pub(crate) const TOUCH_LAST_FETCHED: &str = concat!(
+    ") UPDATE connections SET last_fetched_at = touched.at FROM touched ",
+    "WHERE connections.id IN (SELECT id FROM touched) AND connections.id = touched.id ",
+    "AND connections.created_at <= touched.at ",
+    "AND (connections.last_fetched_at IS NULL OR connections.last_fetched_at < touched.at)"
+);
+
 pub(crate) fn map_text(map: &JsonMap) -> String {
     // Without a copy into a `Value`; a map with string keys always serialises.
     serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())

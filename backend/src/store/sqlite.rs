@@ -130,9 +130,9 @@ mod tests {
 
     /// The indexes that hold only the rows with a value (migration 0016) still serve the
     /// queries filtering on that value: the list by end user or organization, the refresh
-    /// scheduler's scan by expiry.
+    /// scheduler's scan by expiry; and the `last_fetched_at` flush looks its rows up by id.
     #[tokio::test]
-    async fn partial_indexes_serve_their_queries() {
+    async fn statements_plan_through_their_indexes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nango.db");
         let store = SqliteStore::open(&path, super::super::conformance::test_cipher()).await.unwrap();
@@ -168,6 +168,19 @@ mod tests {
         for (sql, index) in cases {
             let steps = plan(sql);
             assert!(steps.contains(&format!("INDEX {index} (")), "{sql}: {steps}");
+        }
+        // `last_fetched_at` flushed in chunks of 500: each touched connection looked up by id
+        // (a scan of the table would read every stored connection once per chunk).
+        for pairs in [2, 500] {
+            let values = vec!["(CAST(?1 AS BIGINT), CAST(?2 AS BIGINT))"; pairs].join(", ");
+            let sql = format!(
+                "{}{values}{}",
+                super::super::rows::TOUCHED_PAIRS,
+                super::super::rows::TOUCH_LAST_FETCHED
+            );
+            let steps = plan(&sql);
+            assert!(steps.contains("SEARCH connections USING INTEGER PRIMARY KEY"), "{pairs}: {steps}");
+            assert!(!steps.contains("SCAN connections"), "{pairs}: {steps}");
         }
     }
 }

@@ -321,7 +321,7 @@ macro_rules! connection_store {
                     // Both dialects: a CTE of typed pairs joined by `UPDATE .. FROM`.
                     const ROWS_PER_STATEMENT: usize = 500;
                     for chunk in touches.chunks(ROWS_PER_STATEMENT) {
-                        let mut query = sqlx::QueryBuilder::new("WITH touched (id, at) AS (VALUES ");
+                        let mut query = sqlx::QueryBuilder::new($crate::store::rows::TOUCHED_PAIRS);
                         let mut rows = query.separated(", ");
                         for (id, at) in chunk {
                             rows.push("(CAST(");
@@ -330,11 +330,7 @@ macro_rules! connection_store {
                             rows.push_bind_unseparated(*at);
                             rows.push_unseparated(" AS BIGINT))");
                         }
-                        query.push(concat!(
-                            ") UPDATE connections SET last_fetched_at = touched.at FROM touched ",
-                            "WHERE connections.id = touched.id AND connections.created_at <= touched.at ",
-                            "AND (connections.last_fetched_at IS NULL OR connections.last_fetched_at < touched.at)"
-                        ));
+                        query.push($crate::store::rows::TOUCH_LAST_FETCHED);
                         query.build().execute(&self.writer).await?;
                     }
                     Ok(())
