@@ -297,7 +297,6 @@ impl SessionRow {
     }
 }
 
-/// JSON text of a map, for binding.
 /// `touch_last_fetched`'s statement: this, then `(id, at)` pairs, then `TOUCH_LAST_FETCHED`.
 pub(crate) const TOUCHED_PAIRS: &str = "WITH touched (id, at) AS (VALUES ";
 /// The `id IN (SELECT id FROM touched)` is for SQLite's planner: without it, past a few pairs
@@ -311,6 +310,7 @@ pub(crate) const TOUCH_LAST_FETCHED: &str = concat!(
     "AND (connections.last_fetched_at IS NULL OR connections.last_fetched_at < touched.at)"
 );
 
+/// JSON text of a map, for binding.
 pub(crate) fn map_text(map: &JsonMap) -> String {
     // Without a copy into a `Value`; a map with string keys always serialises.
     serde_json::to_string(map).unwrap_or_else(|_| "{}".to_owned())

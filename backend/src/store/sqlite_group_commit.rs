@@ -90,7 +90,8 @@ impl InlineWriter {
             for answer in group.drain(..) {
                 answer(false);
             }
-            if step(connection, "ROLLBACK").is_err() {
+            // (Some errors end the transaction themselves, leaving nothing to roll back.)
+            if !connection.is_autocommit() && step(connection, "ROLLBACK").is_err() {
                 lost = true;
                 break;
             }
