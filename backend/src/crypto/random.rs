@@ -18,15 +18,21 @@ pub fn token(n_bytes: usize) -> String {
 /// callback's lookup touch the same few recent pages instead of a random page of the whole
 /// index each (hex, unlike base64, sorts as its bytes do).
 pub fn state(now_ms: i64) -> String {
-    format!("{:012x}{}", now_ms.clamp(0, 0xffff_ffff_ffff), token(32))
+    let time = now_ms.clamp(0, (1 << (4 * STATE_TIME_DIGITS)) - 1);
+    format!("{time:0width$x}{}", token(STATE_RANDOM_BYTES), width = STATE_TIME_DIGITS)
 }
+
+/// The hex digits of a state's time, and the random bytes after it (base64: 43 characters).
+const STATE_TIME_DIGITS: usize = 12;
+const STATE_RANDOM_BYTES: usize = 32;
 
 /// The time in front of a state made by `state` (not secret: it is when the flow began), for
 /// the stored hash to keep in front of it as well; `None` for any other string.
 pub fn state_time_prefix(state: &str) -> Option<&str> {
-    let prefix = state.get(..12)?;
-    (state.len() == 12 + 43 && prefix.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
-        .then_some(prefix)
+    let prefix = state.get(..STATE_TIME_DIGITS)?;
+    let random_chars = (STATE_RANDOM_BYTES * 4).div_ceil(3);
+    let hex = prefix.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+    (state.len() == STATE_TIME_DIGITS + random_chars && hex).then_some(prefix)
 }
 
 /// A hex key of `n_bytes` random bytes (environment keys).

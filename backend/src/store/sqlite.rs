@@ -135,7 +135,7 @@ mod tests {
     async fn statements_plan_through_their_indexes() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nango.db");
-        let store = SqliteStore::open(&path, super::super::conformance::test_cipher()).await.unwrap();
+        let store = SqliteStore::open(&path, crate::store::conformance::test_cipher()).await.unwrap();
         store.migrate().await.unwrap();
         let connection = rusqlite::Connection::open(&path).unwrap();
         let plan = |sql: &str| {
@@ -175,8 +175,8 @@ mod tests {
             let values = vec!["(CAST(?1 AS BIGINT), CAST(?2 AS BIGINT))"; pairs].join(", ");
             let sql = format!(
                 "{}{values}{}",
-                super::super::rows::TOUCHED_PAIRS,
-                super::super::rows::TOUCH_LAST_FETCHED
+                crate::store::rows::TOUCHED_PAIRS,
+                crate::store::rows::TOUCH_LAST_FETCHED
             );
             let steps = plan(&sql);
             assert!(steps.contains("SEARCH connections USING INTEGER PRIMARY KEY"), "{pairs}: {steps}");
